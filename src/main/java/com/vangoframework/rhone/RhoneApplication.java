@@ -1,0 +1,137 @@
+package com.vangoframework.rhone;
+
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.vangoframework.rhone.apps.ApiTokenAuthenticator;
+import com.vangoframework.rhone.apps.ApiTokenDao;
+import com.vangoframework.rhone.apps.AppDao;
+import com.vangoframework.rhone.apps.CreateAppCommand;
+import com.vangoframework.rhone.apps.CreateTeamCommand;
+import com.vangoframework.rhone.apps.CreateTokenCommand;
+import com.vangoframework.rhone.apps.SecretKeys;
+import com.vangoframework.rhone.apps.SetEnvCommand;
+import com.vangoframework.rhone.apps.TeamDao;
+import com.vangoframework.rhone.apps.TeamPrincipal;
+import com.vangoframework.rhone.apps.UnsetEnvCommand;
+import com.vangoframework.rhone.db.Database;
+import com.vangoframework.rhone.db.DbCommand;
+import com.vangoframework.rhone.db.EmbeddedPostgresHost;
+import com.vangoframework.rhone.deployments.BuildPipeline;
+import com.vangoframework.rhone.deployments.BuildQueue;
+import com.vangoframework.rhone.deployments.DeploymentDao;
+import com.vangoframework.rhone.deployments.DeploymentResource;
+import com.vangoframework.rhone.deployments.DeploymentService;
+import com.vangoframework.rhone.deployments.QueueHealthCheck;
+import com.vangoframework.rhone.deployments.UnconfiguredPipeline;
+import io.dropwizard.auth.AuthDynamicFeature;
+import io.dropwizard.auth.AuthValueFactoryProvider;
+import io.dropwizard.auth.oauth.OAuthCredentialAuthFilter;
+import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
+import io.dropwizard.configuration.SubstitutingSourceProvider;
+import io.dropwizard.core.Application;
+import io.dropwizard.core.setup.Bootstrap;
+import io.dropwizard.core.setup.Environment;
+import io.dropwizard.jdbi3.JdbiFactory;
+import io.dropwizard.lifecycle.Managed;
+import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
+import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+
+/** Wires the service together, once, in the order it starts. No container, just constructors. */
+public class RhoneApplication extends Application<RhoneConfiguration> {
+
+    public static void main(String[] args) throws Exception {
+        new RhoneApplication().run(args);
+    }
+
+    @Override
+    public String getName() {
+        return "rhone";
+    }
+
+    @Override
+    public void initialize(Bootstrap<RhoneConfiguration> bootstrap) {
+        bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
+                bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)));
+        bootstrap.addCommand(new DbCommand());
+        bootstrap.addCommand(new CreateTeamCommand());
+        bootstrap.addCommand(new CreateAppCommand());
+        bootstrap.addCommand(new SetEnvCommand());
+        bootstrap.addCommand(new UnsetEnvCommand());
+        bootstrap.addCommand(new CreateTokenCommand());
+    }
+
+    @Override
+    public void run(RhoneConfiguration config, Environment environment) {
+        Clock clock = Clock.systemUTC();
+        Path dataDir = Path.of(config.getDataDir());
+        environment.getObjectMapper().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+        // 1. Database: embedded or configured; stopped last because it is managed first.
+        Database database = Database.open(config.getDatabase(), dataDir, EmbeddedPostgresHost.Role.SERVER);
+        environment.lifecycle().manage(new Managed() {
+            @Override
+            public void stop() {
+                database.close();
+            }
+        });
+        if (config.getDatabase().isMigrateOnStart()) {
+            database.migrate();
+        }
+        // Fail at start, not at the first set-env, when the env var key is missing or malformed.
+        SecretKeys.load(config.getSecretKey(), dataDir, database.isEmbedded());
+        Jdbi jdbi = Database.configure(new JdbiFactory().build(environment,
+                config.getDatabase().dataSourceFactory(database.target()), "postgresql"));
+
+        // 2. Data access and the deployment service.
+        AppDao apps = jdbi.onDemand(AppDao.class);
+        DeploymentDao deploymentDao = jdbi.onDemand(DeploymentDao.class);
+        DeploymentService deployments = new DeploymentService(jdbi);
+
+        // 3. The build queue and its pipeline.
+        String nodeId = config.getBuilds().getNodeId().isEmpty() ? defaultNodeId() : config.getBuilds().getNodeId();
+        BuildQueue queue = new BuildQueue(deploymentDao, apps, pipeline(config, environment), config.getBuilds(),
+                nodeId, database.target(), environment.metrics(), clock);
+        if (config.getBuilds().isWorkerEnabled()) {
+            environment.lifecycle().manage(queue);
+            environment.healthChecks().register("build-queue", new QueueHealthCheck(queue, deploymentDao,
+                    config.getBuilds().getStuckThreshold().toJavaDuration(), clock));
+        }
+
+        // 4. The API: bearer tokens resolve to a team; every route is team-scoped.
+        environment.jersey().register(new AuthDynamicFeature(new OAuthCredentialAuthFilter.Builder<TeamPrincipal>()
+                .setAuthenticator(new ApiTokenAuthenticator(jdbi.onDemand(ApiTokenDao.class), jdbi.onDemand(TeamDao.class)))
+                .setPrefix("Bearer")
+                .setRealm("rhone")
+                .setUnauthorizedHandler(new io.dropwizard.auth.JSONUnauthorizedHandler())
+                .buildAuthFilter()));
+        environment.jersey().register(new AuthValueFactoryProvider.Binder<>(TeamPrincipal.class));
+        environment.jersey().register(new DeploymentResource(apps, deployments, deploymentDao,
+                environment.getObjectMapper()));
+
+        // 5. Operations: Prometheus text at /prometheus on the admin port.
+        PrometheusRegistry prometheus = new PrometheusRegistry();
+        DropwizardExports.builder().dropwizardRegistry(environment.metrics()).register(prometheus);
+        environment.admin().addServlet("prometheus", new PrometheusMetricsServlet(prometheus))
+                .addMapping("/prometheus");
+    }
+
+    /** The build pipeline; the build issue plugs the real one in here, tests override it. */
+    protected BuildPipeline pipeline(RhoneConfiguration config, Environment environment) {
+        return new UnconfiguredPipeline();
+    }
+
+    private static String defaultNodeId() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            host = "unknown-host";
+        }
+        return host + ":" + ProcessHandle.current().pid() + ":" + UUID.randomUUID().toString().substring(0, 6);
+    }
+
+}

@@ -1,0 +1,67 @@
+package com.vangoframework.rhone;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.vangoframework.rhone.db.DatabaseConfiguration;
+import com.vangoframework.rhone.deployments.BuildsConfiguration;
+import io.dropwizard.core.Configuration;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+
+public class RhoneConfiguration extends Configuration {
+
+    /** Where the embedded database and generated keys live; created when missing. */
+    @NotEmpty
+    private String dataDir = "var";
+
+    /** Base64 of 32 random bytes (AES-256 key for app env vars); empty means generate one (embedded mode only). */
+    private String secretKey = "";
+
+    @Valid
+    @NotNull
+    private DatabaseConfiguration database = new DatabaseConfiguration();
+
+    @Valid
+    @NotNull
+    private BuildsConfiguration builds = new BuildsConfiguration();
+
+    @JsonProperty
+    public String getDataDir() {
+        return dataDir;
+    }
+
+    @JsonProperty
+    public void setDataDir(String dataDir) {
+        this.dataDir = dataDir;
+    }
+
+    @JsonProperty
+    public String getSecretKey() {
+        return secretKey;
+    }
+
+    @JsonProperty
+    public void setSecretKey(String secretKey) {
+        this.secretKey = secretKey == null ? "" : secretKey.trim();
+    }
+
+    @JsonProperty
+    public DatabaseConfiguration getDatabase() {
+        return database;
+    }
+
+    @JsonProperty
+    public void setDatabase(DatabaseConfiguration database) {
+        this.database = database;
+    }
+
+    @JsonProperty
+    public BuildsConfiguration getBuilds() {
+        return builds;
+    }
+
+    @JsonProperty
+    public void setBuilds(BuildsConfiguration builds) {
+        this.builds = builds;
+    }
+}

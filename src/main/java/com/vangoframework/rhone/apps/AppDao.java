@@ -1,0 +1,38 @@
+package com.vangoframework.rhone.apps;
+
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
+import org.jdbi.v3.sqlobject.customizer.Bind;
+import org.jdbi.v3.sqlobject.customizer.BindMethods;
+import org.jdbi.v3.sqlobject.statement.GetGeneratedKeys;
+import org.jdbi.v3.sqlobject.statement.SqlQuery;
+import org.jdbi.v3.sqlobject.statement.SqlUpdate;
+
+@RegisterConstructorMapper(App.class)
+public interface AppDao {
+
+    /** What {@code create-app} and the API validated; the schema checks it again. */
+    record NewApp(long teamId, String slug, String githubRepo, Long installationId, String gitUrl, String branch,
+                  int buildTimeoutSeconds) {
+    }
+
+    @SqlUpdate("""
+            INSERT INTO apps (team_id, slug, github_repo, installation_id, git_url, branch, build_timeout_seconds)
+            VALUES (:teamId, :slug, :githubRepo, :installationId, :gitUrl, :branch, :buildTimeoutSeconds)""")
+    @GetGeneratedKeys
+    App insert(@BindMethods NewApp app);
+
+    @SqlQuery("SELECT * FROM apps WHERE slug = :slug")
+    Optional<App> findBySlug(@Bind("slug") String slug);
+
+    /** The only lookup app-scoped routes use: another team's app is indistinguishable from none. */
+    @SqlQuery("SELECT * FROM apps WHERE slug = :slug AND team_id = :teamId")
+    Optional<App> findForTeam(@Bind("teamId") long teamId, @Bind("slug") String slug);
+
+    @SqlQuery("SELECT * FROM apps WHERE id = :id")
+    Optional<App> findById(@Bind("id") long id);
+
+    @SqlQuery("SELECT * FROM apps WHERE team_id = :teamId ORDER BY slug")
+    List<App> listForTeam(@Bind("teamId") long teamId);
+}

@@ -1,0 +1,97 @@
+package com.vangoframework.rhone.apps;
+
+import java.util.List;
+import net.sourceforge.argparse4j.inf.Namespace;
+import net.sourceforge.argparse4j.inf.Subparser;
+
+/**
+ * {@code create-app --team S --slug A (--repo owner/name --installation ID | --git-url URL) --branch B config.yml}
+ */
+public final class CreateAppCommand extends RhoneCommand {
+
+    public CreateAppCommand() {
+        super("create-app", "Create an app that builds a GitHub repository or a git URL");
+    }
+
+    @Override
+    public void configure(Subparser subparser) {
+        super.configure(subparser);
+        subparser.addArgument("--team").required(true).help("slug of the owning team");
+        subparser.addArgument("--slug").required(true).help("app name, unique across rhone");
+        subparser.addArgument("--repo").help("GitHub repository owner/name (with --installation)");
+        subparser.addArgument("--installation").help("GitHub App installation id (with --repo)");
+        subparser.addArgument("--git-url").dest("git_url").help("plain git URL (https or file) instead of --repo");
+        subparser.addArgument("--branch").required(true).help("branch to build");
+        subparser.addArgument("--build-timeout").dest("build_timeout").setDefault("30")
+                .help("build timeout in minutes (1-1440, default 30)");
+    }
+
+    @Override
+    protected void validate(Namespace args) throws UsageError {
+        require(Names.checkSlug("--team", args.getString("team")));
+        require(Names.checkSlug("--slug", args.getString("slug")));
+        require(Names.checkBranch("--branch", args.getString("branch")));
+        String repo = args.getString("repo");
+        String installation = args.getString("installation");
+        String gitUrl = args.getString("git_url");
+        if (gitUrl != null) {
+            if (repo != null || installation != null) {
+                throw new UsageError("--git-url cannot be combined with --repo or --installation");
+            }
+            require(Names.checkGitUrl("--git-url", gitUrl));
+        } else {
+            if (repo == null || installation == null) {
+                throw new UsageError("--repo and --installation are required together (or give --git-url)");
+            }
+            require(Names.checkRepo("--repo", repo));
+            installationId(installation);
+        }
+        timeoutSeconds(args.getString("build_timeout"));
+    }
+
+    @Override
+    protected List<String> execute(Namespace args, Context context) throws UsageError {
+        String teamSlug = args.getString("team");
+        String slug = args.getString("slug");
+        return context.jdbi().inTransaction(handle -> {
+            Team team = handle.attach(TeamDao.class).findBySlug(teamSlug)
+                    .orElseThrow(() -> new UsageError("--team: no team named '" + teamSlug + "'"));
+            AppDao apps = handle.attach(AppDao.class);
+            if (apps.findBySlug(slug).isPresent()) {
+                throw new UsageError("--slug: an app named '" + slug + "' already exists");
+            }
+            String installation = args.getString("installation");
+            App app = apps.insert(new AppDao.NewApp(team.id(), slug, args.getString("repo"),
+                    installation == null ? null : installationId(installation), args.getString("git_url"),
+                    args.getString("branch"), timeoutSeconds(args.getString("build_timeout"))));
+            String source = app.isGitHub() ? app.githubRepo() + " (installation " + app.installationId() + ")"
+                    : app.gitUrl();
+            return List.of("created app " + app.slug() + " (id " + app.id() + ") building " + source
+                    + " branch " + app.branch());
+        });
+    }
+
+    private static long installationId(String value) throws UsageError {
+        try {
+            long id = Long.parseLong(value);
+            if (id > 0) {
+                return id;
+            }
+        } catch (NumberFormatException ignored) {
+            // falls through to the error below
+        }
+        throw new UsageError("--installation must be a positive number (the GitHub App installation id)");
+    }
+
+    private static int timeoutSeconds(String minutes) throws UsageError {
+        try {
+            int m = Integer.parseInt(minutes);
+            if (m >= 1 && m <= 1440) {
+                return Math.max(60, m * 60);
+            }
+        } catch (NumberFormatException ignored) {
+            // falls through to the error below
+        }
+        throw new UsageError("--build-timeout must be a whole number of minutes from 1 to 1440");
+    }
+}

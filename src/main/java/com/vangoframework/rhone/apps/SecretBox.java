@@ -1,0 +1,66 @@
+package com.vangoframework.rhone.apps;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * AES-256-GCM for app env var values. Output is a 12-byte random nonce followed by ciphertext and
+ * the 128-bit tag. The app id and variable name are authenticated as associated data, so a value
+ * copied onto another app or name in the database fails to decrypt instead of leaking.
+ */
+public final class SecretBox {
+
+    private static final int NONCE_BYTES = 12;
+    private static final int TAG_BITS = 128;
+
+    private final SecretKeySpec key;
+    private final SecureRandom random = new SecureRandom();
+
+    public SecretBox(byte[] key) {
+        if (key.length != 32) {
+            throw new IllegalArgumentException("the secret key must be 32 bytes (AES-256), got " + key.length);
+        }
+        this.key = new SecretKeySpec(key.clone(), "AES");
+    }
+
+    public byte[] encrypt(long appId, String name, String plaintext) {
+        byte[] nonce = new byte[NONCE_BYTES];
+        random.nextBytes(nonce);
+        try {
+            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
+            cipher.updateAAD(associatedData(appId, name));
+            byte[] sealed = cipher.doFinal(plaintext.getBytes(StandardCharsets.UTF_8));
+            return ByteBuffer.allocate(NONCE_BYTES + sealed.length).put(nonce).put(sealed).array();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM encryption failed", e);
+        }
+    }
+
+    public String decrypt(long appId, String name, byte[] box) {
+        if (box.length < NONCE_BYTES + TAG_BITS / 8) {
+            throw new IllegalArgumentException("env var " + name + " holds no valid ciphertext");
+        }
+        try {
+            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, Arrays.copyOf(box, NONCE_BYTES)));
+            cipher.updateAAD(associatedData(appId, name));
+            byte[] plain = cipher.doFinal(box, NONCE_BYTES, box.length - NONCE_BYTES);
+            return new String(plain, StandardCharsets.UTF_8);
+        } catch (GeneralSecurityException e) {
+            // Deliberately no cause text: it says nothing useful and the operator needs the fix.
+            throw new IllegalStateException("env var " + name + " of app " + appId
+                    + " cannot be decrypted: RHONE_SECRET_KEY differs from the key it was stored with");
+        }
+    }
+
+    private static byte[] associatedData(long appId, String name) {
+        return ("rhone-env:" + appId + ":" + name).getBytes(StandardCharsets.UTF_8);
+    }
+}

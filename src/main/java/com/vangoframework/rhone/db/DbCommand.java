@@ -1,0 +1,35 @@
+package com.vangoframework.rhone.db;
+
+import com.vangoframework.rhone.RhoneConfiguration;
+import io.dropwizard.core.cli.ConfiguredCommand;
+import io.dropwizard.core.setup.Bootstrap;
+import java.nio.file.Path;
+import net.sourceforge.argparse4j.inf.Namespace;
+import net.sourceforge.argparse4j.inf.Subparser;
+import org.flywaydb.core.api.output.MigrateResult;
+
+/** {@code db migrate config.yml}: applies the Flyway migrations and says where the schema now is. */
+public final class DbCommand extends ConfiguredCommand<RhoneConfiguration> {
+
+    public DbCommand() {
+        super("db", "Database maintenance: db migrate");
+    }
+
+    @Override
+    public void configure(Subparser subparser) {
+        subparser.addArgument("action").choices("migrate").help("migrate: apply pending schema migrations");
+        super.configure(subparser);
+    }
+
+    @Override
+    protected void run(Bootstrap<RhoneConfiguration> bootstrap, Namespace namespace, RhoneConfiguration config) {
+        MigrateResult result;
+        try (Database db = Database.open(config.getDatabase(), Path.of(config.getDataDir()),
+                EmbeddedPostgresHost.Role.COMMAND)) {
+            result = db.migrate();
+        }
+        System.out.println(result.migrationsExecuted == 0 ? "schema is up to date"
+                : "schema migrated to version " + result.targetSchemaVersion + " (" + result.migrationsExecuted
+                        + " migrations applied)");
+    }
+}

@@ -1,0 +1,219 @@
+package com.vangoframework.rhone.deployments;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
+import org.jdbi.v3.sqlobject.customizer.Bind;
+import org.jdbi.v3.sqlobject.customizer.BindMethods;
+import org.jdbi.v3.sqlobject.customizer.Define;
+import org.jdbi.v3.sqlobject.statement.GetGeneratedKeys;
+import org.jdbi.v3.sqlobject.statement.SqlQuery;
+import org.jdbi.v3.sqlobject.statement.SqlUpdate;
+
+/**
+ * Every status change is a compare-and-set: the UPDATE names the status it expects, and for a
+ * running build also the lease (owner and attempt) it holds. Zero rows updated means somebody
+ * else got there first; callers treat that as an answer, not an error.
+ */
+@RegisterConstructorMapper(Deployment.class)
+public interface DeploymentDao {
+
+    String ACTIVE = DeploymentStatus.ACTIVE_SQL;
+    String FINISH_TIMES = "build_finished_at = now(), "
+            + "build_duration_ms = (extract(epoch FROM now() - coalesce(build_started_at, now())) * 1000)::bigint";
+
+    /** A finished build's row values. */
+    record Outcome(DeploymentStatus status, String errorMessage, String imageTag, String imageDigest) {
+        public Outcome {
+            if (!status.isBuildFinished()) {
+                throw new IllegalArgumentException("an outcome must be built, build_failed or cancelled, not " + status);
+            }
+        }
+    }
+
+    record ClaimRequest(String owner, long leaseMillis) {
+    }
+
+    record Renewal(long id, boolean cancelRequested) {
+    }
+
+    record Reaped(long id, DeploymentStatus status) {
+    }
+
+    record Page(long appId, Long before, int limit) {
+    }
+
+    @SqlUpdate("""
+            INSERT INTO deployments (app_id, trigger, branch, commit_sha, commit_message, commit_author,
+                                     pull_request_number, retry_of)
+            VALUES (:appId, :trigger, :branch, :commitSha, :commitMessage, :commitAuthor, :pullRequestNumber, :retryOf)""")
+    @GetGeneratedKeys
+    Deployment insert(@BindMethods NewDeployment request);
+
+    /** Older pending requests for the same app and branch give way to a newer one. */
+    @SqlUpdate("""
+            UPDATE deployments SET status = 'cancelled', superseded_by = :newId, error_message = :message,
+                   updated_at = now(), build_finished_at = now()
+            WHERE app_id = :appId AND branch = :branch AND status = 'pending' AND id < :newId""")
+    int supersede(@Bind("appId") long appId, @Bind("branch") String branch, @Bind("newId") long newId,
+                  @Bind("message") String message);
+
+    @SqlQuery("SELECT * FROM deployments WHERE id = :id")
+    Optional<Deployment> findById(@Bind("id") long id);
+
+    @SqlQuery("SELECT * FROM deployments WHERE id = :id AND app_id = :appId")
+    Optional<Deployment> findForApp(@Bind("appId") long appId, @Bind("id") long id);
+
+    /** Newest first, keyset-paged on id. */
+    @SqlQuery("""
+            SELECT * FROM deployments
+            WHERE app_id = :appId AND (CAST(:before AS bigint) IS NULL OR id < :before)
+            ORDER BY id DESC LIMIT :limit""")
+    List<Deployment> list(@BindMethods Page page);
+
+    /**
+     * Claims the oldest pending deployment whose app has nothing running. SKIP LOCKED lets nodes
+     * claim different rows at once; the partial unique index on running rows per app is what
+     * finally rules out two builds of one app (a racing claim fails with a unique violation).
+     */
+    @SqlQuery("""
+            UPDATE deployments d
+               SET status = 'cloning', attempt = d.attempt + 1, lease_owner = :owner,
+                   lease_expires_at = now() + :leaseMillis * interval '1 millisecond',
+                   build_started_at = now(), updated_at = now()
+             WHERE d.id = (
+                   SELECT p.id FROM deployments p
+                    WHERE p.status = 'pending'
+                      AND NOT EXISTS (SELECT 1 FROM deployments r
+                                       WHERE r.app_id = p.app_id AND r.status IN <active>)
+                    ORDER BY p.created_at, p.id
+                    LIMIT 1
+                    FOR UPDATE SKIP LOCKED)
+               AND d.status = 'pending'
+            RETURNING d.*""")
+    Optional<Deployment> claimNext(@BindMethods ClaimRequest request, @Define("active") String active);
+
+    default Optional<Deployment> claimNext(ClaimRequest request) {
+        return claimNext(request, ACTIVE);
+    }
+
+    @SqlUpdate("""
+            UPDATE deployments SET status = :to, updated_at = now()
+            WHERE id = :lease.deploymentId AND lease_owner = :lease.owner AND attempt = :lease.attempt
+              AND status = :from""")
+    int advanceUnchecked(@BindMethods("lease") Lease lease, @Bind("from") DeploymentStatus from,
+                         @Bind("to") DeploymentStatus to);
+
+    default int advance(Lease lease, DeploymentStatus from, DeploymentStatus to) {
+        if (!from.canMoveTo(to) || !to.isActive()) {
+            throw new IllegalStateException("a running build cannot move from " + from + " to " + to);
+        }
+        return advanceUnchecked(lease, from, to);
+    }
+
+    @SqlUpdate("""
+            UPDATE deployments
+               SET status = :outcome.status, error_message = :outcome.errorMessage,
+                   image_tag = :outcome.imageTag, image_digest = :outcome.imageDigest,
+                   lease_owner = NULL, lease_expires_at = NULL, updated_at = now(), <finishTimes>
+             WHERE id = :lease.deploymentId AND lease_owner = :lease.owner AND attempt = :lease.attempt
+               AND status = :from""")
+    int finish(@BindMethods("lease") Lease lease, @Bind("from") DeploymentStatus from,
+               @BindMethods("outcome") Outcome outcome, @Define("finishTimes") String finishTimes);
+
+    default int finish(Lease lease, DeploymentStatus from, Outcome outcome) {
+        if (!from.canMoveTo(outcome.status())) {
+            throw new IllegalStateException("a build cannot finish as " + outcome.status() + " from " + from);
+        }
+        return finish(lease, from, outcome, FINISH_TIMES);
+    }
+
+    /**
+     * A graceful stop hands a running build back to the queue. It does not count as an attempt:
+     * the node chose to stop, it did not lose the build. A pending cancel wins over requeueing.
+     */
+    @SqlQuery("""
+            UPDATE deployments
+               SET status = CASE WHEN cancel_requested_at IS NULL THEN 'pending' ELSE 'cancelled' END,
+                   error_message = CASE WHEN cancel_requested_at IS NULL THEN error_message ELSE 'cancelled' END,
+                   build_finished_at = CASE WHEN cancel_requested_at IS NULL THEN NULL ELSE now() END,
+                   attempt = greatest(attempt - 1, 0), build_started_at = CASE WHEN cancel_requested_at IS NULL
+                       THEN NULL ELSE build_started_at END,
+                   lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+             WHERE lease_owner = :owner AND status IN <active>
+            RETURNING id""")
+    List<Long> releaseOwned(@Bind("owner") String owner, @Define("active") String active);
+
+    default List<Long> releaseOwned(String owner) {
+        return releaseOwned(owner, ACTIVE);
+    }
+
+    @SqlQuery("""
+            UPDATE deployments SET lease_expires_at = now() + :leaseMillis * interval '1 millisecond'
+             WHERE lease_owner = :owner AND status IN <active> AND id = ANY(:ids)
+            RETURNING id, cancel_requested_at IS NOT NULL AS cancel_requested""")
+    @RegisterConstructorMapper(Renewal.class)
+    List<Renewal> renew(@Bind("owner") String owner, @Bind("leaseMillis") long leaseMillis,
+                        @Bind("ids") long[] ids, @Define("active") String active);
+
+    default List<Renewal> renew(String owner, long leaseMillis, long[] ids) {
+        return renew(owner, leaseMillis, ids, ACTIVE);
+    }
+
+    /**
+     * Rows whose node stopped renewing (killed, partitioned): requeued while attempts remain,
+     * failed after that, cancelled if someone asked. Runs on every node; row locks make it safe.
+     */
+    @SqlQuery("""
+            UPDATE deployments SET
+                   status = CASE WHEN cancel_requested_at IS NOT NULL THEN 'cancelled'
+                                 WHEN attempt < :maxAttempts THEN 'pending' ELSE 'build_failed' END,
+                   error_message = CASE WHEN cancel_requested_at IS NOT NULL THEN 'cancelled'
+                                        WHEN attempt < :maxAttempts THEN NULL ELSE :interrupted END,
+                   build_finished_at = CASE WHEN cancel_requested_at IS NOT NULL OR attempt >= :maxAttempts
+                                            THEN now() END,
+                   build_duration_ms = CASE WHEN cancel_requested_at IS NOT NULL OR attempt >= :maxAttempts
+                       THEN (extract(epoch FROM now() - coalesce(build_started_at, now())) * 1000)::bigint END,
+                   lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+             WHERE status IN <active> AND lease_expires_at < now()
+            RETURNING id, status""")
+    @RegisterConstructorMapper(Reaped.class)
+    List<Reaped> reapExpired(@Bind("maxAttempts") int maxAttempts, @Bind("interrupted") String interruptedMessage,
+                             @Define("active") String active);
+
+    default List<Reaped> reapExpired(int maxAttempts, String interruptedMessage) {
+        return reapExpired(maxAttempts, interruptedMessage, ACTIVE);
+    }
+
+    @SqlQuery("""
+            UPDATE deployments SET status = 'cancelled', error_message = :message, cancel_requested_at = now(),
+                   build_finished_at = now(), updated_at = now()
+             WHERE id = :id AND status = 'pending'
+            RETURNING *""")
+    Optional<Deployment> cancelPending(@Bind("id") long id, @Bind("message") String message);
+
+    @SqlQuery("""
+            UPDATE deployments SET cancel_requested_at = coalesce(cancel_requested_at, now()), updated_at = now()
+             WHERE id = :id AND status IN <active>
+            RETURNING *""")
+    Optional<Deployment> requestCancel(@Bind("id") long id, @Define("active") String active);
+
+    default Optional<Deployment> requestCancel(long id) {
+        return requestCancel(id, ACTIVE);
+    }
+
+    @SqlQuery("SELECT count(*) FROM deployments WHERE status = 'pending'")
+    long countPending();
+
+    /** The oldest request that could start now if a slot were free (its app has nothing running). */
+    @SqlQuery("""
+            SELECT min(p.created_at) FROM deployments p
+             WHERE p.status = 'pending'
+               AND NOT EXISTS (SELECT 1 FROM deployments r WHERE r.app_id = p.app_id AND r.status IN <active>)""")
+    Optional<Instant> oldestStartablePending(@Define("active") String active);
+
+    default Optional<Instant> oldestStartablePending() {
+        return oldestStartablePending(ACTIVE);
+    }
+}

@@ -1,0 +1,77 @@
+package com.vangoframework.rhone.deployments;
+
+import com.vangoframework.rhone.apps.App;
+import java.util.Optional;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Requests, supersedes, cancels and retries deployments; the queue picks them up from the table. */
+public final class DeploymentService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeploymentService.class);
+
+    private final Jdbi jdbi;
+    private final DeploymentDao dao;
+
+    public DeploymentService(Jdbi jdbi) {
+        this.jdbi = jdbi;
+        this.dao = jdbi.onDemand(DeploymentDao.class);
+    }
+
+    /**
+     * Inserts the request and cancels older pending requests of the same app and branch, in one
+     * transaction: the insert's NOTIFY reaches the workers only once both are committed.
+     */
+    public Deployment request(NewDeployment request) {
+        return jdbi.inTransaction(handle -> {
+            DeploymentDao tx = handle.attach(DeploymentDao.class);
+            Deployment created = tx.insert(request);
+            String by = created.commitSha() != null ? created.shortSha() : "deployment " + created.id();
+            int superseded = tx.supersede(created.appId(), created.branch(), created.id(), "superseded by " + by);
+            if (superseded > 0) {
+                LOG.info("Deployment {} superseded {} pending deployment(s) of app {} branch {}",
+                        created.id(), superseded, created.appId(), created.branch());
+            }
+            return created;
+        });
+    }
+
+    public Optional<Deployment> find(App app, long id) {
+        return dao.findForApp(app.id(), id);
+    }
+
+    /** A new deployment of the same commit and branch; only a finished build can be retried. */
+    public Deployment retry(App app, Deployment original) {
+        if (!original.status().isBuildFinished()) {
+            throw new DeploymentConflict("deployment " + original.id() + " is still " + original.status().dbValue()
+                    + "; cancel it or wait for it to finish before retrying");
+        }
+        return request(new NewDeployment(app.id(), DeploymentTrigger.RETRY, original.branch(), original.commitSha(),
+                original.commitMessage(), original.commitAuthor(), original.pullRequestNumber(), original.id()));
+    }
+
+    /**
+     * A pending deployment is cancelled at once; a running one is asked to stop (its node sees
+     * the request through NOTIFY or its next lease renewal) and ends as {@code cancelled}.
+     */
+    public Deployment cancel(Deployment deployment) {
+        Optional<Deployment> cancelled = dao.cancelPending(deployment.id(), "cancelled");
+        if (cancelled.isPresent()) {
+            return cancelled.get();
+        }
+        Optional<Deployment> requested = dao.requestCancel(deployment.id());
+        if (requested.isPresent()) {
+            return requested.get();
+        }
+        Deployment now = dao.findById(deployment.id()).orElse(deployment);
+        throw new DeploymentConflict("deployment " + now.id() + " already finished as " + now.status().dbValue());
+    }
+
+    /** An action that the deployment's current status does not allow (HTTP 409). */
+    public static final class DeploymentConflict extends RuntimeException {
+        public DeploymentConflict(String message) {
+            super(message);
+        }
+    }
+}

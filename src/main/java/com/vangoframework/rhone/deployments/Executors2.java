@@ -1,0 +1,38 @@
+package com.vangoframework.rhone.deployments;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Named threads for the queue's executors, so a thread dump says who is who. */
+final class Executors2 {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Executors2.class);
+
+    private Executors2() {
+    }
+
+    static ExecutorService fixed(String prefix, int size) {
+        return Executors.newFixedThreadPool(size, named(prefix));
+    }
+
+    static ScheduledExecutorService scheduled(String name) {
+        return Executors.newSingleThreadScheduledExecutor(r -> thread(name, r));
+    }
+
+    static Thread thread(String name, Runnable body) {
+        Thread t = new Thread(body, name);
+        t.setDaemon(true);
+        t.setUncaughtExceptionHandler((th, e) -> LOG.error("Uncaught exception in {}", th.getName(), e));
+        return t;
+    }
+
+    private static ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> thread(prefix + n.incrementAndGet(), r);
+    }
+}
