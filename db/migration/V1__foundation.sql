@@ -43,7 +43,7 @@ CREATE TABLE apps (
     installation_id       bigint      CHECK (installation_id > 0),
     git_url               text,
     branch                text        NOT NULL,
-    build_timeout_seconds integer     NOT NULL DEFAULT 1800 CHECK (build_timeout_seconds BETWEEN 60 AND 86400),
+    build_timeout_seconds integer     NOT NULL DEFAULT 1800 CHECK (build_timeout_seconds BETWEEN 1 AND 86400),
     created_at            timestamptz NOT NULL DEFAULT now(),
     updated_at            timestamptz NOT NULL DEFAULT now(),
     -- An app builds either a GitHub repository through an App installation, or a plain git URL.

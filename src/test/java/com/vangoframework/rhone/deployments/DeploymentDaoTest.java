@@ -1,0 +1,195 @@
+package com.vangoframework.rhone.deployments;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.vangoframework.rhone.apps.App;
+import com.vangoframework.rhone.apps.Team;
+import com.vangoframework.rhone.deployments.DeploymentDao.ClaimRequest;
+import com.vangoframework.rhone.deployments.DeploymentDao.Outcome;
+import com.vangoframework.rhone.testing.Fixtures;
+import com.vangoframework.rhone.testing.TestPostgres;
+import java.util.List;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The queue's SQL on real PostgreSQL with the real migrations. */
+class DeploymentDaoTest {
+
+    private Jdbi jdbi;
+    private DeploymentDao dao;
+    private Fixtures fx;
+    private App app;
+    private App other;
+
+    @BeforeEach
+    void setUp() {
+        jdbi = TestPostgres.jdbi(TestPostgres.freshDatabase());
+        dao = jdbi.onDemand(DeploymentDao.class);
+        fx = new Fixtures(jdbi);
+        Team team = fx.team("acme");
+        app = fx.app(team, "web");
+        other = fx.app(team, "api");
+    }
+
+    private Deployment claim(String node) {
+        return dao.claimNext(new ClaimRequest(node, 30_000)).orElseThrow();
+    }
+
+    @Test
+    void claim_takesOldestPending_andSetsLeaseAndAttempt() {
+        Deployment first = fx.pending(app);
+        fx.pending(other);
+        Deployment claimed = claim("node-a");
+        assertThat(claimed.id()).isEqualTo(first.id());
+        assertThat(claimed.status()).isEqualTo(DeploymentStatus.CLONING);
+        assertThat(claimed.leaseOwner()).isEqualTo("node-a");
+        assertThat(claimed.leaseExpiresAt()).isAfter(claimed.createdAt());
+        assertThat(claimed.attempt()).isEqualTo(1);
+        assertThat(claimed.buildStartedAt()).isNotNull();
+    }
+
+    @Test
+    void claim_skipsAppsWithARunningBuild() {
+        fx.pending(app);
+        Deployment secondOfSameApp = fx.pending(app);
+        Deployment otherApp = fx.pending(other);
+        claim("node-a");
+        assertThat(claim("node-b").id()).isEqualTo(otherApp.id());
+        assertThat(dao.claimNext(new ClaimRequest("node-c", 30_000))).isEmpty();
+        assertThat(fx.reload(secondOfSameApp).status()).isEqualTo(DeploymentStatus.PENDING);
+    }
+
+    @Test
+    void secondRunningRowForOneApp_isRefusedByTheDatabase() {
+        Deployment a = fx.pending(app);
+        Deployment b = fx.pending(app);
+        claim("node-a");
+        assertThatThrownBy(() -> jdbi.useHandle(h -> h.execute(
+                "UPDATE deployments SET status = 'building' WHERE id = ?", b.id())))
+                .isInstanceOf(UnableToExecuteStatementException.class)
+                .hasMessageContaining("deployments_one_active_build_per_app");
+        assertThat(fx.reload(a).status()).isEqualTo(DeploymentStatus.CLONING);
+    }
+
+    @Test
+    void advance_isACompareAndSetOnStatusAndLease() {
+        fx.pending(app);
+        Deployment d = claim("node-a");
+        assertThat(dao.advance(d.lease(), DeploymentStatus.CLONING, DeploymentStatus.ANALYZING)).isEqualTo(1);
+        // Same move again: the row is no longer cloning.
+        assertThat(dao.advance(d.lease(), DeploymentStatus.CLONING, DeploymentStatus.ANALYZING)).isZero();
+        // Another node's lease, or an older attempt, matches nothing.
+        assertThat(dao.advance(new Lease(d.id(), "node-b", 1), DeploymentStatus.ANALYZING,
+                DeploymentStatus.BUILDING)).isZero();
+        assertThat(dao.advance(new Lease(d.id(), "node-a", 0), DeploymentStatus.ANALYZING,
+                DeploymentStatus.BUILDING)).isZero();
+        assertThat(fx.reload(d).status()).isEqualTo(DeploymentStatus.ANALYZING);
+    }
+
+    @Test
+    void advance_refusesMovesTheStatusDoesNotAllow() {
+        fx.pending(app);
+        Deployment d = claim("node-a");
+        assertThatThrownBy(() -> dao.advance(d.lease(), DeploymentStatus.CLONING, DeploymentStatus.PUSHING))
+                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> dao.finish(d.lease(), DeploymentStatus.CLONING,
+                new Outcome(DeploymentStatus.BUILT, null, "t", "d")))
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(fx.reload(d).status()).isEqualTo(DeploymentStatus.CLONING);
+    }
+
+    @Test
+    void finish_recordsOutcomeDurationAndClearsLease() {
+        fx.pending(app);
+        Deployment d = claim("node-a");
+        int updated = dao.finish(d.lease(), DeploymentStatus.CLONING,
+                new Outcome(DeploymentStatus.BUILD_FAILED, "branch main not found", null, null));
+        assertThat(updated).isEqualTo(1);
+        Deployment done = fx.reload(d);
+        assertThat(done.status()).isEqualTo(DeploymentStatus.BUILD_FAILED);
+        assertThat(done.errorMessage()).isEqualTo("branch main not found");
+        assertThat(done.buildFinishedAt()).isNotNull();
+        assertThat(done.buildDurationMs()).isNotNull().isGreaterThanOrEqualTo(0);
+        assertThat(done.leaseOwner()).isNull();
+    }
+
+    @Test
+    void expiredLease_isRequeuedOnce_thenFailedAsInterrupted() {
+        Deployment d = fx.pending(app);
+        claim("node-a");
+        expireLeases();
+        assertThat(dao.reapExpired(2, BuildQueue.INTERRUPTED_MESSAGE))
+                .containsExactly(new DeploymentDao.Reaped(d.id(), DeploymentStatus.PENDING));
+        Deployment again = claim("node-b");
+        assertThat(again.id()).isEqualTo(d.id());
+        assertThat(again.attempt()).isEqualTo(2);
+        expireLeases();
+        assertThat(dao.reapExpired(2, BuildQueue.INTERRUPTED_MESSAGE))
+                .containsExactly(new DeploymentDao.Reaped(d.id(), DeploymentStatus.BUILD_FAILED));
+        Deployment failed = fx.reload(d);
+        assertThat(failed.errorMessage()).isEqualTo("interrupted: the build node stopped");
+        assertThat(failed.buildFinishedAt()).isNotNull();
+    }
+
+    @Test
+    void liveLeases_areNotReaped() {
+        fx.pending(app);
+        claim("node-a");
+        assertThat(dao.reapExpired(2, BuildQueue.INTERRUPTED_MESSAGE)).isEmpty();
+    }
+
+    @Test
+    void expiredLeaseWithCancelRequest_endsCancelled() {
+        Deployment d = fx.pending(app);
+        claim("node-a");
+        dao.requestCancel(d.id());
+        expireLeases();
+        dao.reapExpired(2, BuildQueue.INTERRUPTED_MESSAGE);
+        assertThat(fx.reload(d).status()).isEqualTo(DeploymentStatus.CANCELLED);
+    }
+
+    @Test
+    void releaseOwned_requeuesWithoutSpendingAnAttempt() {
+        Deployment mine = fx.pending(app);
+        Deployment theirs = fx.pending(other);
+        claim("node-a");
+        claim("node-b");
+        assertThat(dao.releaseOwned("node-a")).containsExactly(mine.id());
+        Deployment released = fx.reload(mine);
+        assertThat(released.status()).isEqualTo(DeploymentStatus.PENDING);
+        assertThat(released.attempt()).isZero();
+        assertThat(released.leaseOwner()).isNull();
+        assertThat(fx.reload(theirs).status()).isEqualTo(DeploymentStatus.CLONING);
+    }
+
+    @Test
+    void renew_extendsOnlyOwnRows_andReportsCancelRequests() {
+        Deployment d = fx.pending(app);
+        Deployment claimed = claim("node-a");
+        dao.requestCancel(d.id());
+        List<DeploymentDao.Renewal> renewed = dao.renew("node-a", 60_000, new long[] {d.id()});
+        assertThat(renewed).containsExactly(new DeploymentDao.Renewal(d.id(), true));
+        assertThat(fx.reload(d).leaseExpiresAt()).isAfter(claimed.leaseExpiresAt());
+        assertThat(dao.renew("node-b", 60_000, new long[] {d.id()})).isEmpty();
+    }
+
+    @Test
+    void list_isNewestFirst_andKeysetPaged() {
+        Deployment d1 = fx.pending(app);
+        Deployment d2 = fx.pending(app);
+        Deployment d3 = fx.pending(app);
+        fx.pending(other);
+        assertThat(dao.list(new DeploymentDao.Page(app.id(), null, 2))).extracting(Deployment::id)
+                .containsExactly(d3.id(), d2.id());
+        assertThat(dao.list(new DeploymentDao.Page(app.id(), d2.id(), 2))).extracting(Deployment::id)
+                .containsExactly(d1.id());
+    }
+
+    private void expireLeases() {
+        jdbi.useHandle(h -> h.execute("UPDATE deployments SET lease_expires_at = now() - interval '1 second' "
+                + "WHERE lease_owner IS NOT NULL"));
+    }
+}

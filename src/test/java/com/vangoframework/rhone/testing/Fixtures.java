@@ -1,0 +1,54 @@
+package com.vangoframework.rhone.testing;
+
+import com.vangoframework.rhone.apps.ApiTokenDao;
+import com.vangoframework.rhone.apps.ApiTokens;
+import com.vangoframework.rhone.apps.App;
+import com.vangoframework.rhone.apps.AppDao;
+import com.vangoframework.rhone.apps.Team;
+import com.vangoframework.rhone.apps.TeamDao;
+import com.vangoframework.rhone.deployments.Deployment;
+import com.vangoframework.rhone.deployments.DeploymentDao;
+import com.vangoframework.rhone.deployments.NewDeployment;
+import org.jdbi.v3.core.Jdbi;
+
+/** Rows for tests, written through the real DAOs. */
+public final class Fixtures {
+
+    private final Jdbi jdbi;
+
+    public Fixtures(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    public Team team(String slug) {
+        return jdbi.onDemand(TeamDao.class).insert(slug, "Team " + slug);
+    }
+
+    public App app(Team team, String slug) {
+        return app(team, slug, 1800);
+    }
+
+    public App app(Team team, String slug, int timeoutSeconds) {
+        return jdbi.onDemand(AppDao.class).insert(new AppDao.NewApp(team.id(), slug, null, null,
+                "https://git.example.test/" + slug + ".git", "main", timeoutSeconds));
+    }
+
+    public String token(Team team) {
+        String token = ApiTokens.generate();
+        jdbi.onDemand(ApiTokenDao.class).insert(team.id(), ApiTokens.sha256(token), "test");
+        return token;
+    }
+
+    /** Straight into the table: no supersede, as if many pushes of different branches arrived. */
+    public Deployment pending(App app) {
+        return jdbi.onDemand(DeploymentDao.class).insert(NewDeployment.manual(app.id(), app.branch(), null));
+    }
+
+    public Deployment reload(Deployment d) {
+        return jdbi.onDemand(DeploymentDao.class).findById(d.id()).orElseThrow();
+    }
+
+    public long count(String table) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM " + table).mapTo(Long.class).one());
+    }
+}

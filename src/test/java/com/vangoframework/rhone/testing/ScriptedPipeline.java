@@ -1,0 +1,70 @@
+package com.vangoframework.rhone.testing;
+
+import com.vangoframework.rhone.deployments.BuildContext;
+import com.vangoframework.rhone.deployments.BuildPipeline;
+import com.vangoframework.rhone.deployments.DeploymentStatus;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A pipeline for queue tests: walks the real phases through the real context and then does what
+ * the test scripted (sleep, block until aborted, fail). It counts runs per deployment and watches
+ * how many builds of one app overlap.
+ */
+public final class ScriptedPipeline implements BuildPipeline {
+
+    @FunctionalInterface
+    public interface Step {
+        void run(BuildContext context) throws Exception;
+    }
+
+    private volatile Step step = ctx -> { };
+    public final Map<Long, AtomicInteger> runs = new ConcurrentHashMap<>();
+    private final Map<Long, AtomicInteger> runningPerApp = new ConcurrentHashMap<>();
+    public final AtomicInteger maxOverlapPerApp = new AtomicInteger();
+    public final AtomicInteger started = new AtomicInteger();
+
+    public ScriptedPipeline then(Step next) {
+        this.step = next;
+        return this;
+    }
+
+    public static Step sleep(long millis) {
+        return ctx -> Thread.sleep(millis);
+    }
+
+    /** Waits until the build is told to stop (cancel, timeout, shutdown). */
+    public static Step blockUntilAborted() {
+        return ctx -> {
+            while (true) {
+                ctx.throwIfAborted();
+                Thread.sleep(20);
+            }
+        };
+    }
+
+    public int runsOf(long deploymentId) {
+        AtomicInteger n = runs.get(deploymentId);
+        return n == null ? 0 : n.get();
+    }
+
+    @Override
+    public BuildResult build(BuildContext ctx) throws Exception {
+        long app = ctx.deployment().appId();
+        runs.computeIfAbsent(ctx.deployment().id(), k -> new AtomicInteger()).incrementAndGet();
+        started.incrementAndGet();
+        int overlap = runningPerApp.computeIfAbsent(app, k -> new AtomicInteger()).incrementAndGet();
+        maxOverlapPerApp.accumulateAndGet(overlap, Math::max);
+        try {
+            ctx.advance(DeploymentStatus.ANALYZING);
+            ctx.advance(DeploymentStatus.BUILDING);
+            step.run(ctx);
+            ctx.advance(DeploymentStatus.PUSHING);
+            return new BuildResult("127.0.0.1:5000/" + ctx.app().slug() + ":test",
+                    "sha256:" + "0".repeat(63) + (ctx.deployment().id() % 10));
+        } finally {
+            runningPerApp.get(app).decrementAndGet();
+        }
+    }
+}

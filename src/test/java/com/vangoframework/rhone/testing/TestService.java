@@ -1,0 +1,61 @@
+package com.vangoframework.rhone.testing;
+
+import com.vangoframework.rhone.RhoneApplication;
+import com.vangoframework.rhone.RhoneConfiguration;
+import com.vangoframework.rhone.db.DatabaseTarget;
+import com.vangoframework.rhone.deployments.BuildPipeline;
+import io.dropwizard.core.Application;
+import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.DropwizardTestSupport;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/** One running rhone node (the real app, real Jetty, random ports) on a given database. */
+public final class TestService {
+
+    public static final String SECRET_KEY = Base64.getEncoder().encodeToString(new byte[32]);
+
+    private final DropwizardTestSupport<RhoneConfiguration> support;
+
+    public TestService(DatabaseTarget db, Path dataDir, BuildPipeline pipeline, ConfigOverride... extra) {
+        List<ConfigOverride> overrides = new ArrayList<>(List.of(
+                ConfigOverride.config("database.url", db.jdbcUrl()),
+                ConfigOverride.config("database.user", db.user()),
+                ConfigOverride.config("database.password", db.password()),
+                ConfigOverride.config("dataDir", dataDir.toString()),
+                ConfigOverride.config("secretKey", SECRET_KEY),
+                ConfigOverride.config("server.applicationConnectors[0].port", "0"),
+                ConfigOverride.config("server.adminConnectors[0].port", "0"),
+                ConfigOverride.config("builds.leaseDuration", "3s"),
+                ConfigOverride.config("builds.reapInterval", "500ms"),
+                ConfigOverride.config("builds.shutdownGrace", "2s"),
+                ConfigOverride.config("logging.level", "WARN")));
+        overrides.addAll(List.of(extra));
+        this.support = new DropwizardTestSupport<>(RhoneApplication.class,
+                Path.of("config.yml").toAbsolutePath().toString(), overrides.toArray(ConfigOverride[]::new)) {
+            @Override
+            public Application<RhoneConfiguration> newApplication() {
+                return new TestApplication(pipeline);
+            }
+        };
+    }
+
+    public TestService start() throws Exception {
+        support.before();
+        return this;
+    }
+
+    public void stop() {
+        support.after();
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + support.getLocalPort();
+    }
+
+    public String adminUrl() {
+        return "http://127.0.0.1:" + support.getAdminPort();
+    }
+}
