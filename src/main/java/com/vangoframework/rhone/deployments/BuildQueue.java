@@ -270,7 +270,10 @@ public final class BuildQueue implements Managed {
     }
 
     private static String minutes(int seconds) {
-        int m = Math.max(1, Math.round(seconds / 60f));
+        if (seconds < 60) {
+            return seconds == 1 ? "1 second" : seconds + " seconds";
+        }
+        int m = Math.round(seconds / 60f);
         return m == 1 ? "1 minute" : m + " minutes";
     }
 
