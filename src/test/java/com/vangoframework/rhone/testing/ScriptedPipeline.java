@@ -20,10 +20,24 @@ public final class ScriptedPipeline implements BuildPipeline {
     }
 
     private volatile Step step = ctx -> { };
-    public final Map<Long, AtomicInteger> runs = new ConcurrentHashMap<>();
-    private final Map<Long, AtomicInteger> runningPerApp = new ConcurrentHashMap<>();
-    public final AtomicInteger maxOverlapPerApp = new AtomicInteger();
+    public final Map<Long, AtomicInteger> runs;
+    private final Map<Long, AtomicInteger> runningPerApp;
+    public final AtomicInteger maxOverlapPerApp;
     public final AtomicInteger started = new AtomicInteger();
+
+    public ScriptedPipeline() {
+        this.runs = new ConcurrentHashMap<>();
+        this.runningPerApp = new ConcurrentHashMap<>();
+        this.maxOverlapPerApp = new AtomicInteger();
+    }
+
+    /** A pipeline for another node in the same JVM that counts runs and overlaps together with {@code other}. */
+    public ScriptedPipeline(ScriptedPipeline other) {
+        this.runs = other.runs;
+        this.runningPerApp = other.runningPerApp;
+        this.maxOverlapPerApp = other.maxOverlapPerApp;
+        this.step = other.step;
+    }
 
     public ScriptedPipeline then(Step next) {
         this.step = next;
