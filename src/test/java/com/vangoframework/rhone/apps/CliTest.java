@@ -1,0 +1,182 @@
+package com.vangoframework.rhone.apps;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.vangoframework.rhone.RhoneApplication;
+import com.vangoframework.rhone.db.DatabaseTarget;
+import com.vangoframework.rhone.testing.Fixtures;
+import com.vangoframework.rhone.testing.TestPostgres;
+import com.vangoframework.rhone.testing.TestService;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The admin commands as an operator runs them: separate processes, exit codes, stdout and stderr. */
+class CliTest {
+
+    @TempDir
+    Path dir;
+
+    private DatabaseTarget db;
+    private Jdbi jdbi;
+    private Fixtures fx;
+
+    record Run(int exit, List<String> stdout, String stderr) {
+        String lastLine() {
+            return stdout.isEmpty() ? "" : stdout.get(stdout.size() - 1);
+        }
+    }
+
+    @BeforeEach
+    void setUp() {
+        db = TestPostgres.freshDatabase();
+        jdbi = TestPostgres.jdbi(db);
+        fx = new Fixtures(jdbi);
+    }
+
+    private Run rhone(List<String> jvmArgs, String... args) throws Exception {
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Path err = Files.createTempFile(dir, "err", ".txt");
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
+        command.addAll(jvmArgs);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), RhoneApplication.class.getName()));
+        command.addAll(List.of(args));
+        command.add(Path.of("config.yml").toAbsolutePath().toString());
+        Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        return new Run(p.exitValue(), Files.readAllLines(out), Files.readString(err));
+    }
+
+    /** Against the test database server, like a deployment with DATABASE_URL. */
+    private Run rhone(String... args) throws Exception {
+        return rhone(List.of("-Ddw.database.url=" + db.jdbcUrl(), "-Ddw.database.user=" + db.user(),
+                "-Ddw.database.password=" + db.password(), "-Ddw.secretKey=" + TestService.SECRET_KEY,
+                "-Ddw.dataDir=" + dir.resolve("data")), args);
+    }
+
+    @Test
+    void createTeamAppAndToken_tokenIsTheLastLineAndOnlyItsHashIsStored() throws Exception {
+        assertThat(rhone("create-team", "--slug", "acme", "--name", "Acme Inc").exit()).isZero();
+        Run app = rhone("create-app", "--team", "acme", "--slug", "web", "--repo", "acme/web",
+                "--installation", "42", "--branch", "main");
+        assertThat(app.exit()).as(app.stderr()).isZero();
+        assertThat(rhone("create-app", "--team", "acme", "--slug", "docs", "--git-url",
+                "https://git.example.test/docs.git", "--branch", "release/1.x").exit()).isZero();
+
+        Run token = rhone("create-token", "--team", "acme");
+        assertThat(token.exit()).isZero();
+        String raw = token.lastLine();
+        assertThat(ApiTokens.looksLikeToken(raw)).isTrue();
+        ApiTokenAuthenticator auth = new ApiTokenAuthenticator(jdbi.onDemand(ApiTokenDao.class),
+                jdbi.onDemand(TeamDao.class));
+        assertThat(auth.authenticate(raw)).map(TeamPrincipal::teamSlug).contains("acme");
+        String stored = jdbi.withHandle(h -> h.createQuery("SELECT encode(token_sha256, 'escape') FROM api_tokens")
+                .mapTo(String.class).one());
+        assertThat(stored).doesNotContain(raw.substring(4));
+
+        App web = jdbi.onDemand(AppDao.class).findBySlug("web").orElseThrow();
+        assertThat(web.githubRepo()).isEqualTo("acme/web");
+        assertThat(web.installationId()).isEqualTo(42L);
+        assertThat(web.buildTimeoutSeconds()).isEqualTo(1800);
+    }
+
+    @Test
+    void setEnv_storesValuesEncrypted_andUnsetEnvRemovesThem() throws Exception {
+        App app = fx.app(fx.team("acme"), "web");
+        Run set = rhone("set-env", "--app", "web", "DATABASE_URL=postgres://u:hunter2@db/x", "PLAIN=a=b");
+        assertThat(set.exit()).as(set.stderr()).isZero();
+        assertThat(String.join("\n", set.stdout())).doesNotContain("hunter2");
+
+        SecretBox box = new SecretBox(Base64.getDecoder().decode(TestService.SECRET_KEY));
+        List<EnvVarDao.EncryptedVar> vars = jdbi.onDemand(EnvVarDao.class).list(app.id());
+        assertThat(vars).extracting(EnvVarDao.EncryptedVar::name).containsExactly("DATABASE_URL", "PLAIN");
+        EnvVarDao.EncryptedVar secret = vars.get(0);
+        assertThat(new String(secret.valueEncrypted(), StandardCharsets.ISO_8859_1)).doesNotContain("hunter2");
+        assertThat(box.decrypt(app.id(), "DATABASE_URL", secret.valueEncrypted()))
+                .isEqualTo("postgres://u:hunter2@db/x");
+        assertThat(box.decrypt(app.id(), "PLAIN", vars.get(1).valueEncrypted())).isEqualTo("a=b");
+
+        assertThat(rhone("unset-env", "--app", "web", "PLAIN").exit()).isZero();
+        assertThat(jdbi.onDemand(EnvVarDao.class).names(app.id())).containsExactly("DATABASE_URL");
+    }
+
+    @Test
+    void badArguments_printOneLineNamingTheField_exitNonZero_writeNothing() throws Exception {
+        fx.team("acme");
+        assertError(rhone("create-team", "--slug", "Bad Slug", "--name", "x"), "--slug");
+        assertError(rhone("create-app", "--team", "acme", "--slug", "web", "--repo", "acme/web",
+                "--installation", "42", "--git-url", "https://x.test/r.git", "--branch", "main"), "--git-url");
+        assertError(rhone("create-app", "--team", "acme", "--slug", "web", "--repo", "not a repo",
+                "--installation", "42", "--branch", "main"), "--repo");
+        assertError(rhone("create-app", "--team", "acme", "--slug", "web", "--repo", "acme/web",
+                "--installation", "-3", "--branch", "main"), "--installation");
+        assertError(rhone("create-app", "--team", "acme", "--slug", "web", "--git-url", "https://x.test/r.git",
+                "--branch", "bad..branch"), "--branch");
+        assertError(rhone("create-app", "--team", "nobody", "--slug", "web", "--git-url", "https://x.test/r.git",
+                "--branch", "main"), "--team");
+        assertError(rhone("set-env", "--app", "missing", "A=b"), "--app");
+        assertError(rhone("create-token", "--team", "nobody"), "--team");
+        assertThat(fx.count("apps")).isZero();
+        assertThat(fx.count("api_tokens")).isZero();
+        assertThat(fx.count("teams")).isEqualTo(1);
+
+        fx.app(fx.team("globex"), "web2");
+        assertError(rhone("set-env", "--app", "web2", "GOOD=1", "1BAD=2"), "1BAD");
+        assertThat(fx.count("app_env_vars")).isZero();
+    }
+
+    @Test
+    void missingRequiredArgument_isRefusedByTheParser() throws Exception {
+        Run run = rhone("create-team", "--slug", "acme");
+        assertThat(run.exit()).isNotZero();
+        assertThat(run.stderr()).contains("--name");
+        assertThat(fx.count("teams")).isZero();
+    }
+
+    @Test
+    void commandsJoinTheRunningServersEmbeddedDatabase_andDataSurvivesRestarts() throws Exception {
+        Path data = dir.resolve("embedded");
+        List<String> embedded = List.of("-Ddw.dataDir=" + data, "-Ddw.server.applicationConnectors[0].port=0",
+                "-Ddw.server.adminConnectors[0].port=0");
+        Path serverLog = dir.resolve("server.log");
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
+        command.addAll(embedded);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), RhoneApplication.class.getName(),
+                "server", Path.of("config.yml").toAbsolutePath().toString()));
+        Process server = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(serverLog.toFile()).start();
+        try {
+            await().atMost(Duration.ofSeconds(90)).until(() -> Files.readString(serverLog).contains("Started oejs.Server"));
+            Run team = rhone(embedded, "create-team", "--slug", "acme", "--name", "Acme");
+            assertThat(team.exit()).as(team.stderr()).isZero();
+            assertThat(team.stderr() + String.join("\n", team.stdout())).doesNotContain("Started the embedded");
+            String published = Files.readString(data.resolve("embedded-postgres.properties"));
+            assertThat(published).contains("pid=" + server.pid()).contains("role=SERVER");
+        } finally {
+            server.destroy(); // SIGTERM: a normal stop that also stops its PostgreSQL
+            assertThat(server.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        }
+        // The server is gone; a command now starts the embedded database itself and finds the team.
+        Run again = rhone(embedded, "create-team", "--slug", "acme", "--name", "Acme");
+        assertThat(again.exit()).isNotZero();
+        assertThat(again.stderr()).contains("already exists");
+        assertThat(Files.exists(data.resolve("embedded-postgres.properties"))).isFalse();
+    }
+
+    private static void assertError(Run run, String field) {
+        assertThat(run.exit()).as("exit status").isNotZero();
+        String[] lines = run.stderr().strip().split("\n");
+        assertThat(lines[lines.length - 1]).startsWith("error: ").contains(field);
+    }
+}
