@@ -95,6 +95,9 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
             EmbeddedPostgres pg = EmbeddedPostgres.builder()
                     .setDataDirectory(pgData)
                     .setCleanDataDirectory(false)
+                    // The server stops PostgreSQL itself, after the build queue has handed its work
+                    // back; zonky's own hook would race that and stop the database first.
+                    .setRegisterShutdownHook(role == Role.COMMAND)
                     .setServerConfig("listen_addresses", "127.0.0.1")
                     .setServerConfig("max_connections", "200")
                     // zonky starts postgres with -F (no fsync) and synchronous_commit=off, fine for
