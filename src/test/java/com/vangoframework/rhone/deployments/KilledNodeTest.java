@@ -63,8 +63,17 @@ class KilledNodeTest {
                         "-Ddw.server.adminConnectors[0].port=0",
                         "-Ddw.builds.leaseDuration=3s",
                         "-Ddw.builds.reapInterval=500ms",
+                        "-Ddw.builds.shutdownGrace=1s",
                         "-Ddw.builds.nodeId=" + name),
                 ChildNode.class.getName(), "server", Path.of("config.yml").toAbsolutePath().toString());
+    }
+
+    private String readLog(String name) {
+        try {
+            return Files.readString(dir.resolve(name + ".log"));
+        } catch (java.io.IOException e) {
+            return "(no log: " + e + ")";
+        }
     }
 
     /** Waits until the child process named {@code node} runs the deployment, then SIGKILLs it. */
@@ -95,6 +104,21 @@ class KilledNodeTest {
         } finally {
             survivor.stop();
         }
+    }
+
+    @Test
+    void sigterm_handsTheRunningBuildBackToTheQueue_withoutSpendingAnAttempt() throws Exception {
+        Deployment d = fx.pending(app);
+        child = startChild("leaving");
+        // Once Jetty has started, its shutdown hook is in place (a SIGTERM during start-up just exits).
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .until(() -> fx.reload(d).status().isActive() && readLog("leaving").contains("Started oejs.Server"));
+        child.destroy(); // SIGTERM: Dropwizard's graceful stop
+        assertThat(child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        Deployment after = fx.reload(d);
+        assertThat(after.status()).as(() -> "node log:\n" + readLog("leaving")).isEqualTo(DeploymentStatus.PENDING);
+        assertThat(after.attempt()).isZero();
+        assertThat(after.leaseOwner()).isNull();
     }
 
     @Test
