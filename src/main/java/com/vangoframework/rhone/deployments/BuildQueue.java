@@ -9,13 +9,14 @@ import com.vangoframework.rhone.deployments.DeploymentDao.Outcome;
 import io.dropwizard.lifecycle.Managed;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * leases of nodes that died, and hands its own work back to the queue when it stops.
  *
  * <p>Threads, all owned here: one dispatcher (claims while slots are free), {@code maxConcurrent}
- * workers, one lease keeper (renew, reap, timeouts) and one LISTEN connection.
+ * workers, one lease keeper (renew, reap, timeout timers), an aborter that runs abort callbacks
+ * (killing a process tree may take a while; it must never delay lease renewal) and one LISTEN
+ * connection.
  */
 public final class BuildQueue implements Managed {
 
@@ -53,7 +56,8 @@ public final class BuildQueue implements Managed {
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean accepting;
     private ExecutorService workers;
-    private ScheduledExecutorService keeper;
+    private ScheduledThreadPoolExecutor keeper;
+    private ExecutorService aborter;
     private Thread dispatcher;
     private Thread listenerThread;
 
@@ -103,6 +107,7 @@ public final class BuildQueue implements Managed {
         accepting = true;
         workers = Executors2.fixed("rhone-build-", config.getMaxConcurrent());
         keeper = Executors2.scheduled("rhone-lease-keeper");
+        aborter = Executors2.cached("rhone-abort-");
         long renewMillis = Math.max(100, config.getLeaseDuration().toMilliseconds() / 3);
         keeper.scheduleWithFixedDelay(this::renewLeases, renewMillis, renewMillis, TimeUnit.MILLISECONDS);
         // Reap at once on start: a restarted single node finds its own interrupted work here.
@@ -134,15 +139,23 @@ public final class BuildQueue implements Managed {
                 running.values().forEach(ctx -> ctx.abort(AbortReason.SHUTDOWN));
                 if (!workers.awaitTermination(10, TimeUnit.SECONDS)) {
                     workers.shutdownNow();
+                    workers.awaitTermination(5, TimeUnit.SECONDS);
                 }
             }
         } finally {
-            // Whatever this node still holds goes back to the queue, even if a worker is stuck.
-            var released = dao.releaseOwned(nodeId);
+            // Rows whose worker has ended go back to the queue now. A worker that is still stuck
+            // keeps its row: handing that back would let another node build it while this one
+            // still does; its lease runs out instead and the reaper takes over.
+            long[] stuck = running.keySet().stream().mapToLong(Long::longValue).toArray();
+            var released = dao.releaseOwned(nodeId, stuck);
             if (!released.isEmpty()) {
                 LOG.info("Requeued deployments {} on shutdown", released);
             }
+            if (stuck.length > 0) {
+                LOG.warn("Builds {} did not stop in time; their leases will expire and be reaped", running.keySet());
+            }
             keeper.shutdownNow();
+            aborter.shutdownNow();
             listener.stop();
             listenerThread.join(TimeUnit.SECONDS.toMillis(5));
         }
@@ -152,7 +165,16 @@ public final class BuildQueue implements Managed {
     void cancelLocal(long deploymentId) {
         BuildContext ctx = running.get(deploymentId);
         if (ctx != null) {
-            ctx.abort(AbortReason.CANCELLED);
+            abortLater(ctx, AbortReason.CANCELLED);
+        }
+    }
+
+    /** Aborts off the calling thread: the keeper and the listener must never wait on a process kill. */
+    private void abortLater(BuildContext ctx, AbortReason reason) {
+        try {
+            aborter.execute(() -> ctx.abort(reason));
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            ctx.abort(reason);
         }
     }
 
@@ -219,10 +241,18 @@ public final class BuildQueue implements Managed {
             LOG.warn("Deployment {} belongs to app {} which no longer exists", d.id(), d.appId());
             return;
         }
+        if (!accepting) {
+            return; // stopping: the row is still ours and goes back to the queue in stop()
+        }
         BuildContext ctx = new BuildContext(d, app.get(), dao);
         ctx.bindWorker(Thread.currentThread());
-        running.put(d.id(), ctx);
-        ScheduledFuture<?> timeout = keeper.schedule(() -> ctx.abort(AbortReason.TIMED_OUT),
+        BuildContext previous = running.put(d.id(), ctx);
+        if (previous != null) {
+            // This node lost the row (its renewals failed, a reaper requeued it) and has claimed it
+            // again: the older run is a zombie and must stop.
+            abortLater(previous, AbortReason.LEASE_LOST);
+        }
+        ScheduledFuture<?> timeout = keeper.schedule(() -> abortLater(ctx, AbortReason.TIMED_OUT),
                 app.get().buildTimeoutSeconds(), TimeUnit.SECONDS);
         try {
             Outcome outcome = runPipeline(ctx);
@@ -235,7 +265,7 @@ public final class BuildQueue implements Managed {
         } finally {
             timeout.cancel(false);
             ctx.unbindWorker();
-            running.remove(d.id());
+            running.remove(d.id(), ctx);
         }
     }
 
@@ -248,6 +278,9 @@ public final class BuildQueue implements Managed {
             AbortReason reason = ctx.abortReason();
             if (reason != null) {
                 return outcomeOfAbort(ctx, reason);
+            }
+            if (!accepting && (e instanceof InterruptedException || Thread.currentThread().isInterrupted())) {
+                return null; // interrupted by the shutdown itself: hand the row back
             }
             if (e instanceof BuildFailure) {
                 return new Outcome(DeploymentStatus.BUILD_FAILED, e.getMessage(), null, null);
@@ -296,20 +329,22 @@ public final class BuildQueue implements Managed {
 
     private void renewLeases() {
         try {
-            long[] ids = running.keySet().stream().mapToLong(Long::longValue).toArray();
-            if (ids.length == 0) {
+            var snapshot = Map.copyOf(running);
+            if (snapshot.isEmpty()) {
                 return;
             }
-            var renewed = dao.renew(nodeId, config.getLeaseDuration().toMilliseconds(), ids);
+            long[] ids = snapshot.keySet().stream().mapToLong(Long::longValue).toArray();
+            int[] attempts = java.util.Arrays.stream(ids)
+                    .mapToInt(id -> snapshot.get(id).deployment().attempt()).toArray();
+            var renewed = dao.renew(nodeId, config.getLeaseDuration().toMilliseconds(), ids, attempts);
             Set<Long> alive = renewed.stream().map(DeploymentDao.Renewal::id).collect(Collectors.toSet());
-            for (long id : ids) {
-                BuildContext ctx = running.get(id);
-                // A row missing from the renewal either just finished here or was taken over.
-                if (ctx != null && !alive.contains(id)
-                        && dao.findById(id).map(r -> !nodeId.equals(r.leaseOwner())).orElse(true)) {
-                    ctx.abort(AbortReason.LEASE_LOST);
+            snapshot.forEach((id, ctx) -> {
+                // Not renewed: either it finished a moment ago (then it left `running`) or this
+                // claim is no longer the row's current one.
+                if (!alive.contains(id) && running.get(id) == ctx) {
+                    abortLater(ctx, AbortReason.LEASE_LOST);
                 }
-            }
+            });
             renewed.stream().filter(DeploymentDao.Renewal::cancelRequested).forEach(r -> cancelLocal(r.id()));
         } catch (RuntimeException e) {
             LOG.warn("Renewing build leases failed; retrying on the next tick", e);

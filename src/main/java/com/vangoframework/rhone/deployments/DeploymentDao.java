@@ -141,24 +141,27 @@ public interface DeploymentDao {
                    attempt = greatest(attempt - 1, 0), build_started_at = CASE WHEN cancel_requested_at IS NULL
                        THEN NULL ELSE build_started_at END,
                    lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-             WHERE lease_owner = :owner AND status IN <active>
+             WHERE lease_owner = :owner AND status IN <active> AND NOT (id = ANY(:keep))
             RETURNING id""")
-    List<Long> releaseOwned(@Bind("owner") String owner, @Define("active") String active);
+    List<Long> releaseOwned(@Bind("owner") String owner, @Bind("keep") long[] keep, @Define("active") String active);
 
-    default List<Long> releaseOwned(String owner) {
-        return releaseOwned(owner, ACTIVE);
+    /** Hands back every running row of {@code owner} except {@code keep} (builds still stuck in a worker). */
+    default List<Long> releaseOwned(String owner, long[] keep) {
+        return releaseOwned(owner, keep, ACTIVE);
     }
 
+    /** Extends this node's leases; a row counts only if it is still the same claim (id and attempt). */
     @SqlQuery("""
             UPDATE deployments SET lease_expires_at = now() + :leaseMillis * interval '1 millisecond'
-             WHERE lease_owner = :owner AND status IN <active> AND id = ANY(:ids)
+             WHERE lease_owner = :owner AND status IN <active>
+               AND (id, attempt) IN (SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:attempts AS integer[])))
             RETURNING id, cancel_requested_at IS NOT NULL AS cancel_requested""")
     @RegisterConstructorMapper(Renewal.class)
     List<Renewal> renew(@Bind("owner") String owner, @Bind("leaseMillis") long leaseMillis,
-                        @Bind("ids") long[] ids, @Define("active") String active);
+                        @Bind("ids") long[] ids, @Bind("attempts") int[] attempts, @Define("active") String active);
 
-    default List<Renewal> renew(String owner, long leaseMillis, long[] ids) {
-        return renew(owner, leaseMillis, ids, ACTIVE);
+    default List<Renewal> renew(String owner, long leaseMillis, long[] ids, int[] attempts) {
+        return renew(owner, leaseMillis, ids, attempts, ACTIVE);
     }
 
     /**

@@ -56,16 +56,23 @@ public final class DeploymentService {
      * the request through NOTIFY or its next lease renewal) and ends as {@code cancelled}.
      */
     public Deployment cancel(Deployment deployment) {
-        Optional<Deployment> cancelled = dao.cancelPending(deployment.id(), "cancelled");
-        if (cancelled.isPresent()) {
-            return cancelled.get();
+        // The row can move between the two statements (claimed, or requeued by a reaper), so
+        // look again until one of them applies or the build is over.
+        for (int round = 0; round < 5; round++) {
+            Optional<Deployment> cancelled = dao.cancelPending(deployment.id(), "cancelled");
+            if (cancelled.isPresent()) {
+                return cancelled.get();
+            }
+            Optional<Deployment> requested = dao.requestCancel(deployment.id());
+            if (requested.isPresent()) {
+                return requested.get();
+            }
+            Deployment now = dao.findById(deployment.id()).orElse(deployment);
+            if (now.status() != DeploymentStatus.PENDING && !now.status().isActive()) {
+                throw new DeploymentConflict("deployment " + now.id() + " already finished as " + now.status().dbValue());
+            }
         }
-        Optional<Deployment> requested = dao.requestCancel(deployment.id());
-        if (requested.isPresent()) {
-            return requested.get();
-        }
-        Deployment now = dao.findById(deployment.id()).orElse(deployment);
-        throw new DeploymentConflict("deployment " + now.id() + " already finished as " + now.status().dbValue());
+        throw new DeploymentConflict("deployment " + deployment.id() + " changed state while cancelling; try again");
     }
 
     /** An action that the deployment's current status does not allow (HTTP 409). */

@@ -2,7 +2,7 @@ package com.vangoframework.rhone.deployments;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -20,8 +20,15 @@ final class Executors2 {
         return Executors.newFixedThreadPool(size, named(prefix));
     }
 
-    static ScheduledExecutorService scheduled(String name) {
-        return Executors.newSingleThreadScheduledExecutor(r -> thread(name, r));
+    /** One thread; cancelled timers leave the queue at once instead of lingering until they were due. */
+    static ScheduledThreadPoolExecutor scheduled(String name) {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> thread(name, r));
+        executor.setRemoveOnCancelPolicy(true);
+        return executor;
+    }
+
+    static ExecutorService cached(String prefix) {
+        return Executors.newCachedThreadPool(named(prefix));
     }
 
     static Thread thread(String name, Runnable body) {

@@ -216,6 +216,25 @@ class BuildQueueTest {
     }
 
     @Test
+    void reclaimingARowThisNodeStillRuns_stopsTheOlderRun() {
+        ScriptedPipeline pipeline = new ScriptedPipeline().then(blockUntilAborted());
+        queue(pipeline, config());
+        App app = fx.app(team, "web");
+        Deployment d = awaitStatus(fx.pending(app), DeploymentStatus.BUILDING);
+        // What a reaper does when this node's renewals failed for a while (e.g. a database outage).
+        jdbi.useHandle(h -> h.execute("UPDATE deployments SET status = 'pending', lease_owner = NULL, "
+                + "lease_expires_at = NULL WHERE id = ?", d.id()));
+        await().atMost(java.time.Duration.ofSeconds(10)).until(() -> pipeline.runsOf(d.id()) == 2);
+        // The first run is told its lease is gone and leaves; only the new claim keeps building.
+        await().atMost(java.time.Duration.ofSeconds(10)).until(() -> pipeline.runningNow(app.id()) == 1);
+        Deployment now = fx.reload(d);
+        assertThat(now.attempt()).isEqualTo(2);
+        assertThat(now.status().isActive()).isTrue();
+        service.cancel(now);
+        assertThat(awaitStatus(d, DeploymentStatus.CANCELLED).attempt()).isEqualTo(2);
+    }
+
+    @Test
     void atMostMaxConcurrentBuildsRunAtOnce() {
         ScriptedPipeline pipeline = new ScriptedPipeline().then(blockUntilAborted());
         BuildQueue q = queue(pipeline, config());

@@ -155,9 +155,13 @@ class DeploymentDaoTest {
     void releaseOwned_requeuesWithoutSpendingAnAttempt() {
         Deployment mine = fx.pending(app);
         Deployment theirs = fx.pending(other);
+        Deployment stuck = fx.pending(fx.app(fx.team("globex"), "stuck"));
         claim("node-a");
         claim("node-b");
-        assertThat(dao.releaseOwned("node-a")).containsExactly(mine.id());
+        claim("node-a");
+        // A build whose worker is still stuck keeps its row; the others go back.
+        assertThat(dao.releaseOwned("node-a", new long[] {stuck.id()})).containsExactly(mine.id());
+        assertThat(fx.reload(stuck).status()).isEqualTo(DeploymentStatus.CLONING);
         Deployment released = fx.reload(mine);
         assertThat(released.status()).isEqualTo(DeploymentStatus.PENDING);
         assertThat(released.attempt()).isZero();
@@ -170,10 +174,12 @@ class DeploymentDaoTest {
         Deployment d = fx.pending(app);
         Deployment claimed = claim("node-a");
         dao.requestCancel(d.id());
-        List<DeploymentDao.Renewal> renewed = dao.renew("node-a", 60_000, new long[] {d.id()});
+        List<DeploymentDao.Renewal> renewed = dao.renew("node-a", 60_000, new long[] {d.id()}, new int[] {1});
         assertThat(renewed).containsExactly(new DeploymentDao.Renewal(d.id(), true));
         assertThat(fx.reload(d).leaseExpiresAt()).isAfter(claimed.leaseExpiresAt());
-        assertThat(dao.renew("node-b", 60_000, new long[] {d.id()})).isEmpty();
+        assertThat(dao.renew("node-b", 60_000, new long[] {d.id()}, new int[] {1})).isEmpty();
+        // An older claim of the same row by the same node is not this claim.
+        assertThat(dao.renew("node-a", 60_000, new long[] {d.id()}, new int[] {0})).isEmpty();
     }
 
     @Test

@@ -58,6 +58,12 @@ public final class ScriptedPipeline implements BuildPipeline {
         };
     }
 
+    /** Builds of this app inside the pipeline right now. */
+    public int runningNow(long appId) {
+        AtomicInteger n = runningPerApp.get(appId);
+        return n == null ? 0 : n.get();
+    }
+
     public int runsOf(long deploymentId) {
         AtomicInteger n = runs.get(deploymentId);
         return n == null ? 0 : n.get();
