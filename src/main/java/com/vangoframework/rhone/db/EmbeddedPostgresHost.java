@@ -13,6 +13,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Base64;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Properties;
@@ -24,10 +31,15 @@ import org.slf4j.LoggerFactory;
  * kept across restarts, and shares it between the service and the CLI commands.
  *
  * <p>Whoever starts the database publishes its port and pid in {@code <dataDir>/embedded-postgres.properties}.
- * A CLI command finding a live owner connects to that database instead of starting a second
- * postmaster on the same files. The server waits for a command's short-lived database to stop and
- * then starts its own, so it never depends on a process that is about to exit. All of this is
- * decided under an OS file lock, so two processes starting together cannot both start a postmaster.
+ * A CLI command finding a live server connects to that database instead of starting a second
+ * postmaster on the same files. Anyone finding a live <em>command</em> waits for its short-lived
+ * database to stop and then starts its own, so nobody depends on a process that is about to exit.
+ * Starting, publishing, stopping and unpublishing all happen under an OS file lock, so two
+ * processes can never both start (or one start while the other stops) a postmaster.
+ *
+ * <p>initdb trusts every local connection; on first start the {@code postgres} role gets a random
+ * password (kept in {@code <dataDir>/postgres.password}, mode 600) and {@code pg_hba.conf} is
+ * rewritten to demand it, so other users of the machine cannot walk into the database.
  */
 public final class EmbeddedPostgresHost implements AutoCloseable {
 
@@ -37,12 +49,15 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
     private static final Duration WAIT_FOR_COMMAND = Duration.ofSeconds(60);
     static final String ADDRESS_FILE = "embedded-postgres.properties";
 
-    private final Path addressFile;
+    static final String PASSWORD_FILE = "postgres.password";
+    private static final String HBA_MARKER = "# rhone: passwords required";
+
+    private final Path dataDir;
     private final DatabaseTarget target;
     private final EmbeddedPostgres owned;
 
-    private EmbeddedPostgresHost(Path addressFile, DatabaseTarget target, EmbeddedPostgres owned) {
-        this.addressFile = addressFile;
+    private EmbeddedPostgresHost(Path dataDir, DatabaseTarget target, EmbeddedPostgres owned) {
+        this.dataDir = dataDir;
         this.target = target;
         this.owned = owned;
     }
@@ -57,8 +72,9 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
                     return host.get();
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("a rhone command has held the embedded database in "
-                            + dataDir + " for over " + WAIT_FOR_COMMAND.toSeconds() + " s; stop it and start again");
+                    throw new IllegalStateException("the embedded database in " + dataDir + " stayed busy (held by "
+                            + "another rhone command, or not answering) for " + WAIT_FOR_COMMAND.toSeconds()
+                            + " s; stop the other rhone process and try again");
                 }
                 Thread.sleep(200);
             }
@@ -70,28 +86,28 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
         }
     }
 
-    /** Empty means: a command owns the database right now and we are the server; try again shortly. */
+    /** Empty means: the database is busy (a command owns it, or its server does not answer yet); try again. */
     private static Optional<EmbeddedPostgresHost> tryOpen(Path dataDir, Role role) throws IOException {
         Path addressFile = dataDir.resolve(ADDRESS_FILE);
-        try (FileChannel channel = FileChannel.open(dataDir.resolve("embedded-postgres.lock"),
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = channel.lock()) {
-            Optional<Published> running = Published.read(addressFile).filter(Published::isAlive);
+        try (FileChannel channel = lockChannel(dataDir); FileLock ignored = channel.lock()) {
+            Optional<Published> running = Published.read(addressFile).filter(Published::ownerAlive);
             if (running.isPresent()) {
                 Published p = running.get();
-                if (role == Role.COMMAND) {
-                    LOG.info("Using the embedded PostgreSQL of process {} on port {}", p.pid, p.port);
-                    return Optional.of(new EmbeddedPostgresHost(addressFile, p.target(), null));
-                }
-                if (p.role == Role.SERVER) {
+                if (role == Role.SERVER && p.role == Role.SERVER) {
                     throw new IllegalStateException("another rhone server (pid " + p.pid
                             + ") already runs the embedded database in " + dataDir
                             + "; stop it, or set DATABASE_URL to a shared PostgreSQL to run several nodes");
                 }
-                return Optional.empty();
+                if (p.role == Role.COMMAND || !p.acceptsConnections()) {
+                    return Optional.empty();
+                }
+                LOG.info("Using the embedded PostgreSQL of process {} on port {}", p.pid, p.port);
+                return Optional.of(new EmbeddedPostgresHost(dataDir, p.target(readPassword(dataDir)), null));
             }
             Path pgData = dataDir.resolve("postgres");
+            // Nobody alive owns the files: a postmaster still running on them was orphaned.
             stopOrphanedPostmaster(pgData);
+            String password = passwordFor(dataDir);
             EmbeddedPostgres pg = EmbeddedPostgres.builder()
                     .setDataDirectory(pgData)
                     .setCleanDataDirectory(false)
@@ -104,13 +120,62 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
                     // throwaway test databases; this one holds the durable queue, so turn both back on.
                     .setServerConfig("fsync", "on")
                     .setServerConfig("synchronous_commit", "on")
+                    .setConnectConfig("password", password)
                     .setPGStartupWait(Duration.ofSeconds(60))
                     .start();
             Published published = new Published(ProcessHandle.current().pid(), pg.getPort(), role);
+            DatabaseTarget target = published.target(password);
+            requirePasswords(pgData, target);
             published.write(addressFile);
             LOG.info("Started the embedded PostgreSQL on 127.0.0.1:{} with data in {}", pg.getPort(), pgData);
-            return Optional.of(new EmbeddedPostgresHost(addressFile, published.target(), pg));
+            return Optional.of(new EmbeddedPostgresHost(dataDir, target, pg));
         }
+    }
+
+    private static FileChannel lockChannel(Path dataDir) throws IOException {
+        return FileChannel.open(dataDir.resolve("embedded-postgres.lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+    }
+
+    /** First start after initdb: give the superuser its password, then stop trusting anyone. */
+    private static void requirePasswords(Path pgData, DatabaseTarget target) throws IOException {
+        Path hba = pgData.resolve("pg_hba.conf");
+        if (Files.readString(hba).startsWith(HBA_MARKER)) {
+            return;
+        }
+        try (Connection c = DriverManager.getConnection(target.jdbcUrl(), target.user(), target.password());
+             Statement st = c.createStatement()) {
+            // The password is base64url (no quotes possible), generated by us.
+            st.execute("ALTER ROLE postgres PASSWORD '" + target.password() + "'");
+            Files.writeString(hba, HBA_MARKER + "\n"
+                    + "local all all scram-sha-256\n"
+                    + "host  all all 127.0.0.1/32 scram-sha-256\n"
+                    + "host  all all ::1/128 scram-sha-256\n");
+            st.execute("SELECT pg_reload_conf()");
+        } catch (SQLException e) {
+            throw new IOException("could not set the embedded database's password", e);
+        }
+    }
+
+    private static String passwordFor(Path dataDir) throws IOException {
+        Path file = dataDir.resolve(PASSWORD_FILE);
+        if (Files.exists(file)) {
+            return readPassword(dataDir);
+        }
+        byte[] random = new byte[24];
+        new SecureRandom().nextBytes(random);
+        String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        Files.writeString(Files.createFile(file, PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rw-------"))), password);
+        return password;
+    }
+
+    private static String readPassword(Path dataDir) throws IOException {
+        Path file = dataDir.resolve(PASSWORD_FILE);
+        if (!Files.exists(file)) {
+            throw new IOException(file + " is missing: the embedded database cannot be opened without it");
+        }
+        return Files.readString(file).trim();
     }
 
     /**
@@ -150,14 +215,15 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
         return owned != null;
     }
 
+    /** Stops the database if this process started it, then unpublishes it, both under the lock. */
     @Override
     public void close() {
         if (owned == null) {
             return;
         }
-        try {
-            Files.deleteIfExists(addressFile);
+        try (FileChannel channel = lockChannel(dataDir); FileLock ignored = channel.lock()) {
             owned.close();
+            Files.deleteIfExists(dataDir.resolve(ADDRESS_FILE));
         } catch (IOException e) {
             LOG.warn("Could not stop the embedded PostgreSQL cleanly", e);
         }
@@ -194,12 +260,11 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
 
-        boolean isAlive() {
-            boolean processAlive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-            return processAlive && acceptsConnections();
+        boolean ownerAlive() {
+            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
         }
 
-        private boolean acceptsConnections() {
+        boolean acceptsConnections() {
             try (Socket socket = new Socket()) {
                 socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
                 return true;
@@ -208,8 +273,8 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
             }
         }
 
-        DatabaseTarget target() {
-            return new DatabaseTarget("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "");
+        DatabaseTarget target(String password) {
+            return new DatabaseTarget("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", password);
         }
     }
 }

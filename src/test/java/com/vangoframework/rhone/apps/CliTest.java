@@ -1,6 +1,7 @@
 package com.vangoframework.rhone.apps;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.vangoframework.rhone.RhoneApplication;
@@ -163,6 +164,14 @@ class CliTest {
             assertThat(team.stderr() + String.join("\n", team.stdout())).doesNotContain("Started the embedded");
             String published = Files.readString(data.resolve("embedded-postgres.properties"));
             assertThat(published).contains("pid=" + server.pid()).contains("role=SERVER");
+            // Other local users get nowhere without the password file (initdb's trust is gone).
+            String port = published.lines().filter(l -> l.startsWith("port=")).findFirst().orElseThrow().substring(5);
+            assertThatThrownBy(() -> java.sql.DriverManager.getConnection(
+                    "jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "").close())
+                    .isInstanceOf(java.sql.SQLException.class);
+            assertThat(Files.getPosixFilePermissions(data.resolve("postgres.password")))
+                    .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                            java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
         } finally {
             server.destroy(); // SIGTERM: a normal stop that also stops its PostgreSQL
             assertThat(server.waitFor(60, TimeUnit.SECONDS)).isTrue();
