@@ -138,6 +138,22 @@ class CliTest {
     }
 
     @Test
+    void dbMigrate_appliesTheSchemaOnce_andCommandsRespectMigrateOnStartFalse() throws Exception {
+        db = TestPostgres.emptyDatabase();
+        jdbi = TestPostgres.jdbi(db);
+        Run noSchema = rhone(List.of("-Ddw.database.url=" + db.jdbcUrl(), "-Ddw.database.user=" + db.user(),
+                "-Ddw.database.password=" + db.password(), "-Ddw.database.migrateOnStart=false",
+                "-Ddw.dataDir=" + dir.resolve("data")), "create-team", "--slug", "acme", "--name", "Acme");
+        assertThat(noSchema.exit()).isNotZero();
+
+        Run first = rhone("db", "migrate");
+        assertThat(first.exit()).as(first.stderr()).isZero();
+        assertThat(first.lastLine()).isEqualTo("schema migrated to version 1 (1 migrations applied)");
+        assertThat(rhone("db", "migrate").lastLine()).isEqualTo("schema is up to date");
+        assertThat(new Fixtures(jdbi).count("deployments")).isZero();
+    }
+
+    @Test
     void missingRequiredArgument_isRefusedByTheParser() throws Exception {
         Run run = rhone("create-team", "--slug", "acme");
         assertThat(run.exit()).isNotZero();

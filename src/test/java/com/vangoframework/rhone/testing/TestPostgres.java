@@ -60,6 +60,13 @@ public final class TestPostgres {
 
     /** A new, migrated database on the test server. */
     public static DatabaseTarget freshDatabase() {
+        DatabaseTarget target = emptyDatabase();
+        Database.migrate(target);
+        return target;
+    }
+
+    /** A new database without any schema. */
+    public static DatabaseTarget emptyDatabase() {
         DatabaseTarget server = admin();
         String name = "rhone_test_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
         try (Connection c = DriverManager.getConnection(server.jdbcUrl(), server.user(), server.password());
@@ -68,10 +75,7 @@ public final class TestPostgres {
         } catch (SQLException e) {
             throw new IllegalStateException("could not create test database " + name, e);
         }
-        DatabaseTarget target = new DatabaseTarget(replaceDatabase(server.jdbcUrl(), name), server.user(),
-                server.password());
-        Database.migrate(target);
-        return target;
+        return new DatabaseTarget(replaceDatabase(server.jdbcUrl(), name), server.user(), server.password());
     }
 
     public static Jdbi jdbi(DatabaseTarget target) {
