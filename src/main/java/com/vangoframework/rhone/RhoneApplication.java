@@ -2,6 +2,21 @@ package com.vangoframework.rhone;
 
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.vangoframework.rhone.apps.ApiTokenAuthenticator;
+import com.vangoframework.rhone.apps.AppSecrets;
+import com.vangoframework.rhone.apps.EnvVarDao;
+import com.vangoframework.rhone.apps.SecretBox;
+import com.vangoframework.rhone.build.BuildctlImageBuilder;
+import com.vangoframework.rhone.build.BuilderConfiguration;
+import com.vangoframework.rhone.build.BuilderHealthCheck;
+import com.vangoframework.rhone.build.DockerImageBuilder;
+import com.vangoframework.rhone.build.GitCheckout;
+import com.vangoframework.rhone.build.ImageBuilder;
+import com.vangoframework.rhone.build.ImagePipeline;
+import com.vangoframework.rhone.build.ProcessRunner;
+import com.vangoframework.rhone.build.RailpackAnalyzer;
+import com.vangoframework.rhone.build.RepoCredentials;
+import com.vangoframework.rhone.logs.LogChunkDao;
+import com.vangoframework.rhone.logs.LogStore;
 import com.vangoframework.rhone.apps.ApiTokenDao;
 import com.vangoframework.rhone.apps.AppDao;
 import com.vangoframework.rhone.apps.CreateAppCommand;
@@ -21,7 +36,6 @@ import com.vangoframework.rhone.deployments.DeploymentDao;
 import com.vangoframework.rhone.deployments.DeploymentResource;
 import com.vangoframework.rhone.deployments.DeploymentService;
 import com.vangoframework.rhone.deployments.QueueHealthCheck;
-import com.vangoframework.rhone.deployments.UnconfiguredPipeline;
 import io.dropwizard.auth.AuthDynamicFeature;
 import io.dropwizard.auth.AuthValueFactoryProvider;
 import io.dropwizard.auth.oauth.OAuthCredentialAuthFilter;
@@ -37,6 +51,8 @@ import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 
@@ -86,8 +102,8 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         if (config.getDatabase().isMigrateOnStart()) {
             database.migrate();
         }
-        // Fail at start, not at the first set-env, when the env var key is missing or malformed.
-        SecretKeys.load(config.getSecretKey(), dataDir, database.isEmbedded());
+        // Fail at start, not at the first build, when the env var key is missing or malformed.
+        SecretBox secretBox = SecretKeys.load(config.getSecretKey(), dataDir, database.isEmbedded());
         Jdbi jdbi = Database.configure(new JdbiFactory().build(environment,
                 config.getDatabase().dataSourceFactory(database.target()), "postgresql"));
 
@@ -95,10 +111,14 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         AppDao apps = jdbi.onDemand(AppDao.class);
         DeploymentDao deploymentDao = jdbi.onDemand(DeploymentDao.class);
         DeploymentService deployments = new DeploymentService(jdbi);
+        LogStore logs = new LogStore(jdbi.onDemand(LogChunkDao.class), config.getBuilder().getLogCapBytes(), clock);
+        environment.lifecycle().manage(logs);
+        AppSecrets appSecrets = new AppSecrets(jdbi.onDemand(EnvVarDao.class), secretBox);
 
         // 3. The build queue and its pipeline.
         String nodeId = config.getBuilds().getNodeId().isEmpty() ? defaultNodeId() : config.getBuilds().getNodeId();
-        BuildQueue queue = new BuildQueue(deploymentDao, apps, pipeline(config, environment), config.getBuilds(),
+        BuildPipeline pipeline = pipeline(config, environment, new Builders(logs, appSecrets, dataDir));
+        BuildQueue queue = new BuildQueue(deploymentDao, apps, pipeline, config.getBuilds(),
                 nodeId, database.target(), environment.metrics(), clock);
         if (config.getBuilds().isWorkerEnabled()) {
             environment.lifecycle().manage(queue);
@@ -114,7 +134,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
                 .setUnauthorizedHandler(new io.dropwizard.auth.JSONUnauthorizedHandler())
                 .buildAuthFilter()));
         environment.jersey().register(new AuthValueFactoryProvider.Binder<>(TeamPrincipal.class));
-        environment.jersey().register(new DeploymentResource(apps, deployments, deploymentDao,
+        environment.jersey().register(new DeploymentResource(apps, deployments, deploymentDao, logs,
                 environment.getObjectMapper()));
 
         // 5. Operations: Prometheus text at /prometheus on the admin port.
@@ -124,9 +144,39 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
                 .addMapping("/prometheus");
     }
 
-    /** The build pipeline; the build issue plugs the real one in here, tests override it. */
-    protected BuildPipeline pipeline(RhoneConfiguration config, Environment environment) {
-        return new UnconfiguredPipeline();
+    /** What the real pipeline is made of, besides configuration. */
+    protected record Builders(LogStore logs, AppSecrets secrets, Path dataDir) {
+    }
+
+    /** The build pipeline; tests override it with their own. */
+    protected BuildPipeline pipeline(RhoneConfiguration config, Environment environment, Builders parts) {
+        BuilderConfiguration b = config.getBuilder();
+        ProcessRunner runner = new ProcessRunner();
+        ImageBuilder imageBuilder;
+        List<String> probe;
+        if (b.getType().equals("buildctl")) {
+            BuildctlImageBuilder buildctl = new BuildctlImageBuilder(new BuildctlImageBuilder.Daemon(
+                    b.getBuildctlBinary(), b.getBuildkitAddr(), b.getBuildkitCaCert(), b.getBuildkitCert(),
+                    b.getBuildkitKey()), b.getRailpackFrontend(), b.registryAuth(), runner, environment.getObjectMapper());
+            imageBuilder = buildctl;
+            probe = buildctl.healthCommand();
+        } else {
+            DockerImageBuilder docker = new DockerImageBuilder(b.getDockerBinary(), b.getRailpackFrontend(),
+                    b.registryAuth(), runner);
+            imageBuilder = docker;
+            probe = docker.versionCommand();
+        }
+        environment.healthChecks().register("builder", new BuilderHealthCheck(probe, imageBuilder.describe()));
+        Path workRoot = b.getWorkDir().isEmpty() ? parts.dataDir().resolve("builds") : Path.of(b.getWorkDir());
+        return new ImagePipeline(
+                new GitCheckout(repoCredentials(config), b.getGitHubUrl(), b.getCloneTimeout().toJavaDuration()),
+                new RailpackAnalyzer(b.getRailpackBinary(), runner, environment.getObjectMapper(), Duration.ofMinutes(5)),
+                imageBuilder, parts.secrets(), parts.logs(), b.getRegistry(), b.getRegistryPassword(), workRoot);
+    }
+
+    /** Tokens for clones: none yet for plain git URLs; the GitHub App supplies installation tokens. */
+    protected RepoCredentials repoCredentials(RhoneConfiguration config) {
+        return RepoCredentials.NONE;
     }
 
     private static String defaultNodeId() {

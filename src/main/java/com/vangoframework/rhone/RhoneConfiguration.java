@@ -1,6 +1,7 @@
 package com.vangoframework.rhone;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.vangoframework.rhone.build.BuilderConfiguration;
 import com.vangoframework.rhone.db.DatabaseConfiguration;
 import com.vangoframework.rhone.deployments.BuildsConfiguration;
 import io.dropwizard.core.Configuration;
@@ -24,6 +25,10 @@ public class RhoneConfiguration extends Configuration {
     @Valid
     @NotNull
     private BuildsConfiguration builds = new BuildsConfiguration();
+
+    @Valid
+    @NotNull
+    private BuilderConfiguration builder = new BuilderConfiguration();
 
     @JsonProperty
     public String getDataDir() {
@@ -53,6 +58,16 @@ public class RhoneConfiguration extends Configuration {
     @JsonProperty
     public void setDatabase(DatabaseConfiguration database) {
         this.database = database;
+    }
+
+    @JsonProperty
+    public BuilderConfiguration getBuilder() {
+        return builder;
+    }
+
+    @JsonProperty
+    public void setBuilder(BuilderConfiguration builder) {
+        this.builder = builder;
     }
 
     @JsonProperty

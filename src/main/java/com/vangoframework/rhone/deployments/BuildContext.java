@@ -70,6 +70,15 @@ public final class BuildContext {
         status.set(next);
     }
 
+    /** Records the checked-out commit on the row (fenced by the lease like every other write). */
+    public void recordCommit(String sha, String message, String author) throws BuildAbortedException {
+        String cut = message != null && message.length() > 10_000 ? message.substring(0, 10_000) : message;
+        if (dao.recordCommit(deployment.lease(), sha, cut, author) == 0) {
+            abort(AbortReason.LEASE_LOST);
+            throw new BuildAbortedException(AbortReason.LEASE_LOST);
+        }
+    }
+
     public boolean isAborted() {
         return abortReason.get() != null;
     }

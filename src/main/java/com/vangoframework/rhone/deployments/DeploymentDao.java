@@ -112,6 +112,14 @@ public interface DeploymentDao {
         return advanceUnchecked(lease, from, to);
     }
 
+    /** The commit a build actually checked out (a manual deploy learns its SHA only now). */
+    @SqlUpdate("""
+            UPDATE deployments SET commit_sha = :sha, commit_message = :message, commit_author = :author,
+                   updated_at = now()
+            WHERE id = :lease.deploymentId AND lease_owner = :lease.owner AND attempt = :lease.attempt""")
+    int recordCommit(@BindMethods("lease") Lease lease, @Bind("sha") String sha, @Bind("message") String message,
+                     @Bind("author") String author);
+
     @SqlUpdate("""
             UPDATE deployments
                SET status = :outcome.status, error_message = :outcome.errorMessage,

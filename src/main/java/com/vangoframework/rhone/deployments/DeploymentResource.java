@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.vangoframework.rhone.apps.App;
 import com.vangoframework.rhone.apps.AppDao;
 import com.vangoframework.rhone.apps.TeamPrincipal;
+import com.vangoframework.rhone.logs.LogStore;
 import com.vangoframework.rhone.web.ApiErrors;
 import io.dropwizard.auth.Auth;
 import jakarta.ws.rs.GET;
@@ -35,12 +36,15 @@ public final class DeploymentResource {
     private final AppDao apps;
     private final DeploymentService deployments;
     private final DeploymentDao dao;
+    private final LogStore logs;
     private final ObjectMapper json;
 
-    public DeploymentResource(AppDao apps, DeploymentService deployments, DeploymentDao dao, ObjectMapper json) {
+    public DeploymentResource(AppDao apps, DeploymentService deployments, DeploymentDao dao, LogStore logs,
+                              ObjectMapper json) {
         this.apps = apps;
         this.deployments = deployments;
         this.dao = dao;
+        this.logs = logs;
         this.json = json;
     }
 
@@ -77,6 +81,14 @@ public final class DeploymentResource {
     @Path("/{id}")
     public Deployment get(@Auth TeamPrincipal team, @PathParam("slug") String slug, @PathParam("id") String id) {
         return deployment(app(team, slug), id);
+    }
+
+    /** The stored build log as plain text (secrets were masked before it was stored). */
+    @GET
+    @Path("/{id}/log")
+    @Produces(MediaType.TEXT_PLAIN + "; charset=utf-8")
+    public String log(@Auth TeamPrincipal team, @PathParam("slug") String slug, @PathParam("id") String id) {
+        return logs.read(deployment(app(team, slug), id).id());
     }
 
     @POST

@@ -2,20 +2,35 @@ package com.vangoframework.rhone.testing;
 
 import com.vangoframework.rhone.RhoneApplication;
 import com.vangoframework.rhone.RhoneConfiguration;
+import com.vangoframework.rhone.build.RepoCredentials;
 import com.vangoframework.rhone.deployments.BuildPipeline;
 import io.dropwizard.core.setup.Environment;
 
-/** The real application with a test's pipeline plugged in. */
+/**
+ * The real application with a test's pipeline plugged in, or (pipeline null) the real pipeline
+ * with the test's clone credentials.
+ */
 public final class TestApplication extends RhoneApplication {
 
     private final BuildPipeline pipeline;
+    private final RepoCredentials credentials;
 
     public TestApplication(BuildPipeline pipeline) {
+        this(pipeline, RepoCredentials.NONE);
+    }
+
+    public TestApplication(BuildPipeline pipeline, RepoCredentials credentials) {
         this.pipeline = pipeline;
+        this.credentials = credentials;
     }
 
     @Override
-    protected BuildPipeline pipeline(RhoneConfiguration config, Environment environment) {
-        return pipeline;
+    protected BuildPipeline pipeline(RhoneConfiguration config, Environment environment, Builders parts) {
+        return pipeline != null ? pipeline : super.pipeline(config, environment, parts);
+    }
+
+    @Override
+    protected RepoCredentials repoCredentials(RhoneConfiguration config) {
+        return credentials;
     }
 }

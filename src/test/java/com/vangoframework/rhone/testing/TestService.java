@@ -20,6 +20,12 @@ public final class TestService {
     private final DropwizardTestSupport<RhoneConfiguration> support;
 
     public TestService(DatabaseTarget db, Path dataDir, BuildPipeline pipeline, ConfigOverride... extra) {
+        this(db, dataDir, pipeline, com.vangoframework.rhone.build.RepoCredentials.NONE, extra);
+    }
+
+    /** {@code pipeline} null: the real build pipeline, cloning with {@code credentials}. */
+    public TestService(DatabaseTarget db, Path dataDir, BuildPipeline pipeline,
+                       com.vangoframework.rhone.build.RepoCredentials credentials, ConfigOverride... extra) {
         List<ConfigOverride> overrides = new ArrayList<>(List.of(
                 ConfigOverride.config("database.url", db.jdbcUrl()),
                 ConfigOverride.config("database.user", db.user()),
@@ -37,7 +43,7 @@ public final class TestService {
                 Path.of("config.yml").toAbsolutePath().toString(), overrides.toArray(ConfigOverride[]::new)) {
             @Override
             public Application<RhoneConfiguration> newApplication() {
-                return new TestApplication(pipeline);
+                return new TestApplication(pipeline, credentials);
             }
         };
     }

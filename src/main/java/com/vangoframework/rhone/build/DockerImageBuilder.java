@@ -1,0 +1,107 @@
+package com.vangoframework.rhone.build;
+
+import com.vangoframework.rhone.deployments.BuildContext;
+import com.vangoframework.rhone.deployments.BuildFailure;
+import com.vangoframework.rhone.logs.BuildLog;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Builds with the local Docker engine's BuildKit and pushes with the Docker CLI. Debian's CLI has
+ * no buildx, so this runs {@code DOCKER_BUILDKIT=1 docker build} and then {@code docker push}; the
+ * digest comes from the push output, which reports the manifest digest the registry stored.
+ */
+public final class DockerImageBuilder implements ImageBuilder {
+
+    private static final Pattern PUSH_DIGEST = Pattern.compile("digest: (sha256:[0-9a-f]{64})");
+
+    private final String docker;
+    private final String railpackFrontend;
+    private final RegistryAuth auth;
+    private final ProcessRunner runner;
+
+    public DockerImageBuilder(String docker, String railpackFrontend, RegistryAuth auth, ProcessRunner runner) {
+        this.docker = docker;
+        this.railpackFrontend = railpackFrontend;
+        this.auth = auth;
+        this.runner = runner;
+    }
+
+    List<String> buildCommand(Request r) {
+        List<String> args = new ArrayList<>(List.of(docker, "build", "--progress=plain", "--tag", r.imageTag(),
+                "--build-arg", "secrets-hash=" + r.secretsHash()));
+        for (String name : r.secrets().keySet().stream().sorted().toList()) {
+            args.addAll(List.of("--secret", "id=" + name + ",env=" + name));
+        }
+        if (r.plan().kind() == BuildPlan.Kind.RAILPACK) {
+            // The railpack frontend reads the plan instead of a Dockerfile.
+            args.addAll(List.of("--build-arg", "BUILDKIT_SYNTAX=" + railpackFrontend));
+        }
+        args.addAll(List.of("--file", r.plan().planFile().toString(), r.plan().contextDir().toString()));
+        return args;
+    }
+
+    List<String> pushCommand(Request r) {
+        return List.of(docker, "push", r.imageTag());
+    }
+
+    @Override
+    public Image build(Request r, BuildLog log, BuildContext ctx, PushingListener onPushing)
+            throws BuildFailure, BuildContext.BuildAbortedException, InterruptedException {
+        Map<String, String> env = new HashMap<>(r.secrets());
+        env.put("DOCKER_BUILDKIT", "1");
+        try {
+            Path dockerConfig = auth.writeDockerConfig(r.workDir());
+            if (dockerConfig != null) {
+                env.put("DOCKER_CONFIG", dockerConfig.toString());
+            }
+            OutputTail build = new OutputTail(log::line, 40);
+            int exit = runner.run(new ProcessRunner.Command(buildCommand(r), r.plan().contextDir(), env, r.timeout()),
+                    build, ctx);
+            if (exit != 0) {
+                throw new BuildFailure(ImageBuilder.failureSentence(build.lines()));
+            }
+            onPushing.pushing();
+            log.line("Pushing " + r.imageTag());
+            OutputTail push = new OutputTail(log::line, 40);
+            Map<String, String> pushEnv = new HashMap<>(env);
+            r.secrets().keySet().forEach(pushEnv::remove);
+            exit = runner.run(new ProcessRunner.Command(pushCommand(r), r.workDir(), pushEnv, r.timeout()), push, ctx);
+            if (exit != 0) {
+                throw new BuildFailure("pushing " + r.imageTag() + " failed: "
+                        + push.lines().stream().reduce((a, b) -> b).orElse("see the build log"));
+            }
+            for (String line : push.lines()) {
+                Matcher m = PUSH_DIGEST.matcher(line);
+                if (m.find()) {
+                    return new Image(r.imageTag(), m.group(1));
+                }
+            }
+            throw new BuildFailure("the registry did not report a digest for " + r.imageTag());
+        } catch (ProcessRunner.NotInstalled e) {
+            throw new BuildFailure("docker is not installed on this builder (" + docker + "): run ops/setup-local-builder", e);
+        } catch (IOException e) {
+            throw new BuildFailure("the Docker engine could not be used: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "local Docker engine (" + docker + ")";
+    }
+
+    public List<String> versionCommand() {
+        return List.of(docker, "version", "--format", "{{.Server.Version}}");
+    }
+
+    static Duration healthTimeout() {
+        return Duration.ofSeconds(5);
+    }
+}

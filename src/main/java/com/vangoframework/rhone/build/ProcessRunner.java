@@ -1,0 +1,116 @@
+package com.vangoframework.rhone.build;
+
+import com.vangoframework.rhone.deployments.BuildContext;
+import com.vangoframework.rhone.deployments.BuildFailure;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Runs an external program for a build: an argument list (never a shell), a clean environment
+ * (the service's own secrets such as database passwords are not inherited), output merged and
+ * streamed line by line, a time limit, and an abort that ends the whole process tree.
+ */
+public final class ProcessRunner {
+
+    /** Inherited from the service's environment when set; nothing else is. */
+    private static final List<String> PASSED_THROUGH = List.of("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR",
+            "DOCKER_HOST", "XDG_RUNTIME_DIR");
+
+    /** The program could not be started at all (not installed, not executable). */
+    public static final class NotInstalled extends IOException {
+        public NotInstalled(String program, IOException cause) {
+            super(program + " could not be started", cause);
+        }
+    }
+
+    /** What to run. */
+    public record Command(List<String> args, Path workDir, Map<String, String> env, Duration timeout) {
+        public Command {
+            args = List.copyOf(args);
+            env = Map.copyOf(env);
+        }
+    }
+
+    /**
+     * Runs the command to its end and returns its exit code.
+     *
+     * @throws BuildContext.BuildAbortedException if the build was aborted meanwhile (the tree is killed first)
+     * @throws BuildFailure if the program ran past its time limit
+     */
+    public int run(Command command, Consumer<String> lines, BuildContext ctx)
+            throws IOException, InterruptedException, BuildFailure, BuildContext.BuildAbortedException {
+        ProcessBuilder builder = new ProcessBuilder(command.args())
+                .directory(command.workDir() == null ? null : command.workDir().toFile())
+                .redirectErrorStream(true);
+        Map<String, String> env = builder.environment();
+        Map<String, String> inherited = Map.copyOf(env);
+        env.clear();
+        for (String name : PASSED_THROUGH) {
+            if (inherited.containsKey(name)) {
+                env.put(name, inherited.get(name));
+            }
+        }
+        env.putAll(command.env());
+        ctx.throwIfAborted();
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new NotInstalled(command.args().get(0), e);
+        }
+        ctx.onAbort(() -> killTree(process));
+        Thread reader = new Thread(() -> pump(process, lines), "rhone-output-" + process.pid());
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            boolean exited = process.waitFor(command.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            if (!exited) {
+                killTree(process);
+                throw new BuildFailure(programName(command) + " did not finish within "
+                        + command.timeout().toMinutes() + " minutes");
+            }
+            reader.join(TimeUnit.SECONDS.toMillis(5));
+            ctx.throwIfAborted();
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            killTree(process);
+            ctx.throwIfAborted();
+            throw e;
+        } finally {
+            if (process.isAlive()) {
+                killTree(process);
+            }
+        }
+    }
+
+    private static String programName(Command command) {
+        return Path.of(command.args().get(0)).getFileName().toString();
+    }
+
+    private static void pump(Process process, Consumer<String> lines) {
+        try (BufferedReader in = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                lines.accept(line);
+            }
+        } catch (IOException e) {
+            // The process was killed and its pipe closed: nothing more to read.
+        }
+    }
+
+    /** Takes the tree before anything dies (orphans get re-parented and would escape), then kills it all. */
+    static void killTree(Process process) {
+        List<ProcessHandle> descendants = process.descendants().toList();
+        process.destroyForcibly();
+        descendants.forEach(ProcessHandle::destroyForcibly);
+    }
+}

@@ -1,0 +1,46 @@
+package com.vangoframework.rhone.logs;
+
+import io.dropwizard.lifecycle.Managed;
+import java.time.Clock;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/** Opens build logs for writing and reads them back. Owns the one thread that flushes idle buffers. */
+public final class LogStore implements Managed {
+
+    public static final long DEFAULT_CAP_BYTES = 10L * 1024 * 1024;
+
+    private final LogChunkDao dao;
+    private final long capBytes;
+    private final Clock clock;
+    private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "rhone-log-flusher");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public LogStore(LogChunkDao dao, long capBytes, Clock clock) {
+        this.dao = dao;
+        this.capBytes = capBytes;
+        this.clock = clock;
+    }
+
+    /** A writer for one deployment; {@code masker} hides secret values before anything is stored. */
+    public BuildLog open(long deploymentId, UnaryOperator<String> masker) {
+        return new BuildLog(deploymentId, dao, masker, capBytes, clock, flusher);
+    }
+
+    /** The whole stored log, lines separated by '\n'. */
+    public String read(long deploymentId) {
+        var contents = dao.contents(deploymentId);
+        return contents.isEmpty() ? "" : String.join("\n", contents) + "\n";
+    }
+
+    @Override
+    public void stop() throws InterruptedException {
+        flusher.shutdown();
+        flusher.awaitTermination(5, TimeUnit.SECONDS);
+    }
+}
