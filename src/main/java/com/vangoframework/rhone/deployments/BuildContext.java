@@ -36,7 +36,8 @@ public final class BuildContext {
     private final List<Runnable> abortCallbacks = new CopyOnWriteArrayList<>();
     private Thread worker; // guarded by this
 
-    BuildContext(Deployment deployment, App app, DeploymentDao dao) {
+    /** The queue creates these for claimed rows; tests of pipeline steps may too. */
+    public BuildContext(Deployment deployment, App app, DeploymentDao dao) {
         this.deployment = deployment;
         this.app = app;
         this.dao = dao;
@@ -106,7 +107,7 @@ public final class BuildContext {
     }
 
     /** The first reason wins: a timeout that fires after a cancel does not turn it into a failure. */
-    void abort(AbortReason reason) {
+    public void abort(AbortReason reason) {
         if (!abortReason.compareAndSet(null, reason)) {
             return;
         }

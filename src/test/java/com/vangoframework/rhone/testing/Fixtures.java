@@ -33,6 +33,11 @@ public final class Fixtures {
                 "https://git.example.test/" + slug + ".git", "main", timeoutSeconds));
     }
 
+    public App gitApp(Team team, String slug, String gitUrl, int timeoutSeconds) {
+        return jdbi.onDemand(AppDao.class).insert(new AppDao.NewApp(team.id(), slug, null, null, gitUrl, "main",
+                timeoutSeconds));
+    }
+
     public String token(Team team) {
         String token = ApiTokens.generate();
         jdbi.onDemand(ApiTokenDao.class).insert(team.id(), ApiTokens.sha256(token), "test");
