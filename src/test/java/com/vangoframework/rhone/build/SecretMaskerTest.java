@@ -1,0 +1,21 @@
+package com.vangoframework.rhone.build;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SecretMaskerTest {
+
+    @Test
+    void everyOccurrenceIsMasked_longestSecretFirst() {
+        SecretMasker masker = new SecretMasker(List.of("abcd", "abcdefgh"));
+        assertThat(masker.apply("x abcdefgh y abcd z")).isEqualTo("x **** y **** z");
+    }
+
+    @Test
+    void tinyValuesAreNotMasked_soLogsStayReadable() {
+        SecretMasker masker = new SecretMasker(List.of("1", "on", "", "real-secret"));
+        assertThat(masker.apply("step 1 is on: real-secret")).isEqualTo("step 1 is on: ****");
+    }
+}
