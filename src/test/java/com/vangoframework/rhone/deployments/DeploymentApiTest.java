@@ -135,6 +135,22 @@ class DeploymentApiTest {
     }
 
     @Test
+    void log_isPlainText_andTeamScoped() throws Exception {
+        Deployment d = fx.pending(app);
+        try (var log = new com.vangoframework.rhone.logs.LogStore(jdbi.onDemand(com.vangoframework.rhone.logs.LogChunkDao.class),
+                1_000_000, java.time.Clock.systemUTC()).open(d.id(), java.util.function.UnaryOperator.identity())) {
+            log.line("#1 [internal] load build definition");
+        }
+        HttpResponse<String> r = call("GET", "/api/apps/web/deployments/" + d.id() + "/log", token, null);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+        assertThat(r.body()).endsWith(" #1 [internal] load build definition\n");
+        assertThat(call("GET", "/api/apps/web/deployments/" + d.id() + "/log", otherToken, null).statusCode())
+                .isEqualTo(404);
+        cancel(d.id());
+    }
+
+    @Test
     void unknownApp_is404() throws Exception {
         assertUnchanged(() -> {
             HttpResponse<String> r = call("POST", "/api/apps/nope/deployments", token, null);

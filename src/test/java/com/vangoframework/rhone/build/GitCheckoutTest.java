@@ -1,0 +1,94 @@
+package com.vangoframework.rhone.build;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.vangoframework.rhone.apps.App;
+import com.vangoframework.rhone.deployments.BuildFailure;
+import com.vangoframework.rhone.logs.BuildLog;
+import com.vangoframework.rhone.testing.GitServer;
+import com.vangoframework.rhone.testing.TestRepo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The checkout against a real smart-HTTP git server that demands the token. */
+class GitCheckoutTest {
+
+    @TempDir
+    Path dir;
+
+    private static final String TOKEN = "ghs_checkoutTestToken0123456789";
+
+    @Test
+    void tokenTravelsOnlyInTheCredentialsProvider_neverIntoGitConfigOrTheLog() throws Exception {
+        StepFixture step = new StepFixture();
+        String sha;
+        try (TestRepo repo = new TestRepo(dir.resolve("repos/web"))) {
+            sha = repo.commit("hello", Map.of("README", "hi\n"));
+        }
+        try (GitServer server = new GitServer(dir.resolve("repos"), TOKEN)) {
+            App app = withUrl(step.app, server.url("web"));
+            GitCheckout checkout = new GitCheckout(a -> Optional.of(TOKEN), "https://github.com", Duration.ofMinutes(1));
+            GitCheckout.Checkout result;
+            try (BuildLog log = step.log(List.of(TOKEN))) {
+                result = checkout.checkout(app, step.deployment, dir.resolve("src"), checkout.token(app), log, step.ctx);
+            }
+            assertThat(result.sha()).isEqualTo(sha);
+            assertThat(Files.readString(dir.resolve("src/README"))).isEqualTo("hi\n");
+            try (Stream<Path> files = Files.walk(dir.resolve("src/.git"))) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    assertThat(new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1))
+                            .as(f.toString()).doesNotContain(TOKEN);
+                }
+            }
+            assertThat(Files.readString(dir.resolve("src/.git/config"))).doesNotContain("[remote");
+            assertThat(step.storedLog()).contains("Fetching " + sha).doesNotContain(TOKEN);
+        }
+    }
+
+    @Test
+    void wrongToken_isNoAccess_andTheMessageCarriesNoToken() throws Exception {
+        StepFixture step = new StepFixture();
+        try (TestRepo repo = new TestRepo(dir.resolve("repos/web"))) {
+            repo.commit("hello", Map.of("README", "hi\n"));
+        }
+        try (GitServer server = new GitServer(dir.resolve("repos"), TOKEN)) {
+            App app = withUrl(step.app, server.url("web"));
+            String wrong = "ghs_wrongTokenValue987654321";
+            GitCheckout checkout = new GitCheckout(a -> Optional.of(wrong), "https://github.com", Duration.ofMinutes(1));
+            try (BuildLog log = step.log(List.of(wrong))) {
+                assertThatThrownBy(() -> checkout.checkout(app, step.deployment, dir.resolve("src"), checkout.token(app),
+                        log, step.ctx))
+                        .isInstanceOf(BuildFailure.class)
+                        .hasMessage("repository " + server.url("web") + " was not found or rhone has no access to it: "
+                                + "check the app's repository and the GitHub App installation")
+                        .satisfies(e -> assertThat(stackText(e)).doesNotContain(wrong));
+            }
+        }
+    }
+
+    @Test
+    void gitHubApps_cloneFromTheConfiguredGitHubUrl() {
+        GitCheckout checkout = new GitCheckout(RepoCredentials.NONE, "https://ghe.example.com/", Duration.ofMinutes(1));
+        App app = new App(1, 1, "web", "acme/web", 42L, null, "main", 60, null);
+        assertThat(checkout.urlOf(app)).isEqualTo("https://ghe.example.com/acme/web.git");
+    }
+
+    private static App withUrl(App app, String url) {
+        return new App(app.id(), app.teamId(), app.slug(), null, null, url, app.branch(), app.buildTimeoutSeconds(),
+                app.createdAt());
+    }
+
+    private static String stackText(Throwable e) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        e.printStackTrace(new java.io.PrintWriter(out));
+        return out.toString();
+    }
+}
