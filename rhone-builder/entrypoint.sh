@@ -2,7 +2,8 @@
 # Writes the mTLS material from Fly secrets into files, then starts buildkitd.
 # Secrets: BUILDKIT_TLS_CA, BUILDKIT_TLS_SERVER_CERT, BUILDKIT_TLS_SERVER_KEY (PEM text).
 set -eu
-dir=/etc/buildkit/tls
+# The rootless image runs as "user" (uid 1000): keep the files in its home.
+dir=/home/user/.config/buildkit/tls
 mkdir -p "$dir"
 for v in BUILDKIT_TLS_CA BUILDKIT_TLS_SERVER_CERT BUILDKIT_TLS_SERVER_KEY; do
   eval "val=\${$v:-}"
