@@ -50,9 +50,10 @@ public final class BuildLog implements AutoCloseable {
         this.clock = clock;
         this.flusher = flusher;
         // A retried claim continues the same log after what an earlier attempt wrote.
-        this.nextSeq = dao.nextSeq(deploymentId);
-        this.nextLine = dao.lineCount(deploymentId);
-        this.storedBytes = dao.byteCount(deploymentId);
+        LogChunkDao.End end = dao.end(deploymentId);
+        this.nextSeq = end.nextSeq();
+        this.nextLine = end.nextLine();
+        this.storedBytes = end.bytes();
     }
 
     /** Appends one line (a trailing newline or carriage return is dropped; long lines are cut). */

@@ -20,12 +20,14 @@ public interface LogChunkDao {
     @SqlQuery("SELECT content FROM deployment_log_chunks WHERE deployment_id = :id ORDER BY seq")
     List<String> contents(@Bind("id") long deploymentId);
 
-    @SqlQuery("SELECT coalesce(max(seq) + 1, 0) FROM deployment_log_chunks WHERE deployment_id = :id")
-    int nextSeq(@Bind("id") long deploymentId);
+    /** Where a writer continues: next chunk number, next line number, bytes stored so far. */
+    record End(int nextSeq, int nextLine, long bytes) {
+    }
 
-    @SqlQuery("SELECT coalesce(sum(line_count), 0) FROM deployment_log_chunks WHERE deployment_id = :id")
-    int lineCount(@Bind("id") long deploymentId);
-
-    @SqlQuery("SELECT coalesce(sum(bytes), 0) FROM deployment_log_chunks WHERE deployment_id = :id")
-    long byteCount(@Bind("id") long deploymentId);
+    @SqlQuery("""
+            SELECT coalesce(max(seq) + 1, 0) AS next_seq, coalesce(sum(line_count), 0) AS next_line,
+                   coalesce(sum(bytes), 0) AS bytes
+            FROM deployment_log_chunks WHERE deployment_id = :id""")
+    @org.jdbi.v3.sqlobject.config.RegisterConstructorMapper(End.class)
+    End end(@Bind("id") long deploymentId);
 }

@@ -1,0 +1,191 @@
+package com.vangoframework.rhone.bench;
+
+import com.vangoframework.rhone.apps.App;
+import com.vangoframework.rhone.db.DatabaseTarget;
+import com.vangoframework.rhone.deployments.Deployment;
+import com.vangoframework.rhone.deployments.DeploymentService;
+import com.vangoframework.rhone.deployments.NewDeployment;
+import com.vangoframework.rhone.testing.ChildProcesses;
+import com.vangoframework.rhone.testing.Fixtures;
+import com.vangoframework.rhone.testing.TestPostgres;
+import com.vangoframework.rhone.testing.TestRepo;
+import com.vangoframework.rhone.testing.TestService;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * Build benchmark (run by ops/bench/build; prints figures, asserts nothing):
+ * <ol>
+ * <li>the same small Dockerfile repo built through the service (a separate JVM running the real
+ *     application) and by a plain script (git clone --depth 1, docker build, docker push),
+ *     interleaved, each run on a fresh commit so neither is served from BuildKit's cache;</li>
+ * <li>the service's peak RSS while it runs 4 builds at once.</li>
+ * </ol>
+ */
+public final class BuildBench {
+
+    private static final String DOCKER = "/usr/bin/docker";
+    private static final String REGISTRY = "127.0.0.1:5000";
+
+    public static void main(String[] args) throws Exception {
+        int runs = Integer.parseInt(System.getProperty("runs", "10"));
+        Path dir = Files.createTempDirectory("rhone-build-bench");
+        DatabaseTarget db = TestPostgres.freshDatabase();
+        Jdbi jdbi = TestPostgres.jdbi(db);
+        Fixtures fx = new Fixtures(jdbi);
+        var team = fx.team("bench");
+        List<App> apps = new ArrayList<>();
+        List<TestRepo> repos = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            String name = "bench-" + i + "-" + UUID.randomUUID().toString().substring(0, 6);
+            TestRepo repo = new TestRepo(dir.resolve(name));
+            repo.commit("start", dockerfile("start"));
+            repos.add(repo);
+            apps.add(fx.gitApp(team, name, dir.resolve(name).toUri().toString(), 600));
+        }
+        Process service = ChildProcesses.java(dir.resolve("service.log"), List.of(
+                "-Ddw.database.url=" + db.jdbcUrl(), "-Ddw.database.user=" + db.user(),
+                "-Ddw.database.password=" + db.password(), "-Ddw.dataDir=" + dir.resolve("data"),
+                "-Ddw.secretKey=" + TestService.SECRET_KEY, "-Ddw.server.applicationConnectors[0].port=0",
+                "-Ddw.server.adminConnectors[0].port=0", "-Ddw.logging.level=WARN", "-Xmx512m"),
+                "com.vangoframework.rhone.RhoneApplication", "server", Path.of("config.yml").toAbsolutePath().toString());
+        try {
+            waitForLog(dir.resolve("service.log"), "Build queue started");
+            DeploymentService deployments = new DeploymentService(jdbi);
+            // Warm-up, not counted: a long-running service has its code compiled by the JIT.
+            for (int i = 0; i < 3; i++) {
+                serviceBuild(jdbi, deployments, fx, apps.get(0), repos.get(0));
+                scriptBuild(dir, apps.get(1), repos.get(1));
+            }
+
+            List<Double> ratios = new ArrayList<>();
+            List<Long> serviceMs = new ArrayList<>();
+            List<Long> scriptMs = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                long s = serviceBuild(jdbi, deployments, fx, apps.get(0), repos.get(0));
+                long p = scriptBuild(dir, apps.get(1), repos.get(1));
+                serviceMs.add(s);
+                scriptMs.add(p);
+                ratios.add((double) s / p);
+                System.out.printf("run %2d: service %5d ms, script %5d ms, ratio %.2f%n", i + 1, s, p, (double) s / p);
+            }
+            System.out.printf("median: service %d ms, script %d ms; median ratio service/script %.2f%n",
+                    median(serviceMs), median(scriptMs), medianD(ratios));
+            if (Boolean.getBoolean("showLog")) {
+                long last = jdbi.withHandle(h -> h.createQuery("SELECT max(id) FROM deployments").mapTo(Long.class).one());
+                String times = jdbi.withHandle(h -> h.createQuery(
+                        "SELECT created_at || ' created, ' || build_started_at || ' claimed, ' || build_finished_at || ' finished' "
+                        + "FROM deployments WHERE id = ?").bind(0, last).mapTo(String.class).one());
+                System.out.println(times);
+                System.out.println(new com.vangoframework.rhone.logs.LogStore(
+                        jdbi.onDemand(com.vangoframework.rhone.logs.LogChunkDao.class), 1 << 24,
+                        java.time.Clock.systemUTC()).read(last));
+            }
+
+            long idleKb = rssKb(service.pid(), "VmRSS");
+            List<Deployment> four = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                String sha = repos.get(i).commit("concurrent", dockerfile("c-" + UUID.randomUUID()));
+                four.add(deployments.request(NewDeployment.manual(apps.get(i).id(), "main", sha)));
+            }
+            long peakKb = idleKb;
+            while (four.stream().anyMatch(d -> !fx.reload(d).status().isBuildFinished())) {
+                peakKb = Math.max(peakKb, rssKb(service.pid(), "VmRSS"));
+                Thread.sleep(100);
+            }
+            long statuses = four.stream().filter(d -> fx.reload(d).status().dbValue().equals("built")).count();
+            System.out.printf("4 concurrent builds (%d built): service RSS before %d MiB, sampled peak %d MiB, "
+                    + "VmHWM since start %d MiB%n", statuses, idleKb / 1024, peakKb / 1024,
+                    rssKb(service.pid(), "VmHWM") / 1024);
+        } finally {
+            service.destroy();
+            service.waitFor();
+        }
+        System.exit(0);
+    }
+
+    private static Map<String, String> dockerfile(String nonce) {
+        return Map.of("Dockerfile", "FROM local/busybox:1\nRUN echo " + nonce + " > /nonce && ls /bin > /bins\n",
+                "app.txt", nonce + "\n");
+    }
+
+    private static long serviceBuild(Jdbi jdbi, DeploymentService deployments, Fixtures fx, App app, TestRepo repo)
+            throws Exception {
+        String sha = repo.commit("service run", dockerfile("s-" + UUID.randomUUID()));
+        Deployment d = deployments.request(NewDeployment.manual(app.id(), "main", sha));
+        // Timing comes from the database's timestamps, so the watcher can look rarely and keep
+        // its own load off the two cores the build runs on.
+        while (!fx.reload(d).status().isBuildFinished()) {
+            Thread.sleep(250);
+        }
+        Deployment done = fx.reload(d);
+        if (!done.status().dbValue().equals("built")) {
+            throw new IllegalStateException("service build failed: " + done.errorMessage());
+        }
+        // Request to finish, by the database's clock (no polling error).
+        return jdbi.withHandle(h -> h.createQuery(
+                "SELECT (extract(epoch FROM build_finished_at - created_at) * 1000)::bigint FROM deployments WHERE id = ?")
+                .bind(0, d.id()).mapTo(Long.class).one());
+    }
+
+    private static long scriptBuild(Path dir, App app, TestRepo repo) throws Exception {
+        String sha = repo.commit("script run", dockerfile("p-" + UUID.randomUUID()));
+        Path checkout = dir.resolve("script-" + sha);
+        String tag = REGISTRY + "/" + app.slug() + ":" + sha.substring(0, 12);
+        long start = System.nanoTime();
+        run(dir, List.of("git", "clone", "--quiet", "--depth", "1", app.gitUrl(), checkout.toString()));
+        run(dir, List.of(DOCKER, "build", "--quiet", "--tag", tag, checkout.toString()));
+        run(dir, List.of(DOCKER, "push", "--quiet", tag));
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        run(dir, List.of("rm", "-rf", checkout.toString()));
+        return ms;
+    }
+
+    private static void run(Path dir, List<String> command) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("DOCKER_BUILDKIT", "1");
+        int exit = pb.start().waitFor();
+        if (exit != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " exited " + exit);
+        }
+    }
+
+    private static long rssKb(long pid, String field) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        return -1;
+    }
+
+    private static void waitForLog(Path log, String text) throws Exception {
+        for (int i = 0; i < 600; i++) {
+            if (Files.exists(log) && Files.readString(log).contains(text)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the service did not start; see " + log);
+    }
+
+    private static long median(List<Long> values) {
+        List<Long> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
+    }
+
+    private static double medianD(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+}
