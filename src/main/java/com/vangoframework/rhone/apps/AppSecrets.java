@@ -14,6 +14,13 @@ public final class AppSecrets {
         this.box = box;
     }
 
+    /** Changes when any name or value changes; safe to show (keyed, see {@link SecretBox#fingerprint}). */
+    public String fingerprint(long appId, Map<String, String> values) {
+        StringBuilder lines = new StringBuilder();
+        new java.util.TreeMap<>(values).forEach((k, v) -> lines.append(k).append('=').append(v).append('\n'));
+        return box.fingerprint("secrets-hash:" + appId, lines.toString());
+    }
+
     public Map<String, String> forApp(long appId) {
         Map<String, String> values = new LinkedHashMap<>();
         for (EnvVarDao.EncryptedVar v : envVars.list(appId)) {

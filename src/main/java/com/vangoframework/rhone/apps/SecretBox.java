@@ -60,6 +60,24 @@ public final class SecretBox {
         }
     }
 
+    /**
+     * A keyed fingerprint of {@code data} (HMAC-SHA256 under a key derived from the env var key):
+     * it changes whenever the data does, but unlike a plain hash it cannot be brute-forced by
+     * whoever sees it (it travels as a build arg and may end up in an image's history).
+     */
+    public String fingerprint(String purpose, String data) {
+        try {
+            javax.crypto.Mac derive = javax.crypto.Mac.getInstance("HmacSHA256");
+            derive.init(new SecretKeySpec(key.getEncoded(), "HmacSHA256"));
+            byte[] subKey = derive.doFinal(("rhone-fingerprint:" + purpose).getBytes(StandardCharsets.UTF_8));
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(subKey, "HmacSHA256"));
+            return java.util.HexFormat.of().formatHex(mac.doFinal(data.getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC-SHA256 failed", e);
+        }
+    }
+
     private static byte[] associatedData(long appId, String name) {
         return ("rhone-env:" + appId + ":" + name).getBytes(StandardCharsets.UTF_8);
     }

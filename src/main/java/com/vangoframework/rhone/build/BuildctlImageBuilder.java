@@ -58,9 +58,7 @@ public final class BuildctlImageBuilder implements ImageBuilder {
         args.addAll(List.of("--local", "context=" + r.plan().contextDir(),
                 "--local", "dockerfile=" + r.plan().planDir(),
                 "--opt", "build-arg:secrets-hash=" + r.secretsHash()));
-        for (String name : r.secrets().keySet().stream().sorted().toList()) {
-            args.addAll(List.of("--secret", "id=" + name + ",env=" + name));
-        }
+        args.addAll(r.secretArgs());
         args.addAll(List.of("--output", "type=image,name=" + r.imageTag() + ",push=true",
                 "--import-cache", "type=registry,ref=" + r.cacheRef(),
                 "--export-cache", "type=registry,ref=" + r.cacheRef() + ",mode=max",
@@ -78,7 +76,7 @@ public final class BuildctlImageBuilder implements ImageBuilder {
     public Image build(Request r, BuildLog log, BuildContext ctx, PushingListener onPushing)
             throws BuildFailure, BuildContext.BuildAbortedException, InterruptedException {
         Path metadata = r.workDir().resolve("buildctl-metadata.json");
-        Map<String, String> env = new HashMap<>(r.secrets());
+        Map<String, String> env = new HashMap<>(r.secretEnv());
         try {
             Path dockerConfig = auth.writeDockerConfig(r.workDir());
             if (dockerConfig != null) {

@@ -37,9 +37,7 @@ public final class DockerImageBuilder implements ImageBuilder {
     List<String> buildCommand(Request r) {
         List<String> args = new ArrayList<>(List.of(docker, "build", "--progress=plain", "--tag", r.imageTag(),
                 "--build-arg", "secrets-hash=" + r.secretsHash()));
-        for (String name : r.secrets().keySet().stream().sorted().toList()) {
-            args.addAll(List.of("--secret", "id=" + name + ",env=" + name));
-        }
+        args.addAll(r.secretArgs());
         if (r.plan().kind() == BuildPlan.Kind.RAILPACK) {
             // The railpack frontend reads the plan instead of a Dockerfile.
             args.addAll(List.of("--build-arg", "BUILDKIT_SYNTAX=" + railpackFrontend));
@@ -55,7 +53,7 @@ public final class DockerImageBuilder implements ImageBuilder {
     @Override
     public Image build(Request r, BuildLog log, BuildContext ctx, PushingListener onPushing)
             throws BuildFailure, BuildContext.BuildAbortedException, InterruptedException {
-        Map<String, String> env = new HashMap<>(r.secrets());
+        Map<String, String> env = new HashMap<>(r.secretEnv());
         env.put("DOCKER_BUILDKIT", "1");
         try {
             Path dockerConfig = auth.writeDockerConfig(r.workDir());
@@ -72,19 +70,27 @@ public final class DockerImageBuilder implements ImageBuilder {
             log.line("Pushing " + r.imageTag());
             OutputTail push = new OutputTail(log::line, 40);
             Map<String, String> pushEnv = new HashMap<>(env);
-            r.secrets().keySet().forEach(pushEnv::remove);
+            r.secretEnv().keySet().forEach(pushEnv::remove);
             exit = runner.run(new ProcessRunner.Command(pushCommand(r), r.workDir(), pushEnv, r.timeout()), push, ctx);
             if (exit != 0) {
                 throw new BuildFailure("pushing " + r.imageTag() + " failed: "
                         + push.lines().stream().reduce((a, b) -> b).orElse("see the build log"));
             }
+            String digest = null;
             for (String line : push.lines()) {
                 Matcher m = PUSH_DIGEST.matcher(line);
                 if (m.find()) {
-                    return new Image(r.imageTag(), m.group(1));
+                    digest = m.group(1);
                 }
             }
-            throw new BuildFailure("the registry did not report a digest for " + r.imageTag());
+            // The image lives in the registry now; the engine's copy would only fill this node's disk
+            // (BuildKit keeps its own build cache).
+            runner.run(new ProcessRunner.Command(List.of(docker, "image", "rm", r.imageTag()), r.workDir(), pushEnv,
+                    java.time.Duration.ofMinutes(1)), line -> { }, ctx);
+            if (digest == null) {
+                throw new BuildFailure("the registry did not report a digest for " + r.imageTag());
+            }
+            return new Image(r.imageTag(), digest);
         } catch (ProcessRunner.NotInstalled e) {
             throw new BuildFailure("docker is not installed on this builder (" + docker + "): run ops/setup-local-builder", e);
         } catch (IOException e) {

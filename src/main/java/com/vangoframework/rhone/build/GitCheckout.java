@@ -64,9 +64,12 @@ public final class GitCheckout {
         String where = displayUrl(url);
         CredentialsProvider cp = token.<CredentialsProvider>map(t ->
                 new UsernamePasswordCredentialsProvider("x-access-token", t)).orElse(null);
-        int timeoutSeconds = (int) Math.max(1, timeout.toSeconds());
+        // JGit's timeout bounds each network read, not the whole clone: keep it short so a stalled
+        // server (or a cancel waiting on a blocked read) is noticed quickly.
+        int timeoutSeconds = (int) Math.max(1, Math.min(timeout.toSeconds(), 30));
         ObjectId target = d.commitSha() != null ? ObjectId.fromString(d.commitSha())
                 : branchHead(url, where, d.branch(), cp, timeoutSeconds);
+        ctx.throwIfAborted();
         log.line("Fetching " + target.name() + (d.commitSha() == null ? " (head of " + d.branch() + ")" : "")
                 + " from " + where);
         try (Git git = Git.init().setDirectory(dir.toFile()).setInitialBranch("rhone").call()) {
@@ -78,6 +81,8 @@ public final class GitCheckout {
                         .setCredentialsProvider(cp)
                         .setTimeout(timeoutSeconds)
                         .setProgressMonitor(new AbortingMonitor(ctx))
+                        // A cancel closes the connection, which also ends a read that is blocked.
+                        .setTransportConfigCallback(transport -> ctx.onAbort(transport::close))
                         .call();
             } catch (TransportException e) {
                 ctx.throwIfAborted();

@@ -3,12 +3,9 @@ package com.vangoframework.rhone.build;
 import com.vangoframework.rhone.deployments.BuildContext;
 import com.vangoframework.rhone.deployments.BuildFailure;
 import com.vangoframework.rhone.logs.BuildLog;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -22,24 +19,34 @@ public interface ImageBuilder {
      * secrets ({@code RUN --mount=type=secret,id=NAME}), never as build args. {@code workDir} is
      * private to this build (registry credentials are written there, never to a shared path).
      */
-    record Request(BuildPlan plan, String imageTag, String cacheRef, Map<String, String> secrets, Path workDir,
-                   Duration timeout) {
+    record Request(BuildPlan plan, String imageTag, String cacheRef, Map<String, String> secrets, String secretsHash,
+                   Path workDir, Duration timeout) {
         public Request {
             secrets = Map.copyOf(secrets);
         }
 
-        /** sha256 over the sorted NAME=value lines: a changed value changes it and busts the cache. */
-        public String secretsHash() {
-            StringBuilder lines = new StringBuilder();
-            new TreeMap<>(secrets).forEach((k, v) -> lines.append(k).append('=').append(v).append('\n'));
-            try {
-                return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                        .digest(lines.toString().getBytes(StandardCharsets.UTF_8)));
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
+        /**
+         * The environment of the build client: each secret under a prefixed name, so an app's
+         * env var called PATH, LD_PRELOAD or DOCKER_CONFIG cannot change how docker or buildctl
+         * itself runs. BuildKit reads the value from there ({@code --secret id=NAME,env=RHONE_SECRET_NAME}).
+         */
+        public Map<String, String> secretEnv() {
+            Map<String, String> env = new java.util.HashMap<>();
+            secrets.forEach((name, value) -> env.put(SECRET_ENV_PREFIX + name, value));
+            return env;
+        }
+
+        public List<String> secretArgs() {
+            List<String> args = new java.util.ArrayList<>();
+            for (String name : new TreeMap<>(secrets).keySet()) {
+                args.add("--secret");
+                args.add("id=" + name + ",env=" + SECRET_ENV_PREFIX + name);
             }
+            return args;
         }
     }
+
+    String SECRET_ENV_PREFIX = "RHONE_SECRET_";
 
     record Image(String tag, String digest) {
     }

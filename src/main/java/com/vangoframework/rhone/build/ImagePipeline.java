@@ -70,8 +70,12 @@ public final class ImagePipeline implements BuildPipeline {
         token.ifPresent(hidden::add);
         Files.createDirectories(workRoot);
         Path work = Files.createTempDirectory(workRoot, "deployment-" + d.id() + "-");
-        try (BuildLog log = logs.open(d.id(), new SecretMasker(hidden))) {
+        SecretMasker masker = new SecretMasker(hidden);
+        try (BuildLog log = logs.open(d.id(), masker)) {
             return run(ctx, app, d, work, env, token, log);
+        } catch (BuildFailure e) {
+            // The sentence is stored on the row and shown by the API: masked, on one line.
+            throw new BuildFailure(masker.apply(e.getMessage()).replaceAll("\\s*\\R\\s*", " "), e.getCause());
         } finally {
             deleteRecursively(work);
         }
@@ -93,13 +97,13 @@ public final class ImagePipeline implements BuildPipeline {
             ctx.advance(DeploymentStatus.BUILDING);
             String repo = registry + "/" + app.slug();
             String tag = repo + ":" + checkout.sha().substring(0, 12);
-            ImageBuilder.Request request = new ImageBuilder.Request(plan, tag, repo + ":buildcache", env, work,
-                    Duration.ofSeconds(app.buildTimeoutSeconds()));
+            ImageBuilder.Request request = new ImageBuilder.Request(plan, tag, repo + ":buildcache", env,
+                    secrets.fingerprint(app.id(), env), work, Duration.ofSeconds(app.buildTimeoutSeconds()));
             ImageBuilder.Image image = builder.build(request, log, ctx, () -> ctx.advance(DeploymentStatus.PUSHING));
             log.line("Pushed " + image.tag() + " (" + image.digest() + ")");
             return new BuildResult(image.tag(), image.digest());
         } catch (BuildFailure e) {
-            log.line("error: " + e.getMessage());
+            log.line("error: " + e.getMessage()); // the log masks it
             throw e;
         } catch (BuildContext.BuildAbortedException e) {
             log.line(switch (e.reason()) {

@@ -74,10 +74,9 @@ public final class ProcessRunner {
             boolean exited = process.waitFor(command.timeout().toMillis(), TimeUnit.MILLISECONDS);
             if (!exited) {
                 killTree(process);
-                throw new BuildFailure(programName(command) + " did not finish within "
-                        + command.timeout().toMinutes() + " minutes");
+                throw new BuildFailure(programName(command) + " did not finish within " + describe(command.timeout()));
             }
-            reader.join(TimeUnit.SECONDS.toMillis(5));
+            finishReading(process, reader);
             ctx.throwIfAborted();
             return process.exitValue();
         } catch (InterruptedException e) {
@@ -88,7 +87,35 @@ public final class ProcessRunner {
             if (process.isAlive()) {
                 killTree(process);
             }
+            // Every line the program printed is in the log before the caller writes its own
+            // verdict ("Build cancelled.", "error: ..."): output never trails the outcome.
+            finishReading(process, reader);
         }
+    }
+
+    /**
+     * Waits for the reader to drain the pipe. A grandchild that escaped the kill may still hold
+     * the pipe open; after a short wait the pipe is closed from our side so the reader ends.
+     */
+    private static void finishReading(Process process, Thread reader) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            reader.join(TimeUnit.SECONDS.toMillis(2));
+            if (reader.isAlive()) {
+                process.getInputStream().close();
+                reader.join(TimeUnit.SECONDS.toMillis(2));
+            }
+        } catch (InterruptedException | IOException e) {
+            // best effort: the reader is a daemon thread and ends with the pipe
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static String describe(Duration d) {
+        return d.toSeconds() < 60 ? d.toSeconds() + " seconds" : d.toMinutes() + " minutes";
     }
 
     private static String programName(Command command) {
@@ -100,7 +127,12 @@ public final class ProcessRunner {
                 new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = in.readLine()) != null) {
-                lines.accept(line);
+                try {
+                    lines.accept(line);
+                } catch (RuntimeException e) {
+                    // Never stop draining: a program blocked on a full pipe would hang the build.
+                    org.slf4j.LoggerFactory.getLogger(ProcessRunner.class).warn("Handling an output line failed", e);
+                }
             }
         } catch (IOException e) {
             // The process was killed and its pipe closed: nothing more to read.

@@ -76,7 +76,7 @@ public final class RailpackAnalyzer {
         if (!planned) {
             String errors = info == null ? "" : info.errors();
             if (!errors.isEmpty()) {
-                throw new BuildFailure("railpack could not build a plan: " + errors);
+                throw new BuildFailure("railpack could not build a plan: " + errors.replace("\n", " "));
             }
             throw new BuildFailure("railpack could not build a plan (exit " + exit
                     + "): see the log, and add a Dockerfile or a railpack.json");

@@ -19,8 +19,11 @@ public final class SecretMasker implements UnaryOperator<String> {
     private final List<String> secrets;
 
     public SecretMasker(Collection<String> values) {
+        // Logs are masked a line at a time: a multi-line value (a PEM key) is hidden line by line.
         this.secrets = values.stream()
-                .filter(v -> v != null && v.length() >= MIN_LENGTH)
+                .filter(v -> v != null)
+                .flatMap(v -> java.util.stream.Stream.concat(java.util.stream.Stream.of(v), v.lines().map(String::strip)))
+                .filter(v -> v.length() >= MIN_LENGTH)
                 .distinct()
                 .sorted(Comparator.comparingInt(String::length).reversed())
                 .toList();

@@ -34,8 +34,6 @@ public final class BuildLog implements AutoCloseable {
     private final ScheduledExecutorService flusher;
     private final List<String> buffer = new ArrayList<>();
     private int bufferBytes;
-    private int nextSeq;
-    private int nextLine;
     private long storedBytes;
     private boolean truncated;
     private boolean closed;
@@ -50,19 +48,17 @@ public final class BuildLog implements AutoCloseable {
         this.clock = clock;
         this.flusher = flusher;
         // A retried claim continues the same log after what an earlier attempt wrote.
-        LogChunkDao.End end = dao.end(deploymentId);
-        this.nextSeq = end.nextSeq();
-        this.nextLine = end.nextLine();
-        this.storedBytes = end.bytes();
+        this.storedBytes = dao.storedBytes(deploymentId);
     }
 
     /** Appends one line (a trailing newline or carriage return is dropped; long lines are cut). */
     public void line(String text) {
-        String clean = text == null ? "" : stripLineEnd(text);
+        // Mask first: cutting first could split a secret and store its first half.
+        String clean = masker.apply(text == null ? "" : stripLineEnd(text));
         if (clean.length() > MAX_LINE_CHARS) {
             clean = clean.substring(0, MAX_LINE_CHARS) + " [line cut at " + MAX_LINE_CHARS + " characters]";
         }
-        String stamped = DateTimeFormatter.ISO_INSTANT.format(clock.instant()) + " " + masker.apply(clean);
+        String stamped = DateTimeFormatter.ISO_INSTANT.format(clock.instant()) + " " + clean;
         int bytes = stamped.getBytes(StandardCharsets.UTF_8).length + 1;
         synchronized (this) {
             if (closed || truncated) {
@@ -107,18 +103,24 @@ public final class BuildLog implements AutoCloseable {
         if (buffer.isEmpty()) {
             return;
         }
-        LogChunkDao.Chunk chunk = new LogChunkDao.Chunk(deploymentId, nextSeq, nextLine, buffer.size(), bufferBytes,
+        LogChunkDao.Chunk chunk = new LogChunkDao.Chunk(deploymentId, buffer.size(), bufferBytes,
                 String.join("\n", buffer));
-        try {
-            dao.append(chunk);
-            nextSeq++;
-            nextLine += buffer.size();
-            storedBytes += bufferBytes;
-        } catch (RuntimeException e) {
+        RuntimeException failure = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                dao.append(chunk);
+                failure = null;
+                break;
+            } catch (RuntimeException e) {
+                failure = e; // a numbering race with another writer, or the database: try again
+            }
+        }
+        if (failure != null) {
             // Losing log lines must not fail the build; the next flush tries again with them.
-            LOG.warn("Could not store {} log lines of deployment {}; will retry", buffer.size(), deploymentId, e);
+            LOG.warn("Could not store {} log lines of deployment {}; will retry", buffer.size(), deploymentId, failure);
             return;
         }
+        storedBytes += bufferBytes;
         buffer.clear();
         bufferBytes = 0;
     }

@@ -31,7 +31,7 @@ class BuildctlImageBuilderTest {
 
     private ImageBuilder.Request request(BuildPlan plan, Map<String, String> secrets) {
         return new ImageBuilder.Request(plan, "registry.fly.io/web:0123456789ab", "registry.fly.io/web:buildcache",
-                secrets, dir, Duration.ofMinutes(5));
+                secrets, "f".repeat(64), dir, Duration.ofMinutes(5));
     }
 
     @Test
@@ -43,8 +43,8 @@ class BuildctlImageBuilderTest {
                         "build", "--progress=plain",
                         "--frontend", "gateway.v0", "--opt", "source=" + FRONTEND,
                         "--local", "context=/w/src", "--local", "dockerfile=/w/plan",
-                        "--opt", "build-arg:secrets-hash=" + r.secretsHash(),
-                        "--secret", "id=A,env=A", "--secret", "id=B,env=B",
+                        "--opt", "build-arg:secrets-hash=" + "f".repeat(64),
+                        "--secret", "id=A,env=RHONE_SECRET_A", "--secret", "id=B,env=RHONE_SECRET_B",
                         "--output", "type=image,name=registry.fly.io/web:0123456789ab,push=true",
                         "--import-cache", "type=registry,ref=registry.fly.io/web:buildcache",
                         "--export-cache", "type=registry,ref=registry.fly.io/web:buildcache,mode=max",
@@ -57,17 +57,27 @@ class BuildctlImageBuilderTest {
         List<String> args = builder("buildctl", new RegistryAuth("r", "", "")).buildCommand(r, Path.of("/m.json"));
         assertThat(args).containsSequence("--frontend", "dockerfile.v0", "--local", "context=/w/src",
                 "--local", "dockerfile=/w/src");
-        assertThat(String.join(" ", args)).doesNotContain("very-secret-value").contains("id=API_KEY,env=API_KEY");
+        assertThat(String.join(" ", args)).doesNotContain("very-secret-value")
+                .contains("id=API_KEY,env=RHONE_SECRET_API_KEY");
+        // An env var named like the client's own settings cannot reach the client as such.
+        assertThat(request(BuildPlan.dockerfile(Path.of("/s")), Map.of("LD_PRELOAD", "/evil.so", "PATH", "/x"))
+                .secretEnv()).containsOnlyKeys("RHONE_SECRET_LD_PRELOAD", "RHONE_SECRET_PATH");
         assertThat(builder("buildctl", new RegistryAuth("r", "", "")).healthCommand())
                 .endsWith("debug", "workers");
     }
 
     @Test
-    void secretsHash_changesWithAnyValue_andIgnoresOrder() {
-        var plan = BuildPlan.dockerfile(Path.of("/s"));
-        String h1 = request(plan, Map.of("A", "1", "B", "2")).secretsHash();
-        assertThat(request(plan, Map.of("B", "2", "A", "1")).secretsHash()).isEqualTo(h1);
-        assertThat(request(plan, Map.of("A", "1", "B", "3")).secretsHash()).isNotEqualTo(h1).hasSize(64);
+    void secretsHash_changesWithAnyValue_ignoresOrder_andIsKeyed() {
+        var box = new com.vangoframework.rhone.apps.SecretBox(new byte[32]);
+        var other = new com.vangoframework.rhone.apps.SecretBox(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+                14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32});
+        var secrets = new com.vangoframework.rhone.apps.AppSecrets(null, box);
+        String h1 = secrets.fingerprint(7, Map.of("A", "1", "B", "2"));
+        assertThat(secrets.fingerprint(7, new java.util.TreeMap<>(Map.of("B", "2", "A", "1")))).isEqualTo(h1);
+        assertThat(secrets.fingerprint(7, Map.of("A", "1", "B", "3"))).isNotEqualTo(h1).hasSize(64);
+        // Not a plain hash: without the key nobody can test guesses against it.
+        assertThat(new com.vangoframework.rhone.apps.AppSecrets(null, other).fingerprint(7, Map.of("A", "1", "B", "2")))
+                .isNotEqualTo(h1);
     }
 
     @Test

@@ -14,6 +14,12 @@ class SecretMaskerTest {
     }
 
     @Test
+    void multiLineValues_areMaskedLineByLine() {
+        SecretMasker masker = new SecretMasker(List.of("-----BEGIN KEY-----\nMIIEvQIBADANBgkq\n-----END KEY-----"));
+        assertThat(masker.apply("MIIEvQIBADANBgkq")).isEqualTo("****");
+    }
+
+    @Test
     void tinyValuesAreNotMasked_soLogsStayReadable() {
         SecretMasker masker = new SecretMasker(List.of("1", "on", "", "real-secret"));
         assertThat(masker.apply("step 1 is on: real-secret")).isEqualTo("step 1 is on: ****");

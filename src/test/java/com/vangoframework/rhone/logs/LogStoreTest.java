@@ -128,6 +128,26 @@ class LogStoreTest {
     }
 
     @Test
+    void twoWritersOfOneLog_racingForChunkNumbers_loseNothing() throws Exception {
+        LogStore store = store(LogStore.DEFAULT_CAP_BYTES);
+        BuildLog zombie = store.open(deployment.id(), UnaryOperator.identity());
+        BuildLog successor = store.open(deployment.id(), UnaryOperator.identity());
+        Thread a = new Thread(() -> {
+            for (int i = 0; i < 600; i++) {
+                zombie.line("z " + i);
+            }
+            zombie.close();
+        });
+        a.start();
+        for (int i = 0; i < 600; i++) {
+            successor.line("s " + i);
+        }
+        successor.close();
+        a.join();
+        assertThat(texts(store.read(deployment.id()))).hasSize(1200).doesNotHaveDuplicates();
+    }
+
+    @Test
     void aSecondWriter_forARetriedClaim_continuesAfterTheFirst() {
         LogStore store = store(LogStore.DEFAULT_CAP_BYTES);
         try (BuildLog first = store.open(deployment.id(), UnaryOperator.identity())) {
