@@ -243,6 +243,25 @@ class ImagePipelineTest {
         assertThat(failed.errorMessage()).isEqualTo(RailpackAnalyzer.NOT_INSTALLED);
     }
 
+    @Test
+    void builderHealthCheck_reportsTheDockerEngine() throws Exception {
+        HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create(service.adminUrl() + "/healthcheck"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        var builder = new com.fasterxml.jackson.databind.ObjectMapper().readTree(health.body()).get("builder");
+        assertThat(builder.get("healthy").asBoolean()).isTrue();
+        assertThat(builder.get("message").asText()).startsWith("local Docker engine (/usr/bin/docker) answers: ");
+        HealthCheckProbe missing = new HealthCheckProbe(new BuilderHealthCheck(
+                java.util.List.of(dir.resolve("no-docker").toString(), "version"), "local Docker engine"));
+        assertThat(missing.healthy()).isFalse();
+        assertThat(missing.message()).contains("cannot be started");
+    }
+
+    private record HealthCheckProbe(boolean healthy, String message) {
+        HealthCheckProbe(com.codahale.metrics.health.HealthCheck check) {
+            this(check.execute().isHealthy(), check.execute().getMessage());
+        }
+    }
+
     static boolean processRunning(String commandLine) {
         return ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine().orElse("").contains(commandLine));
     }
