@@ -1,0 +1,69 @@
+package com.vangoframework.rhone.github;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The GitHub App this service is. Every field comes from an env var in config.yml. */
+public class GitHubConfiguration {
+
+    /** The App id or its client id (both are accepted as the JWT issuer). */
+    private String appId = "";
+    /** PEM text of the App's private key (PKCS#1 as GitHub downloads it, or PKCS#8). */
+    private String privateKey = "";
+    /** A file holding that PEM instead. */
+    private String privateKeyFile = "";
+    /** Without it the webhook endpoint refuses every delivery. */
+    private String webhookSecret = "";
+    private String apiUrl = "https://api.github.com";
+    private String webUrl = "https://github.com";
+    /** The dashboard's base URL, for Check Run details links. */
+    private String publicUrl = "http://localhost:8080";
+    private String checkName = "rhone";
+
+    @JsonProperty public String getAppId() { return appId; }
+    @JsonProperty public void setAppId(String appId) { this.appId = nz(appId); }
+    @JsonProperty public String getPrivateKey() { return privateKey; }
+    @JsonProperty public void setPrivateKey(String privateKey) { this.privateKey = nz(privateKey); }
+    @JsonProperty public String getPrivateKeyFile() { return privateKeyFile; }
+    @JsonProperty public void setPrivateKeyFile(String privateKeyFile) { this.privateKeyFile = nz(privateKeyFile); }
+    @JsonProperty public String getWebhookSecret() { return webhookSecret; }
+    @JsonProperty public void setWebhookSecret(String webhookSecret) { this.webhookSecret = nz(webhookSecret); }
+    @JsonProperty public String getApiUrl() { return apiUrl; }
+    @JsonProperty public void setApiUrl(String apiUrl) { this.apiUrl = stripSlash(apiUrl); }
+    @JsonProperty public String getWebUrl() { return webUrl; }
+    @JsonProperty public void setWebUrl(String webUrl) { this.webUrl = stripSlash(webUrl); }
+    @JsonProperty public String getPublicUrl() { return publicUrl; }
+    @JsonProperty public void setPublicUrl(String publicUrl) { this.publicUrl = stripSlash(publicUrl); }
+    @JsonProperty public String getCheckName() { return checkName; }
+    @JsonProperty public void setCheckName(String checkName) { this.checkName = nz(checkName).isEmpty() ? "rhone" : checkName; }
+
+    /** The App can call GitHub only with an id and a key. */
+    public boolean hasAppCredentials() {
+        return !appId.isEmpty() && (!privateKey.isEmpty() || !privateKeyFile.isEmpty());
+    }
+
+    /** The key's PEM text, from the value or the file. */
+    public String privateKeyPem() {
+        if (!privateKey.isEmpty()) {
+            // Env vars often carry PEM with literal "\n"; accept both forms.
+            return privateKey.replace("\\n", "\n");
+        }
+        try {
+            return Files.readString(Path.of(privateKeyFile));
+        } catch (IOException e) {
+            throw new UncheckedIOException("GITHUB_PRIVATE_KEY_FILE " + privateKeyFile + " cannot be read", e);
+        }
+    }
+
+    private static String nz(String s) {
+        return s == null ? "" : s.trim();
+    }
+
+    private static String stripSlash(String s) {
+        String v = nz(s);
+        return v.endsWith("/") ? v.substring(0, v.length() - 1) : v;
+    }
+}
