@@ -15,6 +15,13 @@ import com.vangoframework.rhone.build.ImagePipeline;
 import com.vangoframework.rhone.build.ProcessRunner;
 import com.vangoframework.rhone.build.RailpackAnalyzer;
 import com.vangoframework.rhone.build.RepoCredentials;
+import com.vangoframework.rhone.github.AppJwt;
+import com.vangoframework.rhone.github.AppPrivateKey;
+import com.vangoframework.rhone.github.GitHubConfiguration;
+import com.vangoframework.rhone.github.InstallationTokens;
+import com.vangoframework.rhone.github.WebhookHandler;
+import com.vangoframework.rhone.github.WebhookResource;
+import com.vangoframework.rhone.github.WebhookSignature;
 import com.vangoframework.rhone.logs.LogChunkDao;
 import com.vangoframework.rhone.logs.LogStore;
 import com.vangoframework.rhone.apps.ApiTokenDao;
@@ -137,7 +144,11 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         environment.jersey().register(new DeploymentResource(apps, deployments, deploymentDao, logs,
                 environment.getObjectMapper()));
 
-        // 5. Operations: Prometheus text at /prometheus on the admin port.
+        // 5. GitHub: signed webhooks in (the endpoint refuses everything without a secret).
+        environment.jersey().register(new WebhookResource(new WebhookSignature(config.getGithub().getWebhookSecret()),
+                new WebhookHandler(jdbi, deployments), environment.getObjectMapper()));
+
+        // 6. Operations: Prometheus text at /prometheus on the admin port.
         PrometheusRegistry prometheus = new PrometheusRegistry();
         DropwizardExports.builder().dropwizardRegistry(environment.metrics()).register(prometheus);
         environment.admin().addServlet("prometheus", new PrometheusMetricsServlet(prometheus))
@@ -174,9 +185,20 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
                 imageBuilder, parts.secrets(), parts.logs(), b.getRegistry(), b.getRegistryPassword(), workRoot);
     }
 
-    /** Tokens for clones: none yet for plain git URLs; the GitHub App supplies installation tokens. */
+    /** Tokens for clones: the GitHub App's installation tokens for GitHub apps, nothing for plain git URLs. */
     protected RepoCredentials repoCredentials(RhoneConfiguration config) {
-        return RepoCredentials.NONE;
+        GitHubConfiguration gh = config.getGithub();
+        if (!gh.hasAppCredentials()) {
+            return app -> {
+                if (app.isGitHub()) {
+                    throw new com.vangoframework.rhone.deployments.BuildFailure("the GitHub App is not configured "
+                            + "on this service: set GITHUB_APP_ID and GITHUB_PRIVATE_KEY");
+                }
+                return java.util.Optional.empty();
+            };
+        }
+        return new InstallationTokens(gh.getApiUrl(), new AppJwt(gh.getAppId(),
+                AppPrivateKey.parse(gh.privateKeyPem()), Clock.systemUTC()), Clock.systemUTC());
     }
 
     private static String defaultNodeId() {

@@ -3,6 +3,7 @@ package com.vangoframework.rhone;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.vangoframework.rhone.build.BuilderConfiguration;
 import com.vangoframework.rhone.db.DatabaseConfiguration;
+import com.vangoframework.rhone.github.GitHubConfiguration;
 import com.vangoframework.rhone.deployments.BuildsConfiguration;
 import io.dropwizard.core.Configuration;
 import jakarta.validation.Valid;
@@ -29,6 +30,10 @@ public class RhoneConfiguration extends Configuration {
     @Valid
     @NotNull
     private BuilderConfiguration builder = new BuilderConfiguration();
+
+    @Valid
+    @NotNull
+    private GitHubConfiguration github = new GitHubConfiguration();
 
     @JsonProperty
     public String getDataDir() {
@@ -58,6 +63,16 @@ public class RhoneConfiguration extends Configuration {
     @JsonProperty
     public void setDatabase(DatabaseConfiguration database) {
         this.database = database;
+    }
+
+    @JsonProperty
+    public GitHubConfiguration getGithub() {
+        return github;
+    }
+
+    @JsonProperty
+    public void setGithub(GitHubConfiguration github) {
+        this.github = github;
     }
 
     @JsonProperty

@@ -52,6 +52,8 @@ public final class GitCheckout {
     public Optional<String> token(App app) throws BuildFailure {
         try {
             return credentials.tokenFor(app);
+        } catch (BuildFailure e) {
+            throw e;
         } catch (Exception e) {
             throw new BuildFailure("could not get a GitHub installation token for " + app.githubRepo()
                     + ": check that the GitHub App is installed on the repository", e);

@@ -204,6 +204,12 @@ public interface DeploymentDao {
             RETURNING *""")
     Optional<Deployment> cancelPending(@Bind("id") long id, @Bind("message") String message);
 
+    @SqlUpdate("""
+            UPDATE deployments SET status = 'cancelled', error_message = :message, build_finished_at = now(),
+                   updated_at = now()
+             WHERE app_id = :appId AND pull_request_number = :number AND status = 'pending'""")
+    int cancelPendingPullRequest(@Bind("appId") long appId, @Bind("number") int number, @Bind("message") String message);
+
     @SqlQuery("""
             UPDATE deployments SET cancel_requested_at = coalesce(cancel_requested_at, now()), updated_at = now()
              WHERE id = :id AND status IN <active>

@@ -2,6 +2,7 @@ package com.vangoframework.rhone.deployments;
 
 import com.vangoframework.rhone.apps.App;
 import java.util.Optional;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,17 +25,26 @@ public final class DeploymentService {
      * transaction: the insert's NOTIFY reaches the workers only once both are committed.
      */
     public Deployment request(NewDeployment request) {
-        return jdbi.inTransaction(handle -> {
-            DeploymentDao tx = handle.attach(DeploymentDao.class);
-            Deployment created = tx.insert(request);
-            String by = created.commitSha() != null ? created.shortSha() : "deployment " + created.id();
-            int superseded = tx.supersede(created.appId(), created.branch(), created.id(), "superseded by " + by);
-            if (superseded > 0) {
-                LOG.info("Deployment {} superseded {} pending deployment(s) of app {} branch {}",
-                        created.id(), superseded, created.appId(), created.branch());
-            }
-            return created;
-        });
+        return jdbi.inTransaction(handle -> request(handle, request));
+    }
+
+    /** The same inside a caller's transaction (a webhook records its delivery in the same one). */
+    public Deployment request(Handle handle, NewDeployment request) {
+        DeploymentDao tx = handle.attach(DeploymentDao.class);
+        Deployment created = tx.insert(request);
+        String by = created.commitSha() != null ? created.shortSha() : "deployment " + created.id();
+        int superseded = tx.supersede(created.appId(), created.branch(), created.id(), "superseded by " + by);
+        if (superseded > 0) {
+            LOG.info("Deployment {} superseded {} pending deployment(s) of app {} branch {}",
+                    created.id(), superseded, created.appId(), created.branch());
+        }
+        return created;
+    }
+
+    /** A closed pull request's pending builds are pointless now. */
+    public int cancelPendingPullRequest(Handle handle, long appId, int number) {
+        return handle.attach(DeploymentDao.class).cancelPendingPullRequest(appId, number,
+                "cancelled: pull request #" + number + " was closed");
     }
 
     public Optional<Deployment> find(App app, long id) {

@@ -18,7 +18,6 @@ public class GitHubConfiguration {
     /** Without it the webhook endpoint refuses every delivery. */
     private String webhookSecret = "";
     private String apiUrl = "https://api.github.com";
-    private String webUrl = "https://github.com";
     /** The dashboard's base URL, for Check Run details links. */
     private String publicUrl = "http://localhost:8080";
     private String checkName = "rhone";
@@ -33,8 +32,6 @@ public class GitHubConfiguration {
     @JsonProperty public void setWebhookSecret(String webhookSecret) { this.webhookSecret = nz(webhookSecret); }
     @JsonProperty public String getApiUrl() { return apiUrl; }
     @JsonProperty public void setApiUrl(String apiUrl) { this.apiUrl = stripSlash(apiUrl); }
-    @JsonProperty public String getWebUrl() { return webUrl; }
-    @JsonProperty public void setWebUrl(String webUrl) { this.webUrl = stripSlash(webUrl); }
     @JsonProperty public String getPublicUrl() { return publicUrl; }
     @JsonProperty public void setPublicUrl(String publicUrl) { this.publicUrl = stripSlash(publicUrl); }
     @JsonProperty public String getCheckName() { return checkName; }

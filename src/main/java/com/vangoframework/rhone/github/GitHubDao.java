@@ -1,0 +1,71 @@
+package com.vangoframework.rhone.github;
+
+import com.vangoframework.rhone.apps.App;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
+import org.jdbi.v3.sqlobject.customizer.Bind;
+import org.jdbi.v3.sqlobject.customizer.BindMethods;
+import org.jdbi.v3.sqlobject.statement.SqlQuery;
+import org.jdbi.v3.sqlobject.statement.SqlUpdate;
+
+/** Deliveries, installations, and the apps a webhook concerns. */
+public interface GitHubDao {
+
+    record Delivery(String deliveryId, String event, String action, Long installationId, String repository) {
+    }
+
+    /** True when the delivery is new; false for a redelivery of one already recorded. */
+    @SqlUpdate("""
+            INSERT INTO webhook_deliveries (delivery_id, event, action, installation_id, repository, outcome)
+            VALUES (:deliveryId, :event, :action, :installationId, :repository, 'received')
+            ON CONFLICT (delivery_id) DO NOTHING""")
+    boolean record(@BindMethods Delivery delivery);
+
+    @SqlUpdate("UPDATE webhook_deliveries SET outcome = :outcome, deployment_ids = :ids WHERE delivery_id = :id")
+    void outcome(@Bind("id") String deliveryId, @Bind("outcome") String outcome, @Bind("ids") long[] deploymentIds);
+
+    @SqlQuery("SELECT outcome FROM webhook_deliveries WHERE delivery_id = :id")
+    Optional<String> outcomeOf(@Bind("id") String deliveryId);
+
+    @SqlQuery("""
+            SELECT * FROM apps WHERE lower(github_repo) = lower(:repo) AND installation_id = :installation
+            ORDER BY id""")
+    @RegisterConstructorMapper(App.class)
+    List<App> appsOf(@Bind("repo") String repository, @Bind("installation") long installationId);
+
+    /** An installation may build unless GitHub told us it is suspended or deleted. */
+    @SqlQuery("""
+            SELECT coalesce((SELECT suspended_at IS NULL AND deleted_at IS NULL FROM github_installations WHERE id = :id),
+                            true)""")
+    boolean installationActive(@Bind("id") long installationId);
+
+    @SqlUpdate("""
+            INSERT INTO github_installations (id, account_login) VALUES (:id, :login)
+            ON CONFLICT (id) DO UPDATE SET account_login = EXCLUDED.account_login, deleted_at = NULL,
+                   updated_at = now()""")
+    void installationCreated(@Bind("id") long id, @Bind("login") String accountLogin);
+
+    @SqlUpdate("""
+            INSERT INTO github_installations (id, account_login, deleted_at) VALUES (:id, :login, now())
+            ON CONFLICT (id) DO UPDATE SET deleted_at = now(), updated_at = now()""")
+    void installationDeleted(@Bind("id") long id, @Bind("login") String accountLogin);
+
+    @SqlUpdate("""
+            INSERT INTO github_installations (id, account_login, suspended_at) VALUES (:id, :login, now())
+            ON CONFLICT (id) DO UPDATE SET suspended_at = now(), updated_at = now()""")
+    void installationSuspended(@Bind("id") long id, @Bind("login") String accountLogin);
+
+    @SqlUpdate("""
+            INSERT INTO github_installations (id, account_login) VALUES (:id, :login)
+            ON CONFLICT (id) DO UPDATE SET suspended_at = NULL, updated_at = now()""")
+    void installationUnsuspended(@Bind("id") long id, @Bind("login") String accountLogin);
+
+    @SqlUpdate("""
+            INSERT INTO github_installation_repositories (installation_id, full_name) VALUES (:id, :repo)
+            ON CONFLICT DO NOTHING""")
+    void repositoryAdded(@Bind("id") long installationId, @Bind("repo") String fullName);
+
+    @SqlUpdate("DELETE FROM github_installation_repositories WHERE installation_id = :id AND full_name = :repo")
+    void repositoryRemoved(@Bind("id") long installationId, @Bind("repo") String fullName);
+}

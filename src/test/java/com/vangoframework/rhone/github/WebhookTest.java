@@ -1,0 +1,279 @@
+package com.vangoframework.rhone.github;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.vangoframework.rhone.apps.App;
+import com.vangoframework.rhone.apps.AppDao;
+import com.vangoframework.rhone.apps.Team;
+import com.vangoframework.rhone.db.DatabaseTarget;
+import com.vangoframework.rhone.deployments.Deployment;
+import com.vangoframework.rhone.deployments.DeploymentDao;
+import com.vangoframework.rhone.deployments.DeploymentStatus;
+import com.vangoframework.rhone.deployments.DeploymentTrigger;
+import com.vangoframework.rhone.testing.Fixtures;
+import com.vangoframework.rhone.testing.ScriptedPipeline;
+import com.vangoframework.rhone.testing.TestPostgres;
+import com.vangoframework.rhone.testing.TestService;
+import io.dropwizard.testing.ConfigOverride;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Deliveries signed exactly as GitHub signs them, against the running service. The build queue is
+ * off here, so what a delivery creates stays pending and can be inspected.
+ */
+class WebhookTest {
+
+    static final String SECRET = "webhook-secret-" + UUID.randomUUID();
+    static final WebhookSignature SIGNER = new WebhookSignature(SECRET);
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final long INSTALLATION = 4242;
+
+    @TempDir
+    static Path dir;
+    static TestService service;
+    static Jdbi jdbi;
+    static Fixtures fx;
+    static App app;
+    static DeploymentDao deployments;
+
+    @BeforeAll
+    static void start() throws Exception {
+        DatabaseTarget db = TestPostgres.freshDatabase();
+        jdbi = TestPostgres.jdbi(db);
+        fx = new Fixtures(jdbi);
+        Team team = fx.team("acme");
+        app = jdbi.onDemand(AppDao.class).insert(new AppDao.NewApp(team.id(), "web", "Acme/Web", INSTALLATION, null,
+                "main", 1800));
+        deployments = jdbi.onDemand(DeploymentDao.class);
+        service = new TestService(db, dir, new ScriptedPipeline(),
+                ConfigOverride.config("github.webhookSecret", SECRET),
+                ConfigOverride.config("builds.workerEnabled", "false")).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        service.stop();
+    }
+
+    @BeforeEach
+    void clean() {
+        jdbi.useHandle(h -> {
+            h.execute("DELETE FROM webhook_deliveries");
+            h.execute("DELETE FROM deployments");
+            h.execute("DELETE FROM github_installations");
+        });
+    }
+
+    static String sha() {
+        return UUID.randomUUID().toString().replace("-", "") + "01234567";
+    }
+
+    static ObjectNode push(String ref, String after, String message) {
+        ObjectNode p = JSON.createObjectNode();
+        p.put("ref", ref).put("before", sha()).put("after", after).put("deleted", false);
+        p.putObject("repository").put("full_name", "acme/web");
+        p.putObject("installation").put("id", INSTALLATION);
+        ObjectNode head = p.putObject("head_commit");
+        head.put("id", after).put("message", message);
+        head.putObject("author").put("name", "Grace Hopper");
+        return p;
+    }
+
+    static HttpResponse<String> deliver(String event, String delivery, byte[] body, String signature) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(service.url() + "/webhooks/github"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (event != null) {
+            b.header("X-GitHub-Event", event);
+        }
+        if (delivery != null) {
+            b.header("X-GitHub-Delivery", delivery);
+        }
+        if (signature != null) {
+            b.header("X-Hub-Signature-256", signature);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> deliver(String event, String delivery, JsonNode payload) throws Exception {
+        byte[] body = JSON.writeValueAsBytes(payload);
+        return deliver(event, delivery, body, SIGNER.sign(body));
+    }
+
+    static List<Deployment> all() {
+        return deployments.list(new DeploymentDao.Page(app.id(), null, 100));
+    }
+
+    static long recorded() {
+        return fx.count("webhook_deliveries");
+    }
+
+    static String outcome(String delivery) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT outcome FROM webhook_deliveries WHERE delivery_id = ?")
+                .bind(0, delivery).mapTo(String.class).one());
+    }
+
+    @Test
+    void signedPushToTheAppsBranch_createsAPushDeployment() throws Exception {
+        String after = sha();
+        HttpResponse<String> r = deliver("push", "d-1", push("refs/heads/main", after, "Fix the thing\n\nDetails."));
+        assertThat(r.statusCode()).isEqualTo(202);
+        Deployment d = all().get(0);
+        assertThat(d.trigger()).isEqualTo(DeploymentTrigger.PUSH);
+        assertThat(d.commitSha()).isEqualTo(after);
+        assertThat(d.commitMessage()).isEqualTo("Fix the thing\n\nDetails.");
+        assertThat(d.commitAuthor()).isEqualTo("Grace Hopper");
+        assertThat(d.branch()).isEqualTo("main");
+        assertThat(outcome("d-1")).isEqualTo("deployment [" + d.id() + "] created");
+    }
+
+    @Test
+    void redelivery_answers2xx_andCreatesNothing() throws Exception {
+        ObjectNode payload = push("refs/heads/main", sha(), "once");
+        assertThat(deliver("push", "d-same", payload).statusCode()).isEqualTo(202);
+        HttpResponse<String> again = deliver("push", "d-same", payload);
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(again.body()).get("duplicate").asBoolean()).isTrue();
+        assertThat(all()).hasSize(1);
+        assertThat(recorded()).isEqualTo(1);
+    }
+
+    @Test
+    void unsignedOrWronglySigned_is401_andNothingIsRecorded() throws Exception {
+        byte[] body = JSON.writeValueAsBytes(push("refs/heads/main", sha(), "x"));
+        assertThat(deliver("push", "d-2", body, null).statusCode()).isEqualTo(401);
+        assertThat(deliver("push", "d-3", body, new WebhookSignature("other").sign(body)).statusCode()).isEqualTo(401);
+        byte[] tampered = JSON.writeValueAsBytes(push("refs/heads/main", sha(), "y"));
+        assertThat(deliver("push", "d-4", tampered, SIGNER.sign(body)).statusCode()).isEqualTo(401);
+        assertThat(recorded()).isZero();
+        assertThat(all()).isEmpty();
+    }
+
+    @Test
+    void oversizedMalformedOrHeaderless_areRefused_andNothingIsRecorded() throws Exception {
+        byte[] huge = new byte[WebhookResource.MAX_BODY_BYTES + 1];
+        java.util.Arrays.fill(huge, (byte) ' ');
+        assertThat(deliver("push", "d-5", huge, SIGNER.sign(huge)).statusCode()).isEqualTo(413);
+        byte[] broken = "{\"ref\": ".getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> malformed = deliver("push", "d-6", broken, SIGNER.sign(broken));
+        assertThat(malformed.statusCode()).isEqualTo(400);
+        assertThat(malformed.body()).contains("not valid JSON");
+        byte[] ok = JSON.writeValueAsBytes(push("refs/heads/main", sha(), "x"));
+        assertThat(deliver(null, "d-7", ok, SIGNER.sign(ok)).statusCode()).isEqualTo(400);
+        assertThat(deliver("push", null, ok, SIGNER.sign(ok)).statusCode()).isEqualTo(400);
+        assertThat(recorded()).isZero();
+    }
+
+    @Test
+    void invalidShaOrBranchName_is400_andChangesNothing() throws Exception {
+        assertThat(deliver("push", "d-8", push("refs/heads/main", "not-a-sha", "x")).statusCode()).isEqualTo(400);
+        assertThat(deliver("push", "d-9", push("refs/heads/bad..name", sha(), "x")).statusCode()).isEqualTo(400);
+        assertThat(recorded()).isZero();
+        assertThat(all()).isEmpty();
+    }
+
+    @Test
+    void unknownEvents_otherBranches_tags_deletions_andSkipMarkers_areRecordedAndIgnored() throws Exception {
+        assertThat(deliver("star", "e-1", JSON.createObjectNode().put("action", "created")).statusCode()).isEqualTo(200);
+        assertThat(outcome("e-1")).isEqualTo("ignored: star events are not used");
+        deliver("push", "e-2", push("refs/heads/develop", sha(), "x"));
+        assertThat(outcome("e-2")).isEqualTo("ignored: no app builds acme/web branch develop");
+        deliver("push", "e-3", push("refs/tags/v1.0", sha(), "x"));
+        assertThat(outcome("e-3")).isEqualTo("ignored: refs/tags/v1.0 is not a branch");
+        ObjectNode deleted = push("refs/heads/main", "0".repeat(40), "x");
+        deleted.put("deleted", true);
+        deliver("push", "e-4", deleted);
+        assertThat(outcome("e-4")).isEqualTo("ignored: refs/heads/main was deleted");
+        for (String marker : List.of("[skip ci]", "[ci skip]", "[skip rhone]")) {
+            String id = "e-skip-" + marker.hashCode();
+            deliver("push", id, push("refs/heads/main", sha(), "docs only " + marker.toUpperCase()));
+            assertThat(outcome(id)).isEqualTo("skipped: the commit message says " + marker);
+        }
+        deliver("ping", "e-5", JSON.createObjectNode().put("zen", "Keep it logically awesome."));
+        assertThat(outcome("e-5")).isEqualTo("pong");
+        ObjectNode ours = JSON.createObjectNode().put("action", "completed");
+        ours.putObject("repository").put("full_name", "acme/web");
+        ours.putObject("installation").put("id", INSTALLATION);
+        deliver("check_run", "e-6", ours);
+        assertThat(outcome("e-6")).isEqualTo("ignored: check_run completed");
+        assertThat(all()).isEmpty();
+        assertThat(recorded()).isEqualTo(9);
+    }
+
+    @Test
+    void pullRequestOpened_buildsTheHeadSha_andClosedCancelsItsPendingBuild() throws Exception {
+        String head = sha();
+        ObjectNode pr = JSON.createObjectNode().put("action", "opened").put("number", 17);
+        pr.putObject("repository").put("full_name", "acme/web");
+        pr.putObject("installation").put("id", INSTALLATION);
+        ObjectNode body = pr.putObject("pull_request");
+        body.put("number", 17).put("title", "Add dark mode");
+        body.putObject("head").put("sha", head).put("ref", "feature/dark");
+        body.putObject("base").put("ref", "main");
+        body.putObject("user").put("login", "octocat");
+        assertThat(deliver("pull_request", "p-1", pr).statusCode()).isEqualTo(202);
+        Deployment d = all().get(0);
+        assertThat(d.trigger()).isEqualTo(DeploymentTrigger.PULL_REQUEST);
+        assertThat(d.pullRequestNumber()).isEqualTo(17);
+        assertThat(d.commitSha()).isEqualTo(head);
+        assertThat(d.branch()).isEqualTo("feature/dark");
+
+        pr.put("action", "closed");
+        deliver("pull_request", "p-2", pr);
+        assertThat(outcome("p-2")).isEqualTo("pull request #17 closed: 1 pending build(s) cancelled");
+        assertThat(fx.reload(d).status()).isEqualTo(DeploymentStatus.CANCELLED);
+    }
+
+    @Test
+    void suspendedInstallation_triggersNothing_untilUnsuspended() throws Exception {
+        ObjectNode suspend = JSON.createObjectNode().put("action", "suspend");
+        suspend.putObject("installation").put("id", INSTALLATION).putObject("account").put("login", "acme");
+        deliver("installation", "i-1", suspend);
+        deliver("push", "i-2", push("refs/heads/main", sha(), "x"));
+        assertThat(outcome("i-2")).isEqualTo("ignored: installation " + INSTALLATION + " is suspended or deleted");
+        assertThat(all()).isEmpty();
+        suspend.put("action", "unsuspend");
+        deliver("installation", "i-3", suspend);
+        assertThat(deliver("push", "i-4", push("refs/heads/main", sha(), "x")).statusCode()).isEqualTo(202);
+        assertThat(all()).hasSize(1);
+    }
+
+    @Test
+    void rerequestedCheckRun_buildsTheSameShaAgain_butOnlyForThisRepository() throws Exception {
+        String after = sha();
+        deliver("push", "r-1", push("refs/heads/main", after, "first"));
+        Deployment original = all().get(0);
+        ObjectNode rerun = JSON.createObjectNode().put("action", "rerequested");
+        rerun.putObject("repository").put("full_name", "acme/web");
+        rerun.putObject("installation").put("id", INSTALLATION);
+        rerun.putObject("check_run").put("external_id", String.valueOf(original.id())).put("head_sha", after);
+        assertThat(deliver("check_run", "r-2", rerun).statusCode()).isEqualTo(202);
+        Deployment again = all().get(0);
+        assertThat(again.id()).isNotEqualTo(original.id());
+        assertThat(again.trigger()).isEqualTo(DeploymentTrigger.REREQUESTED);
+        assertThat(again.commitSha()).isEqualTo(after);
+        assertThat(again.retryOf()).isEqualTo(original.id());
+
+        ((ObjectNode) rerun.get("repository")).put("full_name", "evil/other");
+        deliver("check_run", "r-3", rerun);
+        assertThat(outcome("r-3")).startsWith("ignored: deployment " + original.id() + " is not an app");
+        assertThat(all()).hasSize(2);
+    }
+}
