@@ -31,3 +31,9 @@ CREATE INDEX webhook_deliveries_received ON webhook_deliveries (received_at DESC
 
 -- Webhooks find apps by repository, case-insensitively as GitHub names them.
 CREATE INDEX apps_github_repo ON apps (lower(github_repo)) WHERE github_repo IS NOT NULL;
+
+-- The deployment status last shown on its Check Run: the reporter updates GitHub only when the
+-- status moved on, and finds runs to catch up (after a GitHub outage or a restart) by comparing.
+ALTER TABLE deployments ADD COLUMN check_run_status text;
+CREATE INDEX deployments_check_run_behind ON deployments (id)
+    WHERE commit_sha IS NOT NULL AND check_run_status IS DISTINCT FROM status;

@@ -15,7 +15,12 @@ import com.vangoframework.rhone.build.ImagePipeline;
 import com.vangoframework.rhone.build.ProcessRunner;
 import com.vangoframework.rhone.build.RailpackAnalyzer;
 import com.vangoframework.rhone.build.RepoCredentials;
+import com.vangoframework.rhone.deployments.DeploymentEvents;
 import com.vangoframework.rhone.github.AppJwt;
+import com.vangoframework.rhone.github.CheckRunReporter;
+import com.vangoframework.rhone.github.GitHubClients;
+import com.vangoframework.rhone.github.GitHubDao;
+import com.vangoframework.rhone.github.GitHubHealthCheck;
 import com.vangoframework.rhone.github.AppPrivateKey;
 import com.vangoframework.rhone.github.GitHubConfiguration;
 import com.vangoframework.rhone.github.InstallationTokens;
@@ -65,6 +70,8 @@ import org.jdbi.v3.core.Jdbi;
 
 /** Wires the service together, once, in the order it starts. No container, just constructors. */
 public class RhoneApplication extends Application<RhoneConfiguration> {
+
+    private InstallationTokens tokens; // created once by installationTokens(), shared
 
     public static void main(String[] args) throws Exception {
         new RhoneApplication().run(args);
@@ -117,7 +124,8 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         // 2. Data access and the deployment service.
         AppDao apps = jdbi.onDemand(AppDao.class);
         DeploymentDao deploymentDao = jdbi.onDemand(DeploymentDao.class);
-        DeploymentService deployments = new DeploymentService(jdbi);
+        DeploymentEvents events = new DeploymentEvents();
+        DeploymentService deployments = new DeploymentService(jdbi, events);
         LogStore logs = new LogStore(jdbi.onDemand(LogChunkDao.class), config.getBuilder().getLogCapBytes(), clock);
         environment.lifecycle().manage(logs);
         AppSecrets appSecrets = new AppSecrets(jdbi.onDemand(EnvVarDao.class), secretBox);
@@ -126,7 +134,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         String nodeId = config.getBuilds().getNodeId().isEmpty() ? defaultNodeId() : config.getBuilds().getNodeId();
         BuildPipeline pipeline = pipeline(config, environment, new Builders(logs, appSecrets, dataDir));
         BuildQueue queue = new BuildQueue(deploymentDao, apps, pipeline, config.getBuilds(),
-                nodeId, database.target(), environment.metrics(), clock);
+                nodeId, database.target(), environment.metrics(), clock, events);
         if (config.getBuilds().isWorkerEnabled()) {
             environment.lifecycle().manage(queue);
             environment.healthChecks().register("build-queue", new QueueHealthCheck(queue, deploymentDao,
@@ -144,9 +152,17 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         environment.jersey().register(new DeploymentResource(apps, deployments, deploymentDao, logs,
                 environment.getObjectMapper()));
 
-        // 5. GitHub: signed webhooks in (the endpoint refuses everything without a secret).
+        // 5. GitHub: signed webhooks in (the endpoint refuses everything without a secret), Check Runs out.
         environment.jersey().register(new WebhookResource(new WebhookSignature(config.getGithub().getWebhookSecret()),
                 new WebhookHandler(jdbi, deployments), environment.getObjectMapper()));
+        installationTokens(config).ifPresent(tokens -> {
+            GitHubConfiguration gh = config.getGithub();
+            CheckRunReporter reporter = new CheckRunReporter(jdbi.onDemand(GitHubDao.class), deploymentDao, apps, logs,
+                    new GitHubClients(gh.getApiUrl(), tokens, clock), gh.getCheckName(), gh.getPublicUrl());
+            events.subscribe(reporter);
+            environment.lifecycle().manage(reporter);
+            environment.healthChecks().register("github", new GitHubHealthCheck(tokens));
+        });
 
         // 6. Operations: Prometheus text at /prometheus on the admin port.
         PrometheusRegistry prometheus = new PrometheusRegistry();
@@ -187,18 +203,26 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
 
     /** Tokens for clones: the GitHub App's installation tokens for GitHub apps, nothing for plain git URLs. */
     protected RepoCredentials repoCredentials(RhoneConfiguration config) {
+        return installationTokens(config).<RepoCredentials>map(t -> t).orElse(app -> {
+            if (app.isGitHub()) {
+                throw new com.vangoframework.rhone.deployments.BuildFailure("the GitHub App is not configured "
+                        + "on this service: set GITHUB_APP_ID and GITHUB_PRIVATE_KEY");
+            }
+            return java.util.Optional.empty();
+        });
+    }
+
+    /** One token cache per service, shared by clones and Check Runs; empty without App credentials. */
+    protected java.util.Optional<InstallationTokens> installationTokens(RhoneConfiguration config) {
         GitHubConfiguration gh = config.getGithub();
         if (!gh.hasAppCredentials()) {
-            return app -> {
-                if (app.isGitHub()) {
-                    throw new com.vangoframework.rhone.deployments.BuildFailure("the GitHub App is not configured "
-                            + "on this service: set GITHUB_APP_ID and GITHUB_PRIVATE_KEY");
-                }
-                return java.util.Optional.empty();
-            };
+            return java.util.Optional.empty();
         }
-        return new InstallationTokens(gh.getApiUrl(), new AppJwt(gh.getAppId(),
-                AppPrivateKey.parse(gh.privateKeyPem()), Clock.systemUTC()), Clock.systemUTC());
+        if (tokens == null) {
+            tokens = new InstallationTokens(gh.getApiUrl(), new AppJwt(gh.getAppId(),
+                    AppPrivateKey.parse(gh.privateKeyPem()), Clock.systemUTC()), Clock.systemUTC());
+        }
+        return java.util.Optional.of(tokens);
     }
 
     private static String defaultNodeId() {

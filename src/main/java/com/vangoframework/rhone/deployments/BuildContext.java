@@ -31,6 +31,7 @@ public final class BuildContext {
     private final Deployment deployment;
     private final App app;
     private final DeploymentDao dao;
+    private final DeploymentEvents events;
     private final AtomicReference<DeploymentStatus> status;
     private final AtomicReference<AbortReason> abortReason = new AtomicReference<>();
     private final List<Runnable> abortCallbacks = new CopyOnWriteArrayList<>();
@@ -38,9 +39,14 @@ public final class BuildContext {
 
     /** The queue creates these for claimed rows; tests of pipeline steps may too. */
     public BuildContext(Deployment deployment, App app, DeploymentDao dao) {
+        this(deployment, app, dao, DeploymentEvents.NONE);
+    }
+
+    BuildContext(Deployment deployment, App app, DeploymentDao dao, DeploymentEvents events) {
         this.deployment = deployment;
         this.app = app;
         this.dao = dao;
+        this.events = events;
         this.status = new AtomicReference<>(deployment.status());
     }
 
@@ -69,6 +75,7 @@ public final class BuildContext {
             throw new BuildAbortedException(AbortReason.LEASE_LOST);
         }
         status.set(next);
+        events.changed(deployment.id());
     }
 
     /** Records the checked-out commit on the row (fenced by the lease like every other write). */
@@ -78,6 +85,7 @@ public final class BuildContext {
             abort(AbortReason.LEASE_LOST);
             throw new BuildAbortedException(AbortReason.LEASE_LOST);
         }
+        events.changed(deployment.id()); // a manual deploy's Check Run can be created once the SHA is known
     }
 
     public boolean isAborted() {

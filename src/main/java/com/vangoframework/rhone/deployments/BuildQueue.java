@@ -50,6 +50,7 @@ public final class BuildQueue implements Managed {
     private final Clock clock;
     private final QueueMetrics metrics;
     private final QueueListener listener;
+    private final DeploymentEvents events;
     private final ConcurrentMap<Long, BuildContext> running = new ConcurrentHashMap<>();
     private final WakeSignal wake = new WakeSignal();
     private final Semaphore slots;
@@ -63,6 +64,13 @@ public final class BuildQueue implements Managed {
 
     public BuildQueue(DeploymentDao dao, AppDao apps, BuildPipeline pipeline, BuildsConfiguration config,
                       String nodeId, DatabaseTarget listenTarget, MetricRegistry registry, Clock clock) {
+        this(dao, apps, pipeline, config, nodeId, listenTarget, registry, clock, DeploymentEvents.NONE);
+    }
+
+    public BuildQueue(DeploymentDao dao, AppDao apps, BuildPipeline pipeline, BuildsConfiguration config,
+                      String nodeId, DatabaseTarget listenTarget, MetricRegistry registry, Clock clock,
+                      DeploymentEvents events) {
+        this.events = events;
         this.dao = dao;
         this.apps = apps;
         this.pipeline = pipeline;
@@ -150,6 +158,7 @@ public final class BuildQueue implements Managed {
             var released = dao.releaseOwned(nodeId, stuck);
             if (!released.isEmpty()) {
                 LOG.info("Requeued deployments {} on shutdown", released);
+                released.forEach(events::changed);
             }
             if (stuck.length > 0) {
                 LOG.warn("Builds {} did not stop in time; their leases will expire and be reaped", running.keySet());
@@ -244,7 +253,8 @@ public final class BuildQueue implements Managed {
         if (!accepting) {
             return; // stopping: the row is still ours and goes back to the queue in stop()
         }
-        BuildContext ctx = new BuildContext(d, app.get(), dao);
+        BuildContext ctx = new BuildContext(d, app.get(), dao, events);
+        events.changed(d.id()); // claimed: now cloning
         ctx.bindWorker(Thread.currentThread());
         BuildContext previous = running.put(d.id(), ctx);
         if (previous != null) {
@@ -324,6 +334,7 @@ public final class BuildQueue implements Managed {
             return;
         }
         metrics.finished(outcome.status());
+        events.changed(ctx.deployment().id());
         LOG.info("Deployment {} {}", ctx.deployment().id(), outcome.status().dbValue());
     }
 
@@ -356,6 +367,7 @@ public final class BuildQueue implements Managed {
             var reaped = dao.reapExpired(config.getMaxAttempts(), INTERRUPTED_MESSAGE);
             for (var r : reaped) {
                 metrics.reaped(r);
+                events.changed(r.id());
                 LOG.warn("Deployment {} lost its build node; now {}", r.id(), r.status().dbValue());
             }
             if (!reaped.isEmpty()) {

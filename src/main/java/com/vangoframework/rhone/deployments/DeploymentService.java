@@ -14,10 +14,21 @@ public final class DeploymentService {
 
     private final Jdbi jdbi;
     private final DeploymentDao dao;
+    private final DeploymentEvents events;
 
     public DeploymentService(Jdbi jdbi) {
+        this(jdbi, DeploymentEvents.NONE);
+    }
+
+    public DeploymentService(Jdbi jdbi, DeploymentEvents events) {
         this.jdbi = jdbi;
         this.dao = jdbi.onDemand(DeploymentDao.class);
+        this.events = events;
+    }
+
+    /** For callers that created or changed deployments inside their own transaction, once it committed. */
+    public void published(Iterable<Long> deploymentIds) {
+        deploymentIds.forEach(events::changed);
     }
 
     /**
@@ -25,7 +36,9 @@ public final class DeploymentService {
      * transaction: the insert's NOTIFY reaches the workers only once both are committed.
      */
     public Deployment request(NewDeployment request) {
-        return jdbi.inTransaction(handle -> request(handle, request));
+        Deployment created = jdbi.inTransaction(handle -> request(handle, request));
+        events.changed(created.id());
+        return created;
     }
 
     /** The same inside a caller's transaction (a webhook records its delivery in the same one). */
@@ -71,6 +84,7 @@ public final class DeploymentService {
         for (int round = 0; round < 5; round++) {
             Optional<Deployment> cancelled = dao.cancelPending(deployment.id(), "cancelled");
             if (cancelled.isPresent()) {
+                events.changed(deployment.id());
                 return cancelled.get();
             }
             Optional<Deployment> requested = dao.requestCancel(deployment.id());

@@ -34,6 +34,25 @@ public interface GitHubDao {
     @RegisterConstructorMapper(App.class)
     List<App> appsOf(@Bind("repo") String repository, @Bind("installation") long installationId);
 
+    /** Remembers the run, once: a second creation for the same deployment would leave a stray run. */
+    @SqlUpdate("UPDATE deployments SET check_run_id = :run WHERE id = :id AND check_run_id IS NULL")
+    int checkRunCreated(@Bind("id") long deploymentId, @Bind("run") long checkRunId);
+
+    @SqlQuery("SELECT check_run_status FROM deployments WHERE id = :id")
+    Optional<String> reportedStatus(@Bind("id") long deploymentId);
+
+    @SqlUpdate("UPDATE deployments SET check_run_status = :status WHERE id = :id")
+    void checkRunReported(@Bind("id") long deploymentId, @Bind("status") String status);
+
+    /** Runs behind their deployment (GitHub was down, or this node restarted): newest first, recent only. */
+    @SqlQuery("""
+            SELECT d.id FROM deployments d JOIN apps a ON a.id = d.app_id
+             WHERE a.github_repo IS NOT NULL AND d.commit_sha IS NOT NULL
+               AND d.check_run_status IS DISTINCT FROM d.status
+               AND d.updated_at > now() - interval '1 day'
+             ORDER BY d.id DESC LIMIT 200""")
+    List<Long> checkRunsBehind();
+
     /** An installation may build unless GitHub told us it is suspended or deleted. */
     @SqlQuery("""
             SELECT coalesce((SELECT suspended_at IS NULL AND deleted_at IS NULL FROM github_installations WHERE id = :id),

@@ -49,7 +49,7 @@ public final class WebhookHandler {
         String action = text(payload, "action");
         Long installation = payload.path("installation").has("id") ? payload.path("installation").path("id").asLong() : null;
         String repository = text(payload.path("repository"), "full_name");
-        return jdbi.inTransaction(h -> {
+        Result result = jdbi.inTransaction(h -> {
             GitHubDao dao = h.attach(GitHubDao.class);
             if (!dao.record(new GitHubDao.Delivery(deliveryId, event, action, installation, repository))) {
                 return new Result(true, "duplicate delivery: " + dao.outcomeOf(deliveryId).orElse("recorded"), List.of());
@@ -58,6 +58,8 @@ public final class WebhookHandler {
             dao.outcome(deliveryId, outcome.text(), outcome.ids().stream().mapToLong(Long::longValue).toArray());
             return new Result(false, outcome.text(), outcome.ids());
         });
+        deployments.published(result.deploymentIds()); // committed: the Check Runs can be created now
+        return result;
     }
 
     private Outcome route(Handle h, GitHubDao dao, String event, String action, JsonNode p, Long installation,

@@ -26,6 +26,10 @@ public interface LogChunkDao {
     @SqlQuery("SELECT content FROM deployment_log_chunks WHERE deployment_id = :id ORDER BY seq")
     List<String> contents(@Bind("id") long deploymentId);
 
+    /** The last chunks, newest first: enough for a log tail without reading a 10 MiB log. */
+    @SqlQuery("SELECT content FROM deployment_log_chunks WHERE deployment_id = :id ORDER BY seq DESC LIMIT :chunks")
+    List<String> lastChunks(@Bind("id") long deploymentId, @Bind("chunks") int chunks);
+
     /** Bytes already stored, so a retried claim's writer respects the same cap. */
     @SqlQuery("SELECT coalesce(sum(bytes), 0) FROM deployment_log_chunks WHERE deployment_id = :id")
     long storedBytes(@Bind("id") long deploymentId);

@@ -29,8 +29,9 @@ public final class TestApplication extends RhoneApplication {
         return pipeline != null ? pipeline : super.pipeline(config, environment, parts);
     }
 
+    /** {@code credentials} null: the real ones (the GitHub App's installation tokens). */
     @Override
     protected RepoCredentials repoCredentials(RhoneConfiguration config) {
-        return credentials;
+        return credentials != null ? credentials : super.repoCredentials(config);
     }
 }

@@ -1,0 +1,84 @@
+package com.vangoframework.rhone.github;
+
+import com.vangoframework.rhone.apps.App;
+import com.vangoframework.rhone.deployments.Deployment;
+import com.vangoframework.rhone.deployments.DeploymentStatus;
+import java.util.Optional;
+import org.kohsuke.github.GHCheckRun;
+
+/**
+ * What a deployment looks like as a Check Run, within GitHub's limits (title 255 characters,
+ * summary and text 65,535, action description 40). A completed run always carries a conclusion.
+ */
+public record CheckRunContent(GHCheckRun.Status status, Optional<GHCheckRun.Conclusion> conclusion, String title,
+                              String summary, String text, boolean rebuildAction) {
+
+    static final int MAX_TEXT = 65_535;
+    static final int MAX_TITLE = 255;
+
+    public CheckRunContent {
+        if (status == GHCheckRun.Status.COMPLETED && conclusion.isEmpty()) {
+            throw new IllegalArgumentException("a completed check run needs a conclusion");
+        }
+        title = cut(title, MAX_TITLE);
+        summary = cut(summary, MAX_TEXT);
+        text = cut(text, MAX_TEXT);
+    }
+
+    public static CheckRunContent of(Deployment d, App app, String detailsUrl, String logTail) {
+        String link = "[Build log](" + detailsUrl + ")";
+        // Room for the fences and the note: the text stays within GitHub's limit.
+        String log = logTail.isEmpty() ? "" : "```\n" + tailWithin(logTail, MAX_TEXT - 200) + "```\n";
+        DeploymentStatus s = d.status();
+        if (s == DeploymentStatus.PENDING) {
+            return new CheckRunContent(GHCheckRun.Status.QUEUED, Optional.empty(), "Queued",
+                    "Waiting for a build slot. " + link, "", false);
+        }
+        if (s.isActive()) {
+            String phase = switch (s) {
+                case CLONING -> "Cloning";
+                case ANALYZING -> "Analyzing";
+                case BUILDING -> "Building";
+                default -> "Pushing";
+            };
+            return new CheckRunContent(GHCheckRun.Status.IN_PROGRESS, Optional.empty(), phase + " " + app.slug(),
+                    phase + " (attempt " + d.attempt() + "). " + link, log, false);
+        }
+        String duration = d.buildDurationMs() == null ? "" : " in " + seconds(d.buildDurationMs());
+        return switch (s) {
+            case BUILT, DEPLOYING, LIVE, DEPLOY_FAILED -> new CheckRunContent(GHCheckRun.Status.COMPLETED,
+                    Optional.of(GHCheckRun.Conclusion.SUCCESS), "Built " + d.imageTag() + duration,
+                    "Image `" + d.imageTag() + "`\n\nDigest `" + d.imageDigest() + "`\n\n" + link, log, false);
+            case CANCELLED -> new CheckRunContent(GHCheckRun.Status.COMPLETED,
+                    Optional.of(GHCheckRun.Conclusion.CANCELLED), "Cancelled",
+                    Optional.ofNullable(d.errorMessage()).orElse("cancelled") + ". " + link, log, true);
+            default -> {
+                String error = Optional.ofNullable(d.errorMessage()).orElse("the build failed");
+                GHCheckRun.Conclusion c = error.startsWith("timed out")
+                        ? GHCheckRun.Conclusion.TIMED_OUT : GHCheckRun.Conclusion.FAILURE;
+                yield new CheckRunContent(GHCheckRun.Status.COMPLETED, Optional.of(c), error,
+                        error + "\n\n" + link, log, true);
+            }
+        };
+    }
+
+    private static String seconds(long ms) {
+        return ms < 60_000 ? String.format("%.1f s", ms / 1000.0) : (ms / 60_000) + " min " + (ms % 60_000) / 1000 + " s";
+    }
+
+    private static String tailWithin(String text, int max) {
+        if (text.length() <= max) {
+            return text;
+        }
+        String cut = text.substring(text.length() - max);
+        int nl = cut.indexOf('\n');
+        return nl < 0 ? cut : cut.substring(nl + 1);
+    }
+
+    private static String cut(String s, int max) {
+        if (s == null) {
+            return "";
+        }
+        return s.length() <= max ? s : s.substring(0, max - 1) + "…";
+    }
+}

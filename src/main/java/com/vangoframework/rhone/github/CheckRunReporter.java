@@ -1,0 +1,229 @@
+package com.vangoframework.rhone.github;
+
+import com.vangoframework.rhone.apps.App;
+import com.vangoframework.rhone.apps.AppDao;
+import com.vangoframework.rhone.deployments.Deployment;
+import com.vangoframework.rhone.deployments.DeploymentDao;
+import com.vangoframework.rhone.deployments.DeploymentEvents;
+import com.vangoframework.rhone.logs.LogStore;
+import io.dropwizard.lifecycle.Managed;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Date;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.kohsuke.github.GHCheckRun;
+import org.kohsuke.github.GHCheckRunBuilder;
+import org.kohsuke.github.GHRepository;
+import org.kohsuke.github.HttpException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Mirrors each deployment of a GitHub app as one Check Run: created {@code queued}, updated when
+ * the phase changes, {@code completed} with a conclusion, the error sentence and the (already
+ * masked) log tail. It runs on its own thread and never touches a build: when GitHub fails or
+ * rate-limits, the run is retried with back-off (honouring {@code Retry-After} and
+ * {@code x-ratelimit-reset}), and a periodic sweep catches up runs that fell behind.
+ */
+public final class CheckRunReporter implements Managed, DeploymentEvents.Listener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CheckRunReporter.class);
+    static final Duration SWEEP = Duration.ofSeconds(30);
+    static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+
+    private final GitHubDao github;
+    private final DeploymentDao deployments;
+    private final AppDao apps;
+    private final LogStore logs;
+    private final GitHubClients clients;
+    private final String checkName;
+    private final String publicUrl;
+    private final ScheduledThreadPoolExecutor executor;
+    private final Set<Long> queued = ConcurrentHashMap.newKeySet();
+    private final Map<Long, Integer> failures = new ConcurrentHashMap<>();
+    private final Map<Long, Bucket> pacing = new ConcurrentHashMap<>();
+    private final Map<String, GHRepository> repositories = new ConcurrentHashMap<>();
+
+    public CheckRunReporter(GitHubDao github, DeploymentDao deployments, AppDao apps, LogStore logs,
+                            GitHubClients clients, String checkName, String publicUrl) {
+        this.github = github;
+        this.deployments = deployments;
+        this.apps = apps;
+        this.logs = logs;
+        this.clients = clients;
+        this.checkName = checkName;
+        this.publicUrl = publicUrl;
+        this.executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "rhone-check-runs");
+            t.setDaemon(true);
+            return t;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+    }
+
+    @Override
+    public void start() {
+        executor.scheduleWithFixedDelay(this::sweep, SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void stop() throws InterruptedException {
+        executor.shutdownNow();
+        executor.awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void deploymentChanged(long deploymentId) {
+        schedule(deploymentId, Duration.ZERO);
+    }
+
+    private void schedule(long deploymentId, Duration delay) {
+        if (queued.add(deploymentId)) {
+            try {
+                executor.schedule(() -> {
+                    queued.remove(deploymentId);
+                    report(deploymentId);
+                }, delay.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                queued.remove(deploymentId);
+            }
+        }
+    }
+
+    private void sweep() {
+        try {
+            github.checkRunsBehind().forEach(id -> schedule(id, Duration.ZERO));
+        } catch (RuntimeException e) {
+            LOG.warn("Looking for Check Runs to catch up failed", e);
+        }
+    }
+
+    /** Brings one deployment's Check Run up to date; GitHub errors reschedule it, never propagate. */
+    void report(long deploymentId) {
+        try {
+            Optional<Deployment> row = deployments.findById(deploymentId);
+            if (row.isEmpty()) {
+                return;
+            }
+            Deployment d = row.get();
+            App app = apps.findById(d.appId()).orElse(null);
+            if (app == null || !app.isGitHub() || d.commitSha() == null) {
+                return; // a manual deploy gets its run once the clone has found the SHA
+            }
+            String status = d.status().dbValue();
+            if (status.equals(currentlyReported(d)) && d.checkRunId() != null) {
+                return; // phase changes only
+            }
+            Duration wait = pace(app.installationId());
+            if (!wait.isZero()) {
+                schedule(deploymentId, wait);
+                return;
+            }
+            publish(d, app);
+            github.checkRunReported(d.id(), status);
+            failures.remove(deploymentId);
+            // The row may have moved on while we talked to GitHub.
+            if (!deployments.findById(deploymentId).map(x -> x.status().dbValue()).orElse(status).equals(status)) {
+                schedule(deploymentId, Duration.ZERO);
+            }
+        } catch (RetryLater e) {
+            LOG.info("Check Run of deployment {}: {}", deploymentId, e.getMessage());
+            schedule(deploymentId, e.delay());
+        } catch (HttpException e) {
+            if (e.getResponseCode() >= 500 || e.getResponseCode() == 429 || e.getResponseCode() < 0) {
+                retry(deploymentId, "GitHub answered " + e.getResponseCode());
+            } else {
+                LOG.warn("GitHub refused the Check Run of deployment {} ({}): not retrying", deploymentId,
+                        e.getResponseCode(), e);
+            }
+        } catch (IOException e) {
+            retry(deploymentId, "GitHub could not be reached: " + e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("Reporting the Check Run of deployment {} failed", deploymentId, e);
+            retry(deploymentId, "unexpected error");
+        }
+    }
+
+    private String currentlyReported(Deployment d) {
+        return github.reportedStatus(d.id()).orElse(null);
+    }
+
+    private void retry(long deploymentId, String why) {
+        int n = failures.merge(deploymentId, 1, Integer::sum);
+        Duration delay = Duration.ofSeconds(Math.min(MAX_BACKOFF.toSeconds(), 1L << Math.min(n, 9)));
+        LOG.info("Check Run of deployment {}: {}; retry {} in {} s", deploymentId, why, n, delay.toSeconds());
+        schedule(deploymentId, delay);
+    }
+
+    /** GitHub asks integrators to pace content-creating calls; at most 60 a minute per installation here. */
+    private Duration pace(long installationId) {
+        Bucket bucket = pacing.computeIfAbsent(installationId, id -> Bucket.builder()
+                .addLimit(Bandwidth.builder().capacity(10).refillGreedy(60, Duration.ofMinutes(1)).build())
+                .build());
+        var probe = bucket.tryConsumeAndReturnRemaining(1);
+        return probe.isConsumed() ? Duration.ZERO : Duration.ofNanos(probe.getNanosToWaitForRefill());
+    }
+
+    private void publish(Deployment d, App app) throws IOException {
+        String details = publicUrl + "/apps/" + app.slug() + "/deployments/" + d.id();
+        GHRepository repo = repository(app);
+        if (d.checkRunId() == null) {
+            // Every run starts queued, as the request did, even if the build has started meanwhile;
+            // the update below then shows where it is now.
+            Deployment asQueued = withStatus(d, com.vangoframework.rhone.deployments.DeploymentStatus.PENDING);
+            GHCheckRun run = fill(repo.createCheckRun(checkName, d.commitSha()), asQueued, app, details).create();
+            if (github.checkRunCreated(d.id(), run.getId()) == 0) {
+                LOG.warn("Deployment {} already had a Check Run; created {} twice", d.id(), run.getId());
+            }
+            github.checkRunReported(d.id(), asQueued.status().dbValue());
+            d = deployments.findById(d.id()).orElse(d);
+            if (d.status() == asQueued.status()) {
+                return;
+            }
+        }
+        fill(repo.updateCheckRun(d.checkRunId()), d, app, details).create();
+    }
+
+    private static Deployment withStatus(Deployment d, com.vangoframework.rhone.deployments.DeploymentStatus s) {
+        return new Deployment(d.id(), d.appId(), s, d.trigger(), d.branch(), d.commitSha(), d.commitMessage(),
+                d.commitAuthor(), d.pullRequestNumber(), d.retryOf(), d.imageTag(), d.imageDigest(), d.errorMessage(),
+                d.attempt(), d.leaseOwner(), d.leaseExpiresAt(), d.cancelRequestedAt(), d.supersededBy(),
+                d.checkRunId(), d.createdAt(), d.updatedAt(), d.buildStartedAt(), d.buildFinishedAt(),
+                d.buildDurationMs());
+    }
+
+    private GHCheckRunBuilder fill(GHCheckRunBuilder builder, Deployment d, App app, String details) {
+        CheckRunContent content = CheckRunContent.of(d, app, details, logs.tail(d.id(), CheckRunContent.MAX_TEXT));
+        builder.withExternalID(Long.toString(d.id())).withDetailsURL(details).withStatus(content.status())
+                .add(new GHCheckRunBuilder.Output(content.title(), content.summary()).withText(content.text()));
+        if (d.buildStartedAt() != null && content.status() != GHCheckRun.Status.QUEUED) {
+            builder.withStartedAt(Date.from(d.buildStartedAt()));
+        }
+        content.conclusion().ifPresent(c -> {
+            builder.withConclusion(c);
+            builder.withCompletedAt(Date.from(d.buildFinishedAt() != null ? d.buildFinishedAt() : d.updatedAt()));
+        });
+        if (content.rebuildAction()) {
+            builder.add(new GHCheckRunBuilder.Action("Rebuild", "Build this commit again",
+                    WebhookHandler.REBUILD_ACTION));
+        }
+        return builder;
+    }
+
+    private GHRepository repository(App app) throws IOException {
+        GHRepository cached = repositories.get(app.githubRepo());
+        if (cached != null) {
+            return cached;
+        }
+        GHRepository repo = clients.forInstallation(app.installationId()).getRepository(app.githubRepo());
+        repositories.put(app.githubRepo(), repo);
+        return repo;
+    }
+}
