@@ -25,6 +25,7 @@ import com.vangoframework.rhone.github.AppPrivateKey;
 import com.vangoframework.rhone.github.GitHubConfiguration;
 import com.vangoframework.rhone.github.InstallationTokens;
 import com.vangoframework.rhone.github.WebhookHandler;
+import com.vangoframework.rhone.github.WebhookRateLimiter;
 import com.vangoframework.rhone.github.WebhookResource;
 import com.vangoframework.rhone.github.WebhookSignature;
 import com.vangoframework.rhone.logs.LogChunkDao;
@@ -154,7 +155,8 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
 
         // 5. GitHub: signed webhooks in (the endpoint refuses everything without a secret), Check Runs out.
         environment.jersey().register(new WebhookResource(new WebhookSignature(config.getGithub().getWebhookSecret()),
-                new WebhookHandler(jdbi, deployments), environment.getObjectMapper()));
+                new WebhookHandler(jdbi, deployments), new WebhookRateLimiter(config.getGithub().getWebhookRatePerAddress(),
+                        config.getGithub().getWebhookRateOverall()), environment.getObjectMapper()));
         installationTokens(config).ifPresent(tokens -> {
             GitHubConfiguration gh = config.getGithub();
             CheckRunReporter reporter = new CheckRunReporter(jdbi.onDemand(GitHubDao.class), deploymentDao, apps, logs,

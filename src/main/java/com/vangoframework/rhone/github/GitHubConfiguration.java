@@ -21,6 +21,8 @@ public class GitHubConfiguration {
     /** The dashboard's base URL, for Check Run details links. */
     private String publicUrl = "http://localhost:8080";
     private String checkName = "rhone";
+    private int webhookRatePerAddress = 300;
+    private int webhookRateOverall = 1000;
 
     @JsonProperty public String getAppId() { return appId; }
     @JsonProperty public void setAppId(String appId) { this.appId = nz(appId); }
@@ -36,6 +38,12 @@ public class GitHubConfiguration {
     @JsonProperty public void setPublicUrl(String publicUrl) { this.publicUrl = stripSlash(publicUrl); }
     @JsonProperty public String getCheckName() { return checkName; }
     @JsonProperty public void setCheckName(String checkName) { this.checkName = nz(checkName).isEmpty() ? "rhone" : checkName; }
+
+    /** Deliveries per second accepted from one address, and from all addresses together. */
+    @JsonProperty public int getWebhookRatePerAddress() { return webhookRatePerAddress; }
+    @JsonProperty public void setWebhookRatePerAddress(int v) { this.webhookRatePerAddress = v; }
+    @JsonProperty public int getWebhookRateOverall() { return webhookRateOverall; }
+    @JsonProperty public void setWebhookRateOverall(int v) { this.webhookRateOverall = v; }
 
     /** The App can call GitHub only with an id and a key. */
     public boolean hasAppCredentials() {

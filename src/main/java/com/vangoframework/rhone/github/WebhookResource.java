@@ -35,11 +35,14 @@ public final class WebhookResource {
 
     private final WebhookSignature signature;
     private final WebhookHandler handler;
+    private final WebhookRateLimiter limiter;
     private final ObjectMapper json;
 
-    public WebhookResource(WebhookSignature signature, WebhookHandler handler, ObjectMapper json) {
+    public WebhookResource(WebhookSignature signature, WebhookHandler handler, WebhookRateLimiter limiter,
+                           ObjectMapper json) {
         this.signature = signature;
         this.handler = handler;
+        this.limiter = limiter;
         this.json = json;
     }
 
@@ -48,7 +51,18 @@ public final class WebhookResource {
     public Response deliver(@HeaderParam("X-Hub-Signature-256") String sig,
                             @HeaderParam("X-GitHub-Event") String event,
                             @HeaderParam("X-GitHub-Delivery") String delivery,
+                            @jakarta.ws.rs.core.Context jakarta.servlet.http.HttpServletRequest request,
                             InputStream body) throws IOException {
+        var wait = limiter.admit(request.getRemoteAddr());
+        if (wait.isPresent()) {
+            LOG.warn("Webhook delivery {} from {} refused: rate limit (retry after {} s)", delivery,
+                    request.getRemoteAddr(), wait.get().toSeconds());
+            return Response.status(429).header("Retry-After", wait.get().toSeconds())
+                    .type(MediaType.APPLICATION_JSON)
+                    .entity(new io.dropwizard.jersey.errors.ErrorMessage(429, "too many deliveries; retry after "
+                            + wait.get().toSeconds() + " s"))
+                    .build();
+        }
         if (!signature.isConfigured()) {
             throw ApiErrors.error(401, "webhooks are disabled: GITHUB_WEBHOOK_SECRET is not set on this service");
         }
