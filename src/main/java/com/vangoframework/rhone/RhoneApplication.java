@@ -25,6 +25,7 @@ import com.vangoframework.rhone.github.AppPrivateKey;
 import com.vangoframework.rhone.github.GitHubConfiguration;
 import com.vangoframework.rhone.github.InstallationTokens;
 import com.vangoframework.rhone.github.WebhookHandler;
+import com.vangoframework.rhone.github.RedeliveryJob;
 import com.vangoframework.rhone.github.WebhookRateLimiter;
 import com.vangoframework.rhone.github.WebhookResource;
 import com.vangoframework.rhone.github.WebhookSignature;
@@ -164,6 +165,9 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
             events.subscribe(reporter);
             environment.lifecycle().manage(reporter);
             environment.healthChecks().register("github", new GitHubHealthCheck(tokens));
+            environment.lifecycle().manage(new RedeliveryJob(gh.getApiUrl(), new AppJwt(gh.getAppId(),
+                    AppPrivateKey.parse(gh.privateKeyPem()), clock), jdbi, environment.getObjectMapper(),
+                    gh.getRedeliveryInterval().toJavaDuration()));
         });
 
         // 6. Operations: Prometheus text at /prometheus on the admin port.

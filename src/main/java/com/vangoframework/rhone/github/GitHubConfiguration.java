@@ -21,6 +21,7 @@ public class GitHubConfiguration {
     /** The dashboard's base URL, for Check Run details links. */
     private String publicUrl = "http://localhost:8080";
     private String checkName = "rhone";
+    private io.dropwizard.util.Duration redeliveryInterval = io.dropwizard.util.Duration.minutes(5);
     private int webhookRatePerAddress = 300;
     private int webhookRateOverall = 1000;
 
@@ -38,6 +39,10 @@ public class GitHubConfiguration {
     @JsonProperty public void setPublicUrl(String publicUrl) { this.publicUrl = stripSlash(publicUrl); }
     @JsonProperty public String getCheckName() { return checkName; }
     @JsonProperty public void setCheckName(String checkName) { this.checkName = nz(checkName).isEmpty() ? "rhone" : checkName; }
+
+    /** How often failed deliveries are looked for and redelivered. */
+    @JsonProperty public io.dropwizard.util.Duration getRedeliveryInterval() { return redeliveryInterval; }
+    @JsonProperty public void setRedeliveryInterval(io.dropwizard.util.Duration v) { this.redeliveryInterval = v; }
 
     /** Deliveries per second accepted from one address, and from all addresses together. */
     @JsonProperty public int getWebhookRatePerAddress() { return webhookRatePerAddress; }

@@ -1,0 +1,134 @@
+package com.vangoframework.rhone.github;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dropwizard.lifecycle.Managed;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * GitHub does not retry a failed webhook delivery. This job lists the App's recent deliveries
+ * ({@code GET /app/hook/deliveries}) and asks GitHub to send again
+ * ({@code POST /app/hook/deliveries/{id}/attempts}) each one that never succeeded and that rhone
+ * never recorded: a push made while rhone was down or deploying still gets built.
+ */
+public final class RedeliveryJob implements Managed {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedeliveryJob.class);
+    private static final Pattern NEXT = Pattern.compile("<([^>]+)>;\\s*rel=\"next\"");
+    static final int MAX_PAGES = 3;
+    static final int MAX_REDELIVERIES_PER_RUN = 50;
+
+    private final String apiUrl;
+    private final AppJwt jwt;
+    private final Jdbi jdbi;
+    private final ObjectMapper json;
+    private final Duration every;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private ScheduledExecutorService executor;
+
+    public RedeliveryJob(String apiUrl, AppJwt jwt, Jdbi jdbi, ObjectMapper json, Duration every) {
+        this.apiUrl = apiUrl;
+        this.jwt = jwt;
+        this.jdbi = jdbi;
+        this.json = json;
+        this.every = every;
+    }
+
+    @Override
+    public void start() {
+        executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "rhone-redelivery");
+            t.setDaemon(true);
+            return t;
+        });
+        executor.scheduleWithFixedDelay(() -> {
+            try {
+                runOnce();
+            } catch (Exception e) {
+                LOG.warn("Checking GitHub for failed webhook deliveries failed; trying again in {}", every, e);
+            }
+        }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void stop() throws InterruptedException {
+        if (executor != null) {
+            executor.shutdownNow();
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** One pass; returns how many deliveries GitHub was asked to send again. */
+    public int runOnce() throws IOException, InterruptedException {
+        // guid (the X-GitHub-Delivery header we record) -> the newest attempt; and guids that succeeded.
+        Map<String, JsonNode> newest = new HashMap<>();
+        Map<String, Boolean> succeeded = new HashMap<>();
+        String url = apiUrl + "/app/hook/deliveries?per_page=100";
+        for (int page = 0; page < MAX_PAGES && url != null; page++) {
+            HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(url)).GET());
+            if (r.statusCode() != 200) {
+                throw new IOException("GitHub answered " + r.statusCode() + " to the delivery list");
+            }
+            for (JsonNode d : json.readTree(r.body())) {
+                String guid = d.path("guid").asText();
+                int code = d.path("status_code").asInt(0);
+                succeeded.merge(guid, code >= 200 && code < 300, Boolean::logicalOr);
+                JsonNode seen = newest.get(guid);
+                if (seen == null || d.path("id").asLong() > seen.path("id").asLong()) {
+                    newest.put(guid, d);
+                }
+            }
+            url = r.headers().firstValue("Link").map(NEXT::matcher).filter(Matcher::find).map(m -> m.group(1))
+                    .orElse(null);
+        }
+        int asked = 0;
+        for (var e : newest.entrySet()) {
+            if (asked >= MAX_REDELIVERIES_PER_RUN) {
+                break;
+            }
+            String guid = e.getKey();
+            if (succeeded.getOrDefault(guid, false) || recorded(guid)) {
+                continue;
+            }
+            long id = e.getValue().path("id").asLong();
+            HttpResponse<String> r = send(HttpRequest.newBuilder(
+                    URI.create(apiUrl + "/app/hook/deliveries/" + id + "/attempts")).POST(HttpRequest.BodyPublishers.noBody()));
+            if (r.statusCode() == 202 || r.statusCode() == 200) {
+                asked++;
+                LOG.info("Asked GitHub to redeliver {} ({} {})", guid, e.getValue().path("event").asText(),
+                        e.getValue().path("action").asText(""));
+            } else {
+                LOG.warn("GitHub refused to redeliver {}: {}", guid, r.statusCode());
+            }
+        }
+        return asked;
+    }
+
+    private boolean recorded(String guid) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM webhook_deliveries WHERE delivery_id = ?")
+                .bind(0, guid).mapTo(Long.class).one()) > 0;
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        return http.send(request.timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + jwt.mint())
+                .header("Accept", "application/vnd.github+json")
+                .header("X-GitHub-Api-Version", "2022-11-28")
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
