@@ -1,0 +1,168 @@
+package com.vangoframework.rhone.bench;
+
+import com.vangoframework.rhone.github.WebhookSignature;
+import com.vangoframework.rhone.testing.ChildProcesses;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Webhook benchmark (run by ops/bench/webhooks; prints figures, asserts nothing): signed push
+ * deliveries at a steady rate against the packaged service on its embedded database, a tenth of
+ * them redeliveries, sent open-loop so a slow answer cannot slow the offered load. The build
+ * workers are off: this measures the webhook path, not builds.
+ */
+public final class WebhookBench {
+
+    public static void main(String[] args) throws Exception {
+        int rate = Integer.parseInt(System.getProperty("rate", "200"));
+        int seconds = Integer.parseInt(System.getProperty("seconds", "60"));
+        Path dir = Files.createTempDirectory("rhone-webhook-bench");
+        String secret = "bench-secret";
+        int port = 20000 + (int) (Math.random() * 20000);
+        List<String> props = List.of("-Ddw.dataDir=" + dir, "-Ddw.server.applicationConnectors[0].port=" + port,
+                "-Ddw.server.adminConnectors[0].port=" + (port + 1), "-Ddw.github.webhookSecret=" + secret,
+                "-Ddw.builds.workerEnabled=false", "-Ddw.logging.level=WARN");
+        String config = Path.of("config.yml").toAbsolutePath().toString();
+        run(dir, props, "create-team", "--slug", "bench", "--name", "Bench", config);
+        run(dir, props, "create-app", "--team", "bench", "--slug", "web", "--repo", "acme/web", "--installation", "42",
+                "--branch", "main", config);
+        Process service = ChildProcesses.java(dir.resolve("service.log"), props, "com.vangoframework.rhone.RhoneApplication",
+                "server", config);
+        try {
+            waitForAdmin(port + 1, dir.resolve("service.log"));
+            HttpClient http = HttpClient.newBuilder().executor(java.util.concurrent.Executors.newFixedThreadPool(8)).build();
+            WebhookSignature signer = new WebhookSignature(secret);
+            URI url = URI.create("http://127.0.0.1:" + port + "/webhooks/github");
+            // Warm-up, not counted.
+            for (int i = 0; i < 300; i++) {
+                send(http, url, signer, "warm-" + i, push()).join();
+            }
+            ConcurrentLinkedQueue<Long> latenciesMicros = new ConcurrentLinkedQueue<>();
+            AtomicInteger errors = new AtomicInteger();
+            List<String[]> sent = new ArrayList<>();
+            List<CompletableFuture<?>> inFlight = new ArrayList<>();
+            int total = rate * seconds;
+            int distinct = 0;
+            long start = System.nanoTime();
+            for (int i = 0; i < total; i++) {
+                long due = start + (long) (i * (1e9 / rate));
+                long now;
+                while ((now = System.nanoTime()) < due) {
+                    long sleep = (due - now) / 1_000_000;
+                    if (sleep > 0) {
+                        Thread.sleep(sleep);
+                    } else {
+                        Thread.onSpinWait();
+                    }
+                }
+                String[] delivery;
+                if (i % 10 == 9 && !sent.isEmpty()) {
+                    delivery = sent.get((int) (Math.random() * sent.size())); // a redelivery: same id, same bytes
+                } else {
+                    delivery = new String[] {UUID.randomUUID().toString(), push()};
+                    sent.add(delivery);
+                    distinct++;
+                }
+                long t0 = System.nanoTime();
+                inFlight.add(send(http, url, signer, delivery[0], delivery[1]).whenComplete((r, e) -> {
+                    latenciesMicros.add((System.nanoTime() - t0) / 1000);
+                    if (e != null || r.statusCode() >= 300) {
+                        errors.incrementAndGet();
+                    }
+                }));
+            }
+            // Failures are counted above; waiting must not stop at the first one.
+            CompletableFuture.allOf(inFlight.stream().map(f -> f.handle((r, e) -> null))
+                    .toArray(CompletableFuture[]::new)).join();
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            List<Long> sorted = new ArrayList<>(latenciesMicros);
+            Collections.sort(sorted);
+            System.out.printf("%d deliveries in %.1f s (%.0f/s offered), %d distinct, %d redeliveries%n",
+                    total, elapsed, total / elapsed, distinct, total - distinct);
+            System.out.printf("ack latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f; errors %d%n",
+                    pct(sorted, 50), pct(sorted, 90), pct(sorted, 99), sorted.get(sorted.size() - 1) / 1000.0,
+                    errors.get());
+            System.out.printf("deployments created: %d (expected %d, one per distinct delivery plus 300 warm-up)%n",
+                    countDeployments(dir), distinct + 300);
+        } finally {
+            service.destroy();
+            service.waitFor();
+        }
+        System.exit(0);
+    }
+
+    private static String push() {
+        String sha = UUID.randomUUID().toString().replace("-", "") + "abcdef01";
+        return "{\"ref\":\"refs/heads/main\",\"before\":\"" + "0".repeat(39) + "1\",\"after\":\"" + sha
+                + "\",\"deleted\":false,\"repository\":{\"full_name\":\"acme/web\"},\"installation\":{\"id\":42},"
+                + "\"head_commit\":{\"id\":\"" + sha + "\",\"message\":\"bench\",\"author\":{\"name\":\"Bench\"}}}";
+    }
+
+    private static CompletableFuture<HttpResponse<String>> send(HttpClient http, URI url, WebhookSignature signer,
+                                                                String delivery, String body) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return http.sendAsync(HttpRequest.newBuilder(url).header("X-GitHub-Event", "push")
+                .header("X-GitHub-Delivery", delivery).header("X-Hub-Signature-256", signer.sign(bytes))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static long countDeployments(Path dir) throws Exception {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(dir.resolve("embedded-postgres.properties"))) {
+            p.load(in);
+        }
+        String password = Files.readString(dir.resolve("postgres.password")).trim();
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + p.getProperty("port")
+                + "/postgres", "postgres", password);
+             ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM deployments")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static void run(Path dir, List<String> props, String... args) throws Exception {
+        Process p = ChildProcesses.java(dir.resolve("cli.log"), props, "com.vangoframework.rhone.RhoneApplication", args);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("rhone " + args[0] + " failed; see " + dir.resolve("cli.log"));
+        }
+    }
+
+    private static void waitForAdmin(int adminPort, Path log) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        for (int i = 0; i < 600; i++) {
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/ping")).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+                    return;
+                }
+            } catch (java.io.IOException notYet) {
+                // still starting
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the service did not start; see " + log);
+    }
+
+    private static double pct(List<Long> sorted, int p) {
+        int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(i, sorted.size() - 1))) / 1000.0;
+    }
+}
