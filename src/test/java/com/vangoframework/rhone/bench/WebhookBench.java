@@ -43,8 +43,13 @@ public final class WebhookBench {
         run(dir, props, "create-team", "--slug", "bench", "--name", "Bench", config);
         run(dir, props, "create-app", "--team", "bench", "--slug", "web", "--repo", "acme/web", "--installation", "42",
                 "--branch", "main", config);
-        Process service = ChildProcesses.java(dir.resolve("service.log"), props, "com.vangoframework.rhone.RhoneApplication",
-                "server", config);
+        List<String> serviceArgs = new ArrayList<>(props);
+        String extra = System.getProperty("serviceJvmArgs", "").trim();
+        if (!extra.isEmpty()) {
+            serviceArgs.addAll(List.of(extra.split("\\s+"))); // e.g. a flight recording, to see where time goes
+        }
+        Process service = ChildProcesses.java(dir.resolve("service.log"), serviceArgs,
+                "com.vangoframework.rhone.RhoneApplication", "server", config);
         try {
             waitForAdmin(port + 1, dir.resolve("service.log"));
             HttpClient http = HttpClient.newBuilder().executor(java.util.concurrent.Executors.newFixedThreadPool(8)).build();
