@@ -147,7 +147,8 @@ class GitHubFlowTest {
         stubCheckRuns();
         SecretBox box = new SecretBox(Base64.getDecoder().decode(TestService.SECRET_KEY));
         jdbi.onDemand(EnvVarDao.class).upsert(app.id(), "API_KEY", box.encrypt(app.id(), "API_KEY", "hush-" + token));
-        String sha = commit(Map.of("Dockerfile", "FROM local/busybox:1\n"
+        // ARG secrets-hash: the secret's (fresh) value must rebuild the step that prints it.
+        String sha = commit(Map.of("Dockerfile", "FROM local/busybox:1\nARG secrets-hash\n"
                 + "RUN --mount=type=secret,id=API_KEY cat /run/secrets/API_KEY\nRUN echo " + UUID.randomUUID() + "\n"));
         assertThat(push(sha).statusCode()).isEqualTo(202);
         await().atMost(Duration.ofSeconds(90)).until(() -> only().status().isBuildFinished());
@@ -178,6 +179,11 @@ class GitHubFlowTest {
         assertThat(text).contains("Pushed " + built.imageTag()).doesNotContain(token).contains("****");
         assertThat(done.toString()).doesNotContain(token).doesNotContain("hush-");
         assertThat(jdbi.onDemand(DeploymentDao.class).findById(built.id()).orElseThrow().checkRunId()).isEqualTo(555L);
+
+        JsonNode health = JSON.readTree(HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(service.adminUrl() + "/healthcheck")).build(), HttpResponse.BodyHandlers.ofString()).body());
+        assertThat(health.get("github").get("healthy").asBoolean()).isTrue();
+        assertThat(health.get("github").get("message").asText()).contains("rhone");
     }
 
     @Test
