@@ -46,6 +46,20 @@ public final class WebhookResource {
         this.json = json;
     }
 
+    /** Reads and drops up to 1 MiB; true when that was the whole body. */
+    private static boolean drain(InputStream body) throws IOException {
+        byte[] chunk = new byte[8192];
+        long total = 0;
+        int n;
+        while ((n = body.read(chunk)) >= 0) {
+            total += n;
+            if (total > 1024 * 1024) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @POST
     @Consumes(MediaType.WILDCARD)
     public Response deliver(@HeaderParam("X-Hub-Signature-256") String sig,
@@ -57,7 +71,11 @@ public final class WebhookResource {
         if (wait.isPresent()) {
             LOG.warn("Webhook delivery {} from {} refused: rate limit (retry after {} s)", delivery,
                     request.getRemoteAddr(), wait.get().toSeconds());
+            // Answering before the body is read can make the server drop the connection under the
+            // client; read a small body away, and close the connection rather than read a large one.
+            boolean drained = drain(body);
             return Response.status(429).header("Retry-After", wait.get().toSeconds())
+                    .header("Connection", drained ? null : "close")
                     .type(MediaType.APPLICATION_JSON)
                     .entity(new io.dropwizard.jersey.errors.ErrorMessage(429, "too many deliveries; retry after "
                             + wait.get().toSeconds() + " s"))
@@ -68,7 +86,10 @@ public final class WebhookResource {
         }
         byte[] raw = body.readNBytes(MAX_BODY_BYTES + 1);
         if (raw.length > MAX_BODY_BYTES) {
-            throw ApiErrors.error(413, "the delivery is larger than GitHub's 25 MB limit");
+            return Response.status(413).header("Connection", "close").type(MediaType.APPLICATION_JSON)
+                    .entity(new io.dropwizard.jersey.errors.ErrorMessage(413,
+                            "the delivery is larger than GitHub's 25 MB limit"))
+                    .build();
         }
         if (!signature.verify(raw, sig)) {
             throw ApiErrors.error(401, "X-Hub-Signature-256 is missing or does not match the webhook secret");
