@@ -5,7 +5,6 @@ import com.vangoframework.rhone.deployments.BuildFailure;
 import com.vangoframework.rhone.logs.BuildLog;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -105,9 +104,5 @@ public final class DockerImageBuilder implements ImageBuilder {
 
     public List<String> versionCommand() {
         return List.of(docker, "version", "--format", "{{.Server.Version}}");
-    }
-
-    static Duration healthTimeout() {
-        return Duration.ofSeconds(5);
     }
 }

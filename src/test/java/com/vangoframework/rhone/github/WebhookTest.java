@@ -77,7 +77,7 @@ class WebhookTest {
         jdbi.useHandle(h -> {
             h.execute("DELETE FROM webhook_deliveries");
             h.execute("DELETE FROM deployments");
-            h.execute("DELETE FROM github_installations");
+            h.execute("DELETE FROM github_installations"); // cascades to their repositories
         });
     }
 
@@ -253,6 +253,49 @@ class WebhookTest {
         deliver("installation", "i-3", suspend);
         assertThat(deliver("push", "i-4", push("refs/heads/main", sha(), "x")).statusCode()).isEqualTo(202);
         assertThat(all()).hasSize(1);
+    }
+
+    @Test
+    void rebuildActionAndRerequestedCheckSuite_buildTheShaAgain() throws Exception {
+        String after = sha();
+        deliver("push", "s-1", push("refs/heads/main", after, "first"));
+        Deployment original = all().get(0);
+        ObjectNode action = JSON.createObjectNode().put("action", "requested_action");
+        action.putObject("repository").put("full_name", "acme/web");
+        action.putObject("installation").put("id", INSTALLATION);
+        action.putObject("check_run").put("external_id", String.valueOf(original.id())).put("head_sha", after);
+        action.putObject("requested_action").put("identifier", "rebuild");
+        assertThat(deliver("check_run", "s-2", action).statusCode()).isEqualTo(202);
+        assertThat(all().get(0).trigger()).isEqualTo(DeploymentTrigger.REREQUESTED);
+
+        ObjectNode suite = JSON.createObjectNode().put("action", "rerequested");
+        suite.putObject("repository").put("full_name", "acme/web");
+        suite.putObject("installation").put("id", INSTALLATION);
+        suite.putObject("check_suite").put("head_sha", after).put("head_branch", "main");
+        assertThat(deliver("check_suite", "s-3", suite).statusCode()).isEqualTo(202);
+        Deployment again = all().get(0);
+        assertThat(again.trigger()).isEqualTo(DeploymentTrigger.REREQUESTED);
+        assertThat(again.commitSha()).isEqualTo(after);
+        assertThat(all()).hasSize(3);
+    }
+
+    @Test
+    void installationRepositories_keepTheInstallationCurrent() throws Exception {
+        ObjectNode added = JSON.createObjectNode().put("action", "added");
+        added.putObject("installation").put("id", 77).putObject("account").put("login", "globex");
+        added.putArray("repositories_added").addObject().put("full_name", "globex/api");
+        added.putArray("repositories_removed");
+        deliver("installation_repositories", "ir-1", added);
+        List<String> repos = jdbi.withHandle(h -> h.createQuery(
+                "SELECT full_name FROM github_installation_repositories WHERE installation_id = 77")
+                .mapTo(String.class).list());
+        assertThat(repos).containsExactly("globex/api");
+        ObjectNode removed = JSON.createObjectNode().put("action", "removed");
+        removed.putObject("installation").put("id", 77).putObject("account").put("login", "globex");
+        removed.putArray("repositories_added");
+        removed.putArray("repositories_removed").addObject().put("full_name", "globex/api");
+        deliver("installation_repositories", "ir-2", removed);
+        assertThat(fx.count("github_installation_repositories")).isZero();
     }
 
     @Test
