@@ -49,11 +49,16 @@ public final class BuildBench {
             repos.add(repo);
             apps.add(fx.gitApp(team, name, dir.resolve(name).toUri().toString(), 600));
         }
-        Process service = ChildProcesses.java(dir.resolve("service.log"), List.of(
+        List<String> jvm = new ArrayList<>(List.of(
                 "-Ddw.database.url=" + db.jdbcUrl(), "-Ddw.database.user=" + db.user(),
                 "-Ddw.database.password=" + db.password(), "-Ddw.dataDir=" + dir.resolve("data"),
                 "-Ddw.secretKey=" + TestService.SECRET_KEY, "-Ddw.server.applicationConnectors[0].port=0",
-                "-Ddw.server.adminConnectors[0].port=0", "-Ddw.logging.level=WARN", "-Xmx512m"),
+                "-Ddw.server.adminConnectors[0].port=0", "-Ddw.logging.level=WARN", "-Xmx512m"));
+        String extra = System.getProperty("serviceJvmArgs", "").trim();
+        if (!extra.isEmpty()) {
+            jvm.addAll(List.of(extra.split("\\s+"))); // e.g. a flight recording, to see where time goes
+        }
+        Process service = ChildProcesses.java(dir.resolve("service.log"), jvm,
                 "com.vangoframework.rhone.RhoneApplication", "server", Path.of("config.yml").toAbsolutePath().toString());
         try {
             waitForLog(dir.resolve("service.log"), "Build queue started");
