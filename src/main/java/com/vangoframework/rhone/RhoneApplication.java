@@ -102,11 +102,6 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         Path dataDir = Path.of(config.getDataDir());
         environment.getObjectMapper().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
-        // SIGTERM (a deploy, Ctrl-C, systemd) must run the managed stops below: the queue hands its
-        // running builds back and the embedded database shuts down cleanly. Jetty only does that
-        // on JVM shutdown when asked to.
-        environment.lifecycle().addServerLifecycleListener(server -> server.setStopAtShutdown(true));
-
         // 1. Database: embedded or configured; stopped last because it is managed first.
         Database database = Database.open(config.getDatabase(), dataDir, EmbeddedPostgresHost.Role.SERVER);
         environment.lifecycle().manage(new Managed() {
@@ -165,9 +160,8 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
             events.subscribe(reporter);
             environment.lifecycle().manage(reporter);
             environment.healthChecks().register("github", new GitHubHealthCheck(tokens));
-            environment.lifecycle().manage(new RedeliveryJob(gh.getApiUrl(), new AppJwt(gh.getAppId(),
-                    AppPrivateKey.parse(gh.privateKeyPem()), clock), jdbi, environment.getObjectMapper(),
-                    gh.getRedeliveryInterval().toJavaDuration()));
+            environment.lifecycle().manage(new RedeliveryJob(gh.getApiUrl(), tokens.jwt(), jdbi,
+                    environment.getObjectMapper(), gh.getRedeliveryInterval().toJavaDuration()));
         });
 
         // 6. Operations: Prometheus text at /prometheus on the admin port.

@@ -75,6 +75,11 @@ public final class InstallationTokens implements RepoCredentials {
         }
     }
 
+    /** The App's own credentials, for calls made as the App (delivery list, redelivery). */
+    public AppJwt jwt() {
+        return jwt;
+    }
+
     /** For the health check: the App can sign in (its JWT is accepted). */
     public String appName() throws IOException {
         return appClient().getApp().getName();
