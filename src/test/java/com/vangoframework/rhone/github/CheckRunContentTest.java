@@ -1,0 +1,63 @@
+package com.vangoframework.rhone.github;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.vangoframework.rhone.apps.App;
+import com.vangoframework.rhone.deployments.Deployment;
+import com.vangoframework.rhone.deployments.DeploymentStatus;
+import com.vangoframework.rhone.deployments.DeploymentTrigger;
+import java.time.Instant;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.kohsuke.github.GHCheckRun;
+
+class CheckRunContentTest {
+
+    private static final App APP = new App(1, 1, "web", "acme/web", 42L, null, "main", 1800, null);
+
+    private static Deployment deployment(DeploymentStatus status, String error) {
+        Instant now = Instant.parse("2026-11-27T12:00:00Z");
+        return new Deployment(7, 1, status, DeploymentTrigger.PUSH, "main", "a".repeat(40), "msg", "Ada", null, null,
+                "127.0.0.1:5000/web:aaaaaaaaaaaa", "sha256:" + "b".repeat(64), error, 1, null, null, null, null, 555L,
+                now, now, now, now.plusSeconds(42), 42_000L);
+    }
+
+    @Test
+    void hugeLogs_areCutToTheTailWithinGitHubsLimit() {
+        StringBuilder log = new StringBuilder();
+        for (int i = 0; i < 20_000; i++) {
+            log.append("line ").append(i).append('\n');
+        }
+        CheckRunContent c = CheckRunContent.of(deployment(DeploymentStatus.BUILT, null), APP, "https://x/d/7",
+                log.toString());
+        assertThat(c.text().length()).isLessThanOrEqualTo(65_535);
+        assertThat(c.text()).contains("line 19999").doesNotContain("line 0\n");
+        assertThat(c.status()).isEqualTo(GHCheckRun.Status.COMPLETED);
+        assertThat(c.conclusion()).contains(GHCheckRun.Conclusion.SUCCESS);
+        assertThat(c.title()).isEqualTo("Built 127.0.0.1:5000/web:aaaaaaaaaaaa in 42.0 s");
+    }
+
+    @Test
+    void failuresAndTimeoutsAndCancels_getTheirConclusion_andARebuildAction() {
+        CheckRunContent failed = CheckRunContent.of(deployment(DeploymentStatus.BUILD_FAILED,
+                "the image build failed: exit code: 2"), APP, "u", "");
+        assertThat(failed.conclusion()).contains(GHCheckRun.Conclusion.FAILURE);
+        assertThat(failed.title()).isEqualTo("the image build failed: exit code: 2");
+        assertThat(failed.rebuildAction()).isTrue();
+        assertThat(CheckRunContent.of(deployment(DeploymentStatus.BUILD_FAILED, "timed out after 30 minutes: x"),
+                APP, "u", "").conclusion()).contains(GHCheckRun.Conclusion.TIMED_OUT);
+        assertThat(CheckRunContent.of(deployment(DeploymentStatus.CANCELLED, "cancelled"), APP, "u", "")
+                .conclusion()).contains(GHCheckRun.Conclusion.CANCELLED);
+        CheckRunContent running = CheckRunContent.of(deployment(DeploymentStatus.BUILDING, null), APP, "u", "");
+        assertThat(running.status()).isEqualTo(GHCheckRun.Status.IN_PROGRESS);
+        assertThat(running.title()).isEqualTo("Building web");
+        assertThat(running.rebuildAction()).isFalse();
+    }
+
+    @Test
+    void aCompletedRunWithoutConclusion_isRefused() {
+        assertThatThrownBy(() -> new CheckRunContent(GHCheckRun.Status.COMPLETED, Optional.empty(), "t", "s", "", false))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
