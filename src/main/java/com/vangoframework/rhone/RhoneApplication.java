@@ -38,7 +38,6 @@ import com.vangoframework.rhone.apps.CreateTeamCommand;
 import com.vangoframework.rhone.apps.CreateTokenCommand;
 import com.vangoframework.rhone.apps.SecretKeys;
 import com.vangoframework.rhone.apps.SetEnvCommand;
-import com.vangoframework.rhone.apps.TeamDao;
 import com.vangoframework.rhone.apps.TeamPrincipal;
 import com.vangoframework.rhone.apps.UnsetEnvCommand;
 import com.vangoframework.rhone.db.Database;
@@ -140,7 +139,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
 
         // 4. The API: bearer tokens resolve to a team; every route is team-scoped.
         environment.jersey().register(new AuthDynamicFeature(new OAuthCredentialAuthFilter.Builder<TeamPrincipal>()
-                .setAuthenticator(new ApiTokenAuthenticator(jdbi.onDemand(ApiTokenDao.class), jdbi.onDemand(TeamDao.class)))
+                .setAuthenticator(new ApiTokenAuthenticator(jdbi.onDemand(ApiTokenDao.class)))
                 .setPrefix("Bearer")
                 .setRealm("rhone")
                 .setUnauthorizedHandler(new io.dropwizard.auth.JSONUnauthorizedHandler())

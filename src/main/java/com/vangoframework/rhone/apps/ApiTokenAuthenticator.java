@@ -7,11 +7,9 @@ import java.util.Optional;
 public final class ApiTokenAuthenticator implements Authenticator<String, TeamPrincipal> {
 
     private final ApiTokenDao tokens;
-    private final TeamDao teams;
 
-    public ApiTokenAuthenticator(ApiTokenDao tokens, TeamDao teams) {
+    public ApiTokenAuthenticator(ApiTokenDao tokens) {
         this.tokens = tokens;
-        this.teams = teams;
     }
 
     @Override
@@ -20,9 +18,7 @@ public final class ApiTokenAuthenticator implements Authenticator<String, TeamPr
             return Optional.empty();
         }
         byte[] hash = ApiTokens.sha256(token);
-        Optional<TeamPrincipal> principal = tokens.findTeamId(hash)
-                .flatMap(teams::findById)
-                .map(team -> new TeamPrincipal(team.id(), team.slug()));
+        Optional<TeamPrincipal> principal = tokens.findTeam(hash);
         principal.ifPresent(p -> tokens.touch(hash));
         return principal;
     }

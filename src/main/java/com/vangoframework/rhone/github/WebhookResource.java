@@ -74,11 +74,9 @@ public final class WebhookResource {
             // Answering before the body is read can make the server drop the connection under the
             // client; read a small body away, and close the connection rather than read a large one.
             boolean drained = drain(body);
-            return Response.status(429).header("Retry-After", wait.get().toSeconds())
+            return ApiErrors.response(429, "too many deliveries; retry after " + wait.get().toSeconds() + " s")
+                    .header("Retry-After", wait.get().toSeconds())
                     .header("Connection", drained ? null : "close")
-                    .type(MediaType.APPLICATION_JSON)
-                    .entity(new io.dropwizard.jersey.errors.ErrorMessage(429, "too many deliveries; retry after "
-                            + wait.get().toSeconds() + " s"))
                     .build();
         }
         if (!signature.isConfigured()) {
@@ -86,10 +84,8 @@ public final class WebhookResource {
         }
         byte[] raw = body.readNBytes(MAX_BODY_BYTES + 1);
         if (raw.length > MAX_BODY_BYTES) {
-            return Response.status(413).header("Connection", "close").type(MediaType.APPLICATION_JSON)
-                    .entity(new io.dropwizard.jersey.errors.ErrorMessage(413,
-                            "the delivery is larger than GitHub's 25 MB limit"))
-                    .build();
+            return ApiErrors.response(413, "the delivery is larger than GitHub's 25 MB limit")
+                    .header("Connection", "close").build();
         }
         if (!signature.verify(raw, sig)) {
             throw ApiErrors.error(401, "X-Hub-Signature-256 is missing or does not match the webhook secret");

@@ -14,10 +14,12 @@ public final class ApiErrors {
     }
 
     public static WebApplicationException error(int status, String message) {
-        return new WebApplicationException(message, Response.status(status)
-                .type(MediaType.APPLICATION_JSON_TYPE)
-                .entity(new ErrorMessage(status, message))
-                .build());
+        return new WebApplicationException(message, response(status, message).build());
+    }
+
+    /** The same body as a response to finish (for answers that need headers, such as Retry-After). */
+    public static Response.ResponseBuilder response(int status, String message) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(new ErrorMessage(status, message));
     }
 
     public static WebApplicationException notFound(String message) {

@@ -79,8 +79,7 @@ class CliTest {
         assertThat(token.exit()).isZero();
         String raw = token.lastLine();
         assertThat(ApiTokens.looksLikeToken(raw)).isTrue();
-        ApiTokenAuthenticator auth = new ApiTokenAuthenticator(jdbi.onDemand(ApiTokenDao.class),
-                jdbi.onDemand(TeamDao.class));
+        ApiTokenAuthenticator auth = new ApiTokenAuthenticator(jdbi.onDemand(ApiTokenDao.class));
         assertThat(auth.authenticate(raw)).map(TeamPrincipal::teamSlug).contains("acme");
         String stored = jdbi.withHandle(h -> h.createQuery("SELECT encode(token_sha256, 'escape') FROM api_tokens")
                 .mapTo(String.class).one());
