@@ -12,6 +12,7 @@ import com.vangoframework.rhone.build.DockerImageBuilder;
 import com.vangoframework.rhone.build.GitCheckout;
 import com.vangoframework.rhone.build.ImageBuilder;
 import com.vangoframework.rhone.build.ImagePipeline;
+import com.vangoframework.rhone.build.IsolatedGitConfig;
 import com.vangoframework.rhone.build.ProcessRunner;
 import com.vangoframework.rhone.build.RailpackAnalyzer;
 import com.vangoframework.rhone.build.RepoCredentials;
@@ -193,6 +194,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
             probe = docker.versionCommand();
         }
         environment.healthChecks().register("builder", new BuilderHealthCheck(probe, imageBuilder.describe()));
+        IsolatedGitConfig.install();
         Path workRoot = b.getWorkDir().isEmpty() ? parts.dataDir().resolve("builds") : Path.of(b.getWorkDir());
         return new ImagePipeline(
                 new GitCheckout(repoCredentials(config), b.getGitHubUrl(), b.getCloneTimeout().toJavaDuration()),

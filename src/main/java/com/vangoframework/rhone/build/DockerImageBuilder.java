@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds with the local Docker engine's BuildKit and pushes with the Docker CLI. Debian's CLI has
@@ -19,6 +21,7 @@ import java.util.regex.Pattern;
  */
 public final class DockerImageBuilder implements ImageBuilder {
 
+    private static final Logger LOG = LoggerFactory.getLogger(DockerImageBuilder.class);
     private static final Pattern PUSH_DIGEST = Pattern.compile("digest: (sha256:[0-9a-f]{64})");
 
     private final String docker;
@@ -83,9 +86,8 @@ public final class DockerImageBuilder implements ImageBuilder {
                 }
             }
             // The image lives in the registry now; the engine's copy would only fill this node's disk
-            // (BuildKit keeps its own build cache).
-            runner.run(new ProcessRunner.Command(List.of(docker, "image", "rm", r.imageTag()), r.workDir(), pushEnv,
-                    java.time.Duration.ofMinutes(1)), line -> { }, ctx);
+            // (BuildKit keeps its own build cache). Nobody needs to wait for that.
+            removeLocalImage(r.imageTag());
             if (digest == null) {
                 throw new BuildFailure("the registry did not report a digest for " + r.imageTag());
             }
@@ -94,6 +96,19 @@ public final class DockerImageBuilder implements ImageBuilder {
             throw new BuildFailure("docker is not installed on this builder (" + docker + "): run ops/setup-local-builder", e);
         } catch (IOException e) {
             throw new BuildFailure("the Docker engine could not be used: " + e.getMessage(), e);
+        }
+    }
+
+    private void removeLocalImage(String tag) {
+        try {
+            runner.runInBackground(new ProcessRunner.Command(List.of(docker, "image", "rm", tag), null, Map.of(),
+                    java.time.Duration.ofMinutes(1))).thenAccept(exit -> {
+                        if (exit != 0) {
+                            LOG.warn("Removing the pushed image {} from the local engine exited {}", tag, exit);
+                        }
+                    });
+        } catch (ProcessRunner.NotInstalled e) {
+            LOG.warn("Could not remove the pushed image {} from the local engine", tag, e);
         }
     }
 

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -47,18 +48,7 @@ public final class ProcessRunner {
      */
     public int run(Command command, Consumer<String> lines, BuildContext ctx)
             throws IOException, InterruptedException, BuildFailure, BuildContext.BuildAbortedException {
-        ProcessBuilder builder = new ProcessBuilder(command.args())
-                .directory(command.workDir() == null ? null : command.workDir().toFile())
-                .redirectErrorStream(true);
-        Map<String, String> env = builder.environment();
-        Map<String, String> inherited = Map.copyOf(env);
-        env.clear();
-        for (String name : PASSED_THROUGH) {
-            if (inherited.containsKey(name)) {
-                env.put(name, inherited.get(name));
-            }
-        }
-        env.putAll(command.env());
+        ProcessBuilder builder = processBuilder(command);
         ctx.throwIfAborted();
         Process process;
         try {
@@ -91,6 +81,45 @@ public final class ProcessRunner {
             // verdict ("Build cancelled.", "error: ..."): output never trails the outcome.
             finishReading(process, reader);
         }
+    }
+
+    /**
+     * Starts housekeeping that no build waits for (removing a pushed image from the engine, say):
+     * output discarded, killed after its time limit. The future completes with the exit code.
+     */
+    public CompletableFuture<Integer> runInBackground(Command command) throws NotInstalled {
+        ProcessBuilder builder = processBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new NotInstalled(command.args().get(0), e);
+        }
+        return process.onExit()
+                .orTimeout(command.timeout().toMillis(), TimeUnit.MILLISECONDS)
+                .handle((p, timedOut) -> {
+                    if (timedOut != null) {
+                        killTree(process);
+                        return -1;
+                    }
+                    return p.exitValue();
+                });
+    }
+
+    private static ProcessBuilder processBuilder(Command command) {
+        ProcessBuilder builder = new ProcessBuilder(command.args())
+                .directory(command.workDir() == null ? null : command.workDir().toFile())
+                .redirectErrorStream(true);
+        Map<String, String> env = builder.environment();
+        Map<String, String> inherited = Map.copyOf(env);
+        env.clear();
+        for (String name : PASSED_THROUGH) {
+            if (inherited.containsKey(name)) {
+                env.put(name, inherited.get(name));
+            }
+        }
+        env.putAll(command.env());
+        return builder;
     }
 
     /**

@@ -1,10 +1,21 @@
 package com.vangoframework.rhone.db;
 
+import com.vangoframework.rhone.apps.ApiTokenDao;
+import com.vangoframework.rhone.apps.AppDao;
+import com.vangoframework.rhone.apps.EnvVarDao;
+import com.vangoframework.rhone.apps.TeamDao;
+import com.vangoframework.rhone.deployments.DeploymentDao;
+import com.vangoframework.rhone.github.GitHubDao;
+import com.vangoframework.rhone.logs.LogChunkDao;
 import java.nio.file.Path;
+import java.util.List;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.extension.ExtensionFactory;
+import org.jdbi.v3.core.extension.Extensions;
 import org.jdbi.v3.postgres.PostgresPlugin;
+import org.jdbi.v3.sqlobject.SqlObjectFactory;
 import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +27,10 @@ import org.slf4j.LoggerFactory;
 public final class Database implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+    /** Every DAO of the service (see {@link #configure}). */
+    static final List<Class<?>> DAOS = List.of(TeamDao.class, AppDao.class, EnvVarDao.class, ApiTokenDao.class,
+            DeploymentDao.class, LogChunkDao.class, GitHubDao.class);
 
     private final DatabaseTarget target;
     private final EmbeddedPostgresHost embedded;
@@ -66,8 +81,20 @@ public final class Database implements AutoCloseable {
     }
 
     public static Jdbi configure(Jdbi jdbi) {
-        return jdbi.installPlugin(new SqlObjectPlugin()).installPlugin(new PostgresPlugin())
+        jdbi.installPlugin(new SqlObjectPlugin()).installPlugin(new PostgresPlugin())
                 .installPlugin(new com.vangoframework.rhone.deployments.DeploymentsJdbiPlugin());
+        // JDBI builds a DAO's metadata (every method's handler) on first use and caches it in the
+        // configuration that asked. Each handle works on a copy of the root configuration, so
+        // metadata built inside a handle (by attach or an on-demand call) is thrown away with it
+        // and built again on the next call: milliseconds of reflection per statement. Built
+        // here once, on the root, every handle's copy starts with it.
+        Extensions extensions = jdbi.getConfig(Extensions.class);
+        ExtensionFactory sqlObjects = extensions.findFactory(SqlObjectFactory.class)
+                .orElseThrow(() -> new IllegalStateException("the SQL object plugin is not installed"));
+        for (Class<?> dao : DAOS) {
+            extensions.findMetadata(dao, sqlObjects);
+        }
+        return jdbi;
     }
 
     @Override

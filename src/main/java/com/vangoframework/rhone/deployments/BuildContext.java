@@ -2,6 +2,9 @@ package com.vangoframework.rhone.deployments;
 
 import com.vangoframework.rhone.apps.App;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -11,6 +14,10 @@ import org.slf4j.LoggerFactory;
  * What a running build sees: its deployment and app, a way to report phases, and whether it has
  * been told to stop. Phase changes are compare-and-sets fenced by the lease, so a build whose
  * lease was taken over cannot write over the new owner's progress.
+ *
+ * <p>Progress writes (phases, the checked-out commit) go to the database in order on a writer
+ * executor, so the build itself never waits for them; a write that finds the lease gone aborts
+ * the build. The queue waits for them with {@link #awaitWrites()} before recording the outcome.
  */
 public final class BuildContext {
 
@@ -33,21 +40,28 @@ public final class BuildContext {
     private final DeploymentDao dao;
     private final DeploymentEvents events;
     private final AtomicReference<DeploymentStatus> status;
+    private final Executor writer;
+    private final Object writesLock = new Object();
+    private CompletableFuture<Void> writes = CompletableFuture.completedFuture(null); // guarded by writesLock
+    private volatile DeploymentStatus recorded;
+    private volatile RuntimeException writeFailure;
     private final AtomicReference<AbortReason> abortReason = new AtomicReference<>();
     private final List<Runnable> abortCallbacks = new CopyOnWriteArrayList<>();
     private Thread worker; // guarded by this
 
-    /** The queue creates these for claimed rows; tests of pipeline steps may too. */
+    /** For tests of pipeline steps: progress is written on the calling thread. */
     public BuildContext(Deployment deployment, App app, DeploymentDao dao) {
-        this(deployment, app, dao, DeploymentEvents.NONE);
+        this(deployment, app, dao, DeploymentEvents.NONE, Runnable::run);
     }
 
-    BuildContext(Deployment deployment, App app, DeploymentDao dao, DeploymentEvents events) {
+    BuildContext(Deployment deployment, App app, DeploymentDao dao, DeploymentEvents events, Executor writer) {
         this.deployment = deployment;
         this.app = app;
         this.dao = dao;
         this.events = events;
+        this.writer = writer;
         this.status = new AtomicReference<>(deployment.status());
+        this.recorded = deployment.status();
     }
 
     public Deployment deployment() {
@@ -63,29 +77,91 @@ public final class BuildContext {
     }
 
     /**
-     * Moves the build to its next phase.
+     * Moves the build to its next phase; the row follows on the writer.
      *
-     * @throws BuildAbortedException if the build was told to stop or its lease is gone
+     * @throws BuildAbortedException if the build was told to stop (a lost lease included)
      */
     public void advance(DeploymentStatus next) throws BuildAbortedException {
         throwIfAborted();
         DeploymentStatus from = status.get();
-        if (dao.advance(deployment.lease(), from, next) == 0) {
-            abort(AbortReason.LEASE_LOST);
-            throw new BuildAbortedException(AbortReason.LEASE_LOST);
+        if (!from.canMoveTo(next) || !next.isActive()) {
+            throw new IllegalStateException("a running build cannot move from " + from + " to " + next);
         }
         status.set(next);
-        events.changed(deployment.id());
+        write(() -> {
+            if (dao.advance(deployment.lease(), from, next) == 0) {
+                return false;
+            }
+            recorded = next;
+            return true;
+        });
+        throwIfAborted(); // a writer on the calling thread has already seen the lease
     }
 
     /** Records the checked-out commit on the row (fenced by the lease like every other write). */
     public void recordCommit(String sha, String message, String author) throws BuildAbortedException {
+        throwIfAborted();
         String cut = message != null && message.length() > 10_000 ? message.substring(0, 10_000) : message;
-        if (dao.recordCommit(deployment.lease(), sha, cut, author) == 0) {
-            abort(AbortReason.LEASE_LOST);
-            throw new BuildAbortedException(AbortReason.LEASE_LOST);
+        // A manual deploy's Check Run can be created once the SHA is known: listeners hear of it.
+        write(() -> dao.recordCommit(deployment.lease(), sha, cut, author) != 0);
+        throwIfAborted();
+    }
+
+    /** The phase the row is known to be in: the last progress write that committed. */
+    public DeploymentStatus recordedStatus() {
+        return recorded;
+    }
+
+    /**
+     * Waits until every progress write has reached the database.
+     *
+     * @throws RuntimeException the database error that stopped one of them (later ones were skipped)
+     */
+    public void awaitWrites() {
+        CompletableFuture<Void> pending;
+        synchronized (writesLock) {
+            pending = writes;
         }
-        events.changed(deployment.id()); // a manual deploy's Check Run can be created once the SHA is known
+        boolean interrupted = false;
+        while (true) {
+            try {
+                pending.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // the outcome must not be recorded ahead of the progress
+            } catch (ExecutionException e) {
+                // write() catches its own errors: only a writer that refused the task ends here
+                throw new IllegalStateException("the progress writer stopped before deployment "
+                        + deployment.id() + "'s progress was written", e.getCause());
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (writeFailure != null) {
+            throw writeFailure;
+        }
+    }
+
+    /** A write returns false when the lease no longer matches: this build must stop. */
+    private void write(java.util.function.BooleanSupplier statement) {
+        synchronized (writesLock) {
+            writes = writes.thenRunAsync(() -> {
+                if (writeFailure != null) {
+                    return;
+                }
+                try {
+                    if (statement.getAsBoolean()) {
+                        events.changed(deployment.id());
+                    } else {
+                        abort(AbortReason.LEASE_LOST);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warn("Deployment {}: writing its progress failed", deployment.id(), e);
+                    writeFailure = e;
+                }
+            }, writer);
+        }
     }
 
     public boolean isAborted() {

@@ -59,6 +59,7 @@ public final class BuildQueue implements Managed {
     private ExecutorService workers;
     private ScheduledThreadPoolExecutor keeper;
     private ExecutorService aborter;
+    private ExecutorService progressWriter;
     private Thread dispatcher;
     private Thread listenerThread;
 
@@ -116,6 +117,7 @@ public final class BuildQueue implements Managed {
         workers = Executors2.fixed("rhone-build-", config.getMaxConcurrent());
         keeper = Executors2.scheduled("rhone-lease-keeper");
         aborter = Executors2.cached("rhone-abort-");
+        progressWriter = Executors2.fixed("rhone-progress-", config.getMaxConcurrent());
         long renewMillis = Math.max(100, config.getLeaseDuration().toMilliseconds() / 3);
         keeper.scheduleWithFixedDelay(this::renewLeases, renewMillis, renewMillis, TimeUnit.MILLISECONDS);
         // Reap at once on start: a restarted single node finds its own interrupted work here.
@@ -165,6 +167,7 @@ public final class BuildQueue implements Managed {
             }
             keeper.shutdownNow();
             aborter.shutdownNow();
+            progressWriter.shutdown();
             listener.stop();
             listenerThread.join(TimeUnit.SECONDS.toMillis(5));
         }
@@ -253,7 +256,7 @@ public final class BuildQueue implements Managed {
         if (!accepting) {
             return; // stopping: the row is still ours and goes back to the queue in stop()
         }
-        BuildContext ctx = new BuildContext(d, app.get(), dao, events);
+        BuildContext ctx = new BuildContext(d, app.get(), dao, events, progressWriter);
         events.changed(d.id()); // claimed: now cloning
         ctx.bindWorker(Thread.currentThread());
         BuildContext previous = running.put(d.id(), ctx);
@@ -268,6 +271,8 @@ public final class BuildQueue implements Managed {
             Outcome outcome = runPipeline(ctx);
             if (outcome != null) {
                 record(ctx, outcome);
+            } else {
+                ctx.awaitWrites(); // the row stays as it is: at least let its progress land first
             }
         } catch (RuntimeException e) {
             LOG.error("Recording the end of deployment {} failed; its lease will expire and the reaper "
@@ -321,7 +326,8 @@ public final class BuildQueue implements Managed {
     }
 
     private void record(BuildContext ctx, Outcome outcome) {
-        DeploymentStatus from = ctx.status();
+        ctx.awaitWrites(); // the outcome comes after every phase the build reported
+        DeploymentStatus from = ctx.recordedStatus();
         if (!from.canMoveTo(outcome.status())) {
             LOG.error("Deployment {}: the pipeline ended as {} while still {}; recording a failure",
                     ctx.deployment().id(), outcome.status(), from);

@@ -6,7 +6,6 @@ import java.util.Optional;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
-import org.jdbi.v3.sqlobject.customizer.Define;
 import org.jdbi.v3.sqlobject.statement.GetGeneratedKeys;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
@@ -19,9 +18,6 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 @RegisterConstructorMapper(Deployment.class)
 public interface DeploymentDao {
 
-    String ACTIVE = DeploymentStatus.ACTIVE_SQL;
-    String FINISH_TIMES = "build_finished_at = now(), "
-            + "build_duration_ms = (extract(epoch FROM now() - coalesce(build_started_at, now())) * 1000)::bigint";
 
     /** A finished build's row values. */
     record Outcome(DeploymentStatus status, String errorMessage, String imageTag, String imageDigest) {
@@ -41,6 +37,9 @@ public interface DeploymentDao {
     record Reaped(long id, DeploymentStatus status) {
     }
 
+    record Superseded(long id, long newer) {
+    }
+
     record Page(long appId, Long before, int limit) {
     }
 
@@ -51,13 +50,26 @@ public interface DeploymentDao {
     @GetGeneratedKeys
     Deployment insert(@BindMethods NewDeployment request);
 
-    /** Older pending requests for the same app and branch give way to a newer one. */
-    @SqlUpdate("""
-            UPDATE deployments SET status = 'cancelled', superseded_by = :newId, error_message = :message,
+    /**
+     * For every app and branch that {@code ids} touch, the newest pending request stays and older
+     * pending ones give way to it. Looking at the newest pending row (not just at {@code ids})
+     * keeps this right when requests commit out of id order.
+     */
+    @SqlQuery("""
+            WITH touched AS (SELECT DISTINCT app_id, branch FROM deployments WHERE id = ANY(:ids)),
+                 newest AS (SELECT DISTINCT ON (d.app_id, d.branch) d.id, d.app_id, d.branch, d.commit_sha
+                              FROM deployments d JOIN touched t ON t.app_id = d.app_id AND t.branch = d.branch
+                             WHERE d.status = 'pending'
+                             ORDER BY d.app_id, d.branch, d.id DESC)
+            UPDATE deployments o
+               SET status = 'cancelled', superseded_by = n.id,
+                   error_message = 'superseded by ' || coalesce(left(n.commit_sha, 12), 'deployment ' || n.id),
                    updated_at = now(), build_finished_at = now()
-            WHERE app_id = :appId AND branch = :branch AND status = 'pending' AND id < :newId""")
-    int supersede(@Bind("appId") long appId, @Bind("branch") String branch, @Bind("newId") long newId,
-                  @Bind("message") String message);
+              FROM newest n
+             WHERE o.app_id = n.app_id AND o.branch = n.branch AND o.status = 'pending' AND o.id < n.id
+            RETURNING o.id, n.id AS newer""")
+    @RegisterConstructorMapper(Superseded.class)
+    List<Superseded> supersedeOlderPending(@Bind("ids") long[] ids);
 
     @SqlQuery("SELECT * FROM deployments WHERE id = :id")
     Optional<Deployment> findById(@Bind("id") long id);
@@ -92,11 +104,8 @@ public interface DeploymentDao {
                     FOR UPDATE SKIP LOCKED)
                AND d.status = 'pending'
             RETURNING d.*""")
-    Optional<Deployment> claimNext(@BindMethods ClaimRequest request, @Define("active") String active);
+    Optional<Deployment> claimNext(@BindMethods ClaimRequest request);
 
-    default Optional<Deployment> claimNext(ClaimRequest request) {
-        return claimNext(request, ACTIVE);
-    }
 
     @SqlUpdate("""
             UPDATE deployments SET status = :to, updated_at = now()
@@ -124,22 +133,24 @@ public interface DeploymentDao {
             UPDATE deployments
                SET status = :outcome.status, error_message = :outcome.errorMessage,
                    image_tag = :outcome.imageTag, image_digest = :outcome.imageDigest,
-                   lease_owner = NULL, lease_expires_at = NULL, updated_at = now(), <finishTimes>
+                   lease_owner = NULL, lease_expires_at = NULL, updated_at = now(), build_finished_at = now(),
+                   build_duration_ms = (extract(epoch FROM now() - coalesce(build_started_at, now())) * 1000)::bigint
              WHERE id = :lease.deploymentId AND lease_owner = :lease.owner AND attempt = :lease.attempt
                AND status = :from""")
-    int finish(@BindMethods("lease") Lease lease, @Bind("from") DeploymentStatus from,
-               @BindMethods("outcome") Outcome outcome, @Define("finishTimes") String finishTimes);
+    int finishUnchecked(@BindMethods("lease") Lease lease, @Bind("from") DeploymentStatus from,
+                        @BindMethods("outcome") Outcome outcome);
 
     default int finish(Lease lease, DeploymentStatus from, Outcome outcome) {
         if (!from.canMoveTo(outcome.status())) {
             throw new IllegalStateException("a build cannot finish as " + outcome.status() + " from " + from);
         }
-        return finish(lease, from, outcome, FINISH_TIMES);
+        return finishUnchecked(lease, from, outcome);
     }
 
     /**
      * A graceful stop hands a running build back to the queue. It does not count as an attempt:
      * the node chose to stop, it did not lose the build. A pending cancel wins over requeueing.
+     * Rows in {@code keep} (builds still stuck in a worker) stay as they are.
      */
     @SqlQuery("""
             UPDATE deployments
@@ -151,12 +162,8 @@ public interface DeploymentDao {
                    lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
              WHERE lease_owner = :owner AND status IN <active> AND NOT (id = ANY(:keep))
             RETURNING id""")
-    List<Long> releaseOwned(@Bind("owner") String owner, @Bind("keep") long[] keep, @Define("active") String active);
+    List<Long> releaseOwned(@Bind("owner") String owner, @Bind("keep") long[] keep);
 
-    /** Hands back every running row of {@code owner} except {@code keep} (builds still stuck in a worker). */
-    default List<Long> releaseOwned(String owner, long[] keep) {
-        return releaseOwned(owner, keep, ACTIVE);
-    }
 
     /** Extends this node's leases; a row counts only if it is still the same claim (id and attempt). */
     @SqlQuery("""
@@ -166,11 +173,8 @@ public interface DeploymentDao {
             RETURNING id, cancel_requested_at IS NOT NULL AS cancel_requested""")
     @RegisterConstructorMapper(Renewal.class)
     List<Renewal> renew(@Bind("owner") String owner, @Bind("leaseMillis") long leaseMillis,
-                        @Bind("ids") long[] ids, @Bind("attempts") int[] attempts, @Define("active") String active);
+                        @Bind("ids") long[] ids, @Bind("attempts") int[] attempts);
 
-    default List<Renewal> renew(String owner, long leaseMillis, long[] ids, int[] attempts) {
-        return renew(owner, leaseMillis, ids, attempts, ACTIVE);
-    }
 
     /**
      * Rows whose node stopped renewing (killed, partitioned): requeued while attempts remain,
@@ -190,12 +194,8 @@ public interface DeploymentDao {
              WHERE status IN <active> AND lease_expires_at < now()
             RETURNING id, status""")
     @RegisterConstructorMapper(Reaped.class)
-    List<Reaped> reapExpired(@Bind("maxAttempts") int maxAttempts, @Bind("interrupted") String interruptedMessage,
-                             @Define("active") String active);
+    List<Reaped> reapExpired(@Bind("maxAttempts") int maxAttempts, @Bind("interrupted") String interruptedMessage);
 
-    default List<Reaped> reapExpired(int maxAttempts, String interruptedMessage) {
-        return reapExpired(maxAttempts, interruptedMessage, ACTIVE);
-    }
 
     @SqlQuery("""
             UPDATE deployments SET status = 'cancelled', error_message = :message, cancel_requested_at = now(),
@@ -214,11 +214,8 @@ public interface DeploymentDao {
             UPDATE deployments SET cancel_requested_at = coalesce(cancel_requested_at, now()), updated_at = now()
              WHERE id = :id AND status IN <active>
             RETURNING *""")
-    Optional<Deployment> requestCancel(@Bind("id") long id, @Define("active") String active);
+    Optional<Deployment> requestCancel(@Bind("id") long id);
 
-    default Optional<Deployment> requestCancel(long id) {
-        return requestCancel(id, ACTIVE);
-    }
 
     @SqlQuery("SELECT count(*) FROM deployments WHERE status = 'pending'")
     long countPending();
@@ -228,9 +225,6 @@ public interface DeploymentDao {
             SELECT min(p.created_at) FROM deployments p
              WHERE p.status = 'pending'
                AND NOT EXISTS (SELECT 1 FROM deployments r WHERE r.app_id = p.app_id AND r.status IN <active>)""")
-    Optional<Instant> oldestStartablePending(@Define("active") String active);
+    Optional<Instant> oldestStartablePending();
 
-    default Optional<Instant> oldestStartablePending() {
-        return oldestStartablePending(ACTIVE);
-    }
 }

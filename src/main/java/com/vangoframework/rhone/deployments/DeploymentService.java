@@ -1,6 +1,7 @@
 package com.vangoframework.rhone.deployments;
 
 import com.vangoframework.rhone.apps.App;
+import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -15,6 +16,7 @@ public final class DeploymentService {
     private final Jdbi jdbi;
     private final DeploymentDao dao;
     private final DeploymentEvents events;
+    private final RequestFollowUp followUp;
 
     public DeploymentService(Jdbi jdbi) {
         this(jdbi, DeploymentEvents.NONE);
@@ -24,34 +26,32 @@ public final class DeploymentService {
         this.jdbi = jdbi;
         this.dao = jdbi.onDemand(DeploymentDao.class);
         this.events = events;
-    }
-
-    /** For callers that created or changed deployments inside their own transaction, once it committed. */
-    public void published(Iterable<Long> deploymentIds) {
-        deploymentIds.forEach(events::changed);
+        this.followUp = new RequestFollowUp(jdbi, events);
     }
 
     /**
-     * Inserts the request and cancels older pending requests of the same app and branch, in one
-     * transaction: the insert's NOTIFY reaches the workers only once both are committed.
+     * For callers that created deployments inside their own transaction, once it committed: the
+     * listeners hear of them, and older pending requests of the same branches are superseded and
+     * the queues woken, off the caller's thread.
      */
+    public void published(List<Long> createdIds) {
+        createdIds.forEach(events::changed);
+        followUp.created(createdIds);
+    }
+
+    /** Records the request; see {@link #published}. */
     public Deployment request(NewDeployment request) {
         Deployment created = jdbi.inTransaction(handle -> request(handle, request));
-        events.changed(created.id());
+        published(List.of(created.id()));
         return created;
     }
 
-    /** The same inside a caller's transaction (a webhook records its delivery in the same one). */
+    /**
+     * The same inside a caller's transaction (a webhook records its delivery in the same one).
+     * The caller must pass the new ids to {@link #published} after its commit.
+     */
     public Deployment request(Handle handle, NewDeployment request) {
-        DeploymentDao tx = handle.attach(DeploymentDao.class);
-        Deployment created = tx.insert(request);
-        String by = created.commitSha() != null ? created.shortSha() : "deployment " + created.id();
-        int superseded = tx.supersede(created.appId(), created.branch(), created.id(), "superseded by " + by);
-        if (superseded > 0) {
-            LOG.info("Deployment {} superseded {} pending deployment(s) of app {} branch {}",
-                    created.id(), superseded, created.appId(), created.branch());
-        }
-        return created;
+        return handle.attach(DeploymentDao.class).insert(request);
     }
 
     /** A closed pull request's pending builds are pointless now. */

@@ -13,8 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Holds one dedicated connection that LISTENs for the queue's notifications (sent by the
- * {@code deployments_notify} trigger): {@code rhone_queue} wakes the dispatcher,
+ * Holds one dedicated connection that LISTENs for the queue's notifications: {@code rhone_queue}
+ * (sent after new requests commit, and by the {@code deployments_notify} trigger when a row is
+ * requeued or a build slot frees up) wakes the dispatcher,
  * {@code rhone_cancel} carries the id of a deployment someone asked to cancel. If the connection
  * drops it reconnects with back-off; meanwhile the dispatcher's slow poll keeps the queue moving.
  */

@@ -35,6 +35,7 @@ public final class BuildBench {
 
     public static void main(String[] args) throws Exception {
         int runs = Integer.parseInt(System.getProperty("runs", "10"));
+        int warmups = Integer.parseInt(System.getProperty("warmups", "150"));
         Path dir = Files.createTempDirectory("rhone-build-bench");
         DatabaseTarget db = TestPostgres.freshDatabase();
         Jdbi jdbi = TestPostgres.jdbi(db);
@@ -64,16 +65,20 @@ public final class BuildBench {
             waitForLog(dir.resolve("service.log"), "Build queue started");
             DeploymentService deployments = new DeploymentService(jdbi);
             // Warm-up, not counted: a long-running service has its code compiled by the JIT.
-            for (int i = 0; i < 3; i++) {
+            for (int i = 0; i < warmups; i++) {
                 serviceBuild(jdbi, deployments, fx, apps.get(0), repos.get(0));
-                scriptBuild(dir, apps.get(1), repos.get(1));
+                if (i < 3) {
+                    scriptBuild(dir, apps.get(1), repos.get(1));
+                }
             }
 
+            List<Long> serviceIds = new ArrayList<>();
             List<Double> ratios = new ArrayList<>();
             List<Long> serviceMs = new ArrayList<>();
             List<Long> scriptMs = new ArrayList<>();
             for (int i = 0; i < runs; i++) {
                 long s = serviceBuild(jdbi, deployments, fx, apps.get(0), repos.get(0));
+                serviceIds.add(lastId(jdbi));
                 long p = scriptBuild(dir, apps.get(1), repos.get(1));
                 serviceMs.add(s);
                 scriptMs.add(p);
@@ -82,8 +87,9 @@ public final class BuildBench {
             }
             System.out.printf("median: service %d ms, script %d ms; median ratio service/script %.2f%n",
                     median(serviceMs), median(scriptMs), medianD(ratios));
+            printPhases(jdbi, serviceIds);
             if (Boolean.getBoolean("showLog")) {
-                long last = jdbi.withHandle(h -> h.createQuery("SELECT max(id) FROM deployments").mapTo(Long.class).one());
+                long last = lastId(jdbi);
                 String times = jdbi.withHandle(h -> h.createQuery(
                         "SELECT created_at || ' created, ' || build_started_at || ' claimed, ' || build_finished_at || ' finished' "
                         + "FROM deployments WHERE id = ?").bind(0, last).mapTo(String.class).one());
@@ -113,6 +119,55 @@ public final class BuildBench {
             service.waitFor();
         }
         System.exit(0);
+    }
+
+    private static long lastId(Jdbi jdbi) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT max(id) FROM deployments").mapTo(Long.class).one());
+    }
+
+    /**
+     * Where the service's time goes, median over the counted runs, from the row's timestamps and
+     * the stored log's line times: queue (request to claim), setup (claim to the first log line),
+     * clone (JGit fetch and checkout), analysis, build and push (the docker processes), wrap-up
+     * (the last log line to the recorded outcome).
+     */
+    private static void printPhases(Jdbi jdbi, List<Long> ids) {
+        var logs = new com.vangoframework.rhone.logs.LogStore(
+                jdbi.onDemand(com.vangoframework.rhone.logs.LogChunkDao.class), 1 << 24, java.time.Clock.systemUTC());
+        Map<String, List<Long>> phases = new java.util.LinkedHashMap<>();
+        for (String name : List.of("queue", "setup", "clone", "analysis", "build+push", "wrap-up")) {
+            phases.put(name, new ArrayList<>());
+        }
+        for (long id : ids) {
+            List<java.time.Instant> row = jdbi.withHandle(h -> h.createQuery(
+                    "SELECT created_at, build_started_at, build_finished_at FROM deployments WHERE id = ?")
+                    .bind(0, id).map((rs, c) -> List.of(rs.getTimestamp(1).toInstant(), rs.getTimestamp(2).toInstant(),
+                            rs.getTimestamp(3).toInstant())).one());
+            Map<String, java.time.Instant> lines = new java.util.HashMap<>();
+            for (String line : logs.read(id).split("\n")) {
+                int space = line.indexOf(' ');
+                String text = line.substring(space + 1);
+                java.time.Instant at = java.time.Instant.parse(line.substring(0, space));
+                for (String key : List.of("Deployment ", "Fetching ", "Checked out ", "Detected", "Pushed ")) {
+                    if (text.startsWith(key)) {
+                        lines.putIfAbsent(key, at);
+                    }
+                }
+            }
+            phases.get("queue").add(millis(row.get(0), row.get(1)));
+            phases.get("setup").add(millis(row.get(1), lines.get("Deployment ")));
+            phases.get("clone").add(millis(lines.get("Fetching "), lines.get("Checked out ")));
+            phases.get("analysis").add(millis(lines.get("Checked out "), lines.get("Detected")));
+            phases.get("build+push").add(millis(lines.get("Detected"), lines.get("Pushed ")));
+            phases.get("wrap-up").add(millis(lines.get("Pushed "), row.get(2)));
+        }
+        StringBuilder out = new StringBuilder("service phases, median ms:");
+        phases.forEach((name, values) -> out.append(' ').append(name).append(' ').append(median(values)));
+        System.out.println(out);
+    }
+
+    private static long millis(java.time.Instant from, java.time.Instant to) {
+        return java.time.Duration.between(from, to).toMillis();
     }
 
     private static Map<String, String> dockerfile(String nonce) {

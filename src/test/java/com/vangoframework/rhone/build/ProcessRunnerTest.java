@@ -72,4 +72,14 @@ class ProcessRunnerTest {
         assertThatThrownBy(() -> runner.run(command(Duration.ofSeconds(5), "/no/such/" + UUID.randomUUID()),
                 line -> { }, step.ctx)).isInstanceOf(ProcessRunner.NotInstalled.class);
     }
+
+    @Test
+    void backgroundHousekeeping_reportsItsExitCode_andIsKilledPastItsTimeLimit() throws Exception {
+        assertThat(runner.runInBackground(command(Duration.ofSeconds(10), "/bin/sh", "-c", "exit 3"))
+                .get(10, TimeUnit.SECONDS)).isEqualTo(3);
+        String marker = "sleep " + (5000 + (int) (Math.random() * 1000));
+        var slow = runner.runInBackground(command(Duration.ofMillis(300), "/bin/sh", "-c", marker));
+        assertThat(slow.get(10, TimeUnit.SECONDS)).isEqualTo(-1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !anyProcess(marker));
+    }
 }

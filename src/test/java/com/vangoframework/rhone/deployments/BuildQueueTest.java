@@ -143,12 +143,30 @@ class BuildQueueTest {
                 DeploymentStatus.BUILDING);
         Deployment older = service.request(NewDeployment.manual(app.id(), "main", "a".repeat(40)));
         Deployment newer = service.request(NewDeployment.manual(app.id(), "main", "b".repeat(40)));
-        Deployment superseded = fx.reload(older);
+        // Superseding follows the request's commit, off the requesting thread.
+        Deployment superseded = awaitStatus(older, DeploymentStatus.CANCELLED);
         assertThat(superseded.status()).isEqualTo(DeploymentStatus.CANCELLED);
         assertThat(superseded.errorMessage()).isEqualTo("superseded by " + "b".repeat(12));
         assertThat(superseded.supersededBy()).isEqualTo(newer.id());
         assertThat(fx.reload(running).status()).isEqualTo(DeploymentStatus.BUILDING);
         assertThat(fx.reload(newer).status()).isEqualTo(DeploymentStatus.PENDING);
+    }
+
+    @Test
+    void requestsThatCommitOutOfOrder_stillLeaveOnlyTheNewestPending() {
+        App app = fx.app(team, "web");
+        // A slow request takes its id first and commits last (two webhooks racing).
+        try (var slow = jdbi.open()) {
+            slow.begin();
+            Deployment older = service.request(slow, NewDeployment.manual(app.id(), "main", "a".repeat(40)));
+            Deployment newer = service.request(NewDeployment.manual(app.id(), "main", "b".repeat(40)));
+            slow.commit();
+            service.published(List.of(older.id()));
+            Deployment superseded = awaitStatus(older, DeploymentStatus.CANCELLED);
+            assertThat(superseded.supersededBy()).isEqualTo(newer.id());
+            assertThat(superseded.errorMessage()).isEqualTo("superseded by " + "b".repeat(12));
+            assertThat(fx.reload(newer).status()).isEqualTo(DeploymentStatus.PENDING);
+        }
     }
 
     @Test
@@ -196,8 +214,8 @@ class BuildQueueTest {
         slowPoll.setPollInterval(Duration.minutes(10));
         BuildQueue q = queue(new ScriptedPipeline(), slowPoll);
         await().atMost(java.time.Duration.ofSeconds(10)).until(q::isListening);
-        Deployment d = fx.pending(fx.app(team, "web"));
-        // With a ten-minute poll, only the NOTIFY from the insert can start this build.
+        Deployment d = service.request(NewDeployment.manual(fx.app(team, "web").id(), "main", null));
+        // With a ten-minute poll, only the NOTIFY sent after the request committed can start this build.
         await().atMost(java.time.Duration.ofSeconds(10)).until(() -> fx.reload(d).status() == DeploymentStatus.BUILT);
     }
 

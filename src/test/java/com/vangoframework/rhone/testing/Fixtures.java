@@ -44,9 +44,14 @@ public final class Fixtures {
         return token;
     }
 
-    /** Straight into the table: no supersede, as if many pushes of different branches arrived. */
+    /**
+     * Straight into the table: no supersede, as if many pushes of different branches arrived. The
+     * queues are woken as the service's own requests wake them: a NOTIFY after the insert.
+     */
     public Deployment pending(App app) {
-        return jdbi.onDemand(DeploymentDao.class).insert(NewDeployment.manual(app.id(), app.branch(), null));
+        Deployment d = jdbi.onDemand(DeploymentDao.class).insert(NewDeployment.manual(app.id(), app.branch(), null));
+        jdbi.useHandle(h -> h.execute("SELECT pg_notify('rhone_queue', '')"));
+        return d;
     }
 
     public Deployment reload(Deployment d) {

@@ -1,0 +1,81 @@
+package com.vangoframework.rhone.deployments;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What follows a committed request, off the requesting thread (a webhook's answer must not wait
+ * for it): older pending requests of the same app and branch give way to the newest, and every
+ * node's queue is woken with a NOTIFY.
+ *
+ * <p>Both happen in one short transaction with {@code synchronous_commit} off, and requests that
+ * arrive meanwhile are handled together: a burst of pushes costs one transaction, not one per
+ * push. Neither step has to survive a crash: a lost wake-up is covered by the queues' poll, and a
+ * lost supersede only means an older commit is built once more.
+ */
+final class RequestFollowUp {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RequestFollowUp.class);
+
+    private final Jdbi jdbi;
+    private final DeploymentEvents events;
+    private final LinkedBlockingQueue<Long> created = new LinkedBlockingQueue<>();
+    private Thread worker; // guarded by this
+
+    RequestFollowUp(Jdbi jdbi, DeploymentEvents events) {
+        this.jdbi = jdbi;
+        this.events = events;
+    }
+
+    /** Deployments whose creating transaction has committed. */
+    void created(Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        created.addAll(ids);
+        synchronized (this) {
+            if (worker == null) {
+                worker = Executors2.thread("rhone-request-follow-up", this::loop);
+                worker.start();
+            }
+        }
+    }
+
+    private void loop() {
+        while (true) {
+            List<Long> batch = new ArrayList<>();
+            try {
+                batch.add(created.take());
+            } catch (InterruptedException e) {
+                return;
+            }
+            created.drainTo(batch);
+            followUp(batch);
+        }
+    }
+
+    private void followUp(List<Long> ids) {
+        try {
+            List<DeploymentDao.Superseded> superseded = jdbi.inTransaction(h -> {
+                h.execute("SET LOCAL synchronous_commit TO OFF");
+                List<DeploymentDao.Superseded> rows = h.attach(DeploymentDao.class)
+                        .supersedeOlderPending(ids.stream().mapToLong(Long::longValue).toArray());
+                h.execute("SELECT pg_notify(?, '')", QueueListener.QUEUE_CHANNEL);
+                return rows;
+            });
+            if (!superseded.isEmpty()) {
+                LOG.info("Superseded by newer requests of the same branch: {}", superseded.stream()
+                        .map(s -> s.id() + " by " + s.newer()).collect(java.util.stream.Collectors.joining(", ")));
+                superseded.forEach(s -> events.changed(s.id()));
+            }
+        } catch (RuntimeException e) {
+            // The requests are committed and the queues' poll will find them.
+            LOG.warn("Superseding and announcing deployments {} failed; the queue's poll picks them up", ids, e);
+        }
+    }
+}
