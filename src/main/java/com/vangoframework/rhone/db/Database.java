@@ -5,13 +5,17 @@ import com.vangoframework.rhone.apps.AppDao;
 import com.vangoframework.rhone.apps.EnvVarDao;
 import com.vangoframework.rhone.apps.TeamDao;
 import com.vangoframework.rhone.deployments.DeploymentDao;
+import com.vangoframework.rhone.deployments.RequestStatements;
+import com.vangoframework.rhone.github.DeliveryStatements;
 import com.vangoframework.rhone.github.GitHubDao;
 import com.vangoframework.rhone.logs.LogChunkDao;
 import java.nio.file.Path;
 import java.util.List;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
+import io.dropwizard.jdbi3.NamePrependingTemplateEngine;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.TemplateEngine;
 import org.jdbi.v3.core.extension.ExtensionFactory;
 import org.jdbi.v3.core.extension.Extensions;
 import org.jdbi.v3.postgres.PostgresPlugin;
@@ -30,7 +34,8 @@ public final class Database implements AutoCloseable {
 
     /** Every DAO of the service (see {@link #configure}). */
     static final List<Class<?>> DAOS = List.of(TeamDao.class, AppDao.class, EnvVarDao.class, ApiTokenDao.class,
-            DeploymentDao.class, LogChunkDao.class, GitHubDao.class);
+            DeploymentDao.class, RequestStatements.class, LogChunkDao.class, GitHubDao.class,
+            DeliveryStatements.class);
 
     private final DatabaseTarget target;
     private final EmbeddedPostgresHost embedded;
@@ -83,6 +88,11 @@ public final class Database implements AutoCloseable {
     public static Jdbi configure(Jdbi jdbi) {
         jdbi.installPlugin(new SqlObjectPlugin()).installPlugin(new PostgresPlugin())
                 .installPlugin(new com.vangoframework.rhone.deployments.DeploymentsJdbiPlugin());
+        // The SQL is plain SQL: no template engine parses it on every execution (JDBI's default
+        // engine re-lexes each statement once Dropwizard wraps it, since the wrapper disables its
+        // cache). Each statement still starts with a comment naming its DAO method, which
+        // pg_stat_activity shows.
+        jdbi.setTemplateEngine(new NamePrependingTemplateEngine(TemplateEngine.NOP));
         // JDBI builds a DAO's metadata (every method's handler) on first use and caches it in the
         // configuration that asked. Each handle works on a copy of the root configuration, so
         // metadata built inside a handle (by attach or an on-demand call) is thrown away with it

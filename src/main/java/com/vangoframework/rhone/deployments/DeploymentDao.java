@@ -37,39 +37,12 @@ public interface DeploymentDao {
     record Reaped(long id, DeploymentStatus status) {
     }
 
-    record Superseded(long id, long newer) {
-    }
-
     record Page(long appId, Long before, int limit) {
     }
 
-    @SqlUpdate("""
-            INSERT INTO deployments (app_id, trigger, branch, commit_sha, commit_message, commit_author,
-                                     pull_request_number, retry_of)
-            VALUES (:appId, :trigger, :branch, :commitSha, :commitMessage, :commitAuthor, :pullRequestNumber, :retryOf)""")
+    @SqlUpdate(RequestStatements.INSERT)
     @GetGeneratedKeys
     Deployment insert(@BindMethods NewDeployment request);
-
-    /**
-     * For every app and branch that {@code ids} touch, the newest pending request stays and older
-     * pending ones give way to it. Looking at the newest pending row (not just at {@code ids})
-     * keeps this right when requests commit out of id order.
-     */
-    @SqlQuery("""
-            WITH touched AS (SELECT DISTINCT app_id, branch FROM deployments WHERE id = ANY(:ids)),
-                 newest AS (SELECT DISTINCT ON (d.app_id, d.branch) d.id, d.app_id, d.branch, d.commit_sha
-                              FROM deployments d JOIN touched t ON t.app_id = d.app_id AND t.branch = d.branch
-                             WHERE d.status = 'pending'
-                             ORDER BY d.app_id, d.branch, d.id DESC)
-            UPDATE deployments o
-               SET status = 'cancelled', superseded_by = n.id,
-                   error_message = 'superseded by ' || coalesce(left(n.commit_sha, 12), 'deployment ' || n.id),
-                   updated_at = now(), build_finished_at = now()
-              FROM newest n
-             WHERE o.app_id = n.app_id AND o.branch = n.branch AND o.status = 'pending' AND o.id < n.id
-            RETURNING o.id, n.id AS newer""")
-    @RegisterConstructorMapper(Superseded.class)
-    List<Superseded> supersedeOlderPending(@Bind("ids") long[] ids);
 
     @SqlQuery("SELECT * FROM deployments WHERE id = :id")
     Optional<Deployment> findById(@Bind("id") long id);
@@ -98,7 +71,7 @@ public interface DeploymentDao {
                    SELECT p.id FROM deployments p
                     WHERE p.status = 'pending'
                       AND NOT EXISTS (SELECT 1 FROM deployments r
-                                       WHERE r.app_id = p.app_id AND r.status IN <active>)
+                                       WHERE r.app_id = p.app_id AND r.status IN ('cloning', 'analyzing', 'building', 'pushing'))
                     ORDER BY p.created_at, p.id
                     LIMIT 1
                     FOR UPDATE SKIP LOCKED)
@@ -160,7 +133,7 @@ public interface DeploymentDao {
                    attempt = greatest(attempt - 1, 0), build_started_at = CASE WHEN cancel_requested_at IS NULL
                        THEN NULL ELSE build_started_at END,
                    lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-             WHERE lease_owner = :owner AND status IN <active> AND NOT (id = ANY(:keep))
+             WHERE lease_owner = :owner AND status IN ('cloning', 'analyzing', 'building', 'pushing') AND NOT (id = ANY(:keep))
             RETURNING id""")
     List<Long> releaseOwned(@Bind("owner") String owner, @Bind("keep") long[] keep);
 
@@ -168,7 +141,7 @@ public interface DeploymentDao {
     /** Extends this node's leases; a row counts only if it is still the same claim (id and attempt). */
     @SqlQuery("""
             UPDATE deployments SET lease_expires_at = now() + :leaseMillis * interval '1 millisecond'
-             WHERE lease_owner = :owner AND status IN <active>
+             WHERE lease_owner = :owner AND status IN ('cloning', 'analyzing', 'building', 'pushing')
                AND (id, attempt) IN (SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:attempts AS integer[])))
             RETURNING id, cancel_requested_at IS NOT NULL AS cancel_requested""")
     @RegisterConstructorMapper(Renewal.class)
@@ -191,7 +164,7 @@ public interface DeploymentDao {
                    build_duration_ms = CASE WHEN cancel_requested_at IS NOT NULL OR attempt >= :maxAttempts
                        THEN (extract(epoch FROM now() - coalesce(build_started_at, now())) * 1000)::bigint END,
                    lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-             WHERE status IN <active> AND lease_expires_at < now()
+             WHERE status IN ('cloning', 'analyzing', 'building', 'pushing') AND lease_expires_at < now()
             RETURNING id, status""")
     @RegisterConstructorMapper(Reaped.class)
     List<Reaped> reapExpired(@Bind("maxAttempts") int maxAttempts, @Bind("interrupted") String interruptedMessage);
@@ -212,7 +185,7 @@ public interface DeploymentDao {
 
     @SqlQuery("""
             UPDATE deployments SET cancel_requested_at = coalesce(cancel_requested_at, now()), updated_at = now()
-             WHERE id = :id AND status IN <active>
+             WHERE id = :id AND status IN ('cloning', 'analyzing', 'building', 'pushing')
             RETURNING *""")
     Optional<Deployment> requestCancel(@Bind("id") long id);
 
@@ -224,7 +197,7 @@ public interface DeploymentDao {
     @SqlQuery("""
             SELECT min(p.created_at) FROM deployments p
              WHERE p.status = 'pending'
-               AND NOT EXISTS (SELECT 1 FROM deployments r WHERE r.app_id = p.app_id AND r.status IN <active>)""")
+               AND NOT EXISTS (SELECT 1 FROM deployments r WHERE r.app_id = p.app_id AND r.status IN ('cloning', 'analyzing', 'building', 'pushing'))""")
     Optional<Instant> oldestStartablePending();
 
 }

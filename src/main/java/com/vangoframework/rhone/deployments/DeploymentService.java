@@ -41,17 +41,17 @@ public final class DeploymentService {
 
     /** Records the request; see {@link #published}. */
     public Deployment request(NewDeployment request) {
-        Deployment created = jdbi.inTransaction(handle -> request(handle, request));
+        Deployment created = jdbi.inTransaction(handle -> handle.attach(DeploymentDao.class).insert(request));
         published(List.of(created.id()));
         return created;
     }
 
     /**
-     * The same inside a caller's transaction (a webhook records its delivery in the same one).
-     * The caller must pass the new ids to {@link #published} after its commit.
+     * The same inside a caller's transaction (a webhook records its delivery in the same one);
+     * returns the new deployment's id. The caller passes it to {@link #published} after its commit.
      */
-    public Deployment request(Handle handle, NewDeployment request) {
-        return handle.attach(DeploymentDao.class).insert(request);
+    public long request(Handle handle, NewDeployment request) {
+        return handle.attach(RequestStatements.class).insert(request);
     }
 
     /** A closed pull request's pending builds are pointless now. */

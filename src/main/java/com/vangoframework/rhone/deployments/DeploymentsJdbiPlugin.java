@@ -7,15 +7,11 @@ import org.jdbi.v3.core.argument.Argument;
 import org.jdbi.v3.core.config.ConfigRegistry;
 import org.jdbi.v3.core.spi.JdbiPlugin;
 
-/**
- * Reads and writes the enums as their lower-case column values ({@code build_failed}), and defines
- * {@code <active>}, the SQL list of running statuses, for every statement that names them.
- */
+/** Reads and writes the enums as their lower-case column values ({@code build_failed}). */
 public final class DeploymentsJdbiPlugin implements JdbiPlugin {
 
     @Override
     public void customizeJdbi(Jdbi jdbi) {
-        jdbi.define("active", DeploymentStatus.ACTIVE_SQL);
         jdbi.registerColumnMapper(DeploymentStatus.class,
                 (rs, col, ctx) -> rs.getString(col) == null ? null : DeploymentStatus.fromDb(rs.getString(col)));
         jdbi.registerColumnMapper(DeploymentTrigger.class,

@@ -61,9 +61,9 @@ final class RequestFollowUp {
 
     private void followUp(List<Long> ids) {
         try {
-            List<DeploymentDao.Superseded> superseded = jdbi.inTransaction(h -> {
+            List<RequestStatements.Superseded> superseded = jdbi.inTransaction(h -> {
                 h.execute("SET LOCAL synchronous_commit TO OFF");
-                List<DeploymentDao.Superseded> rows = h.attach(DeploymentDao.class)
+                List<RequestStatements.Superseded> rows = h.attach(RequestStatements.class)
                         .supersedeOlderPending(ids.stream().mapToLong(Long::longValue).toArray());
                 h.execute("SELECT pg_notify(?, '')", QueueListener.QUEUE_CHANNEL);
                 return rows;

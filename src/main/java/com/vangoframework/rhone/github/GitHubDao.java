@@ -12,27 +12,8 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 /** Deliveries, installations, and the apps a webhook concerns. */
 public interface GitHubDao {
 
-    record Delivery(String deliveryId, String event, String action, Long installationId, String repository) {
-    }
-
-    /** True when the delivery is new; false for a redelivery of one already recorded. */
-    @SqlUpdate("""
-            INSERT INTO webhook_deliveries (delivery_id, event, action, installation_id, repository, outcome)
-            VALUES (:deliveryId, :event, :action, :installationId, :repository, 'received')
-            ON CONFLICT (delivery_id) DO NOTHING""")
-    boolean record(@BindMethods Delivery delivery);
-
-    @SqlUpdate("UPDATE webhook_deliveries SET outcome = :outcome, deployment_ids = :ids WHERE delivery_id = :id")
-    void outcome(@Bind("id") String deliveryId, @Bind("outcome") String outcome, @Bind("ids") long[] deploymentIds);
-
     @SqlQuery("SELECT outcome FROM webhook_deliveries WHERE delivery_id = :id")
     Optional<String> outcomeOf(@Bind("id") String deliveryId);
-
-    @SqlQuery("""
-            SELECT * FROM apps WHERE lower(github_repo) = lower(:repo) AND installation_id = :installation
-            ORDER BY id""")
-    @RegisterConstructorMapper(App.class)
-    List<App> appsOf(@Bind("repo") String repository, @Bind("installation") long installationId);
 
     /** Remembers the run, once: a second creation for the same deployment would leave a stray run. */
     @SqlUpdate("UPDATE deployments SET check_run_id = :run WHERE id = :id AND check_run_id IS NULL")
@@ -52,12 +33,6 @@ public interface GitHubDao {
                AND d.updated_at > now() - interval '1 day'
              ORDER BY d.id DESC LIMIT 200""")
     List<Long> checkRunsBehind();
-
-    /** An installation may build unless GitHub told us it is suspended or deleted. */
-    @SqlQuery("""
-            SELECT coalesce((SELECT suspended_at IS NULL AND deleted_at IS NULL FROM github_installations WHERE id = :id),
-                            true)""")
-    boolean installationActive(@Bind("id") long installationId);
 
     @SqlUpdate("""
             INSERT INTO github_installations (id, account_login) VALUES (:id, :login)

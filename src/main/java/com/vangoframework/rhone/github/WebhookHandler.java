@@ -49,25 +49,41 @@ public final class WebhookHandler {
         String action = text(payload, "action");
         Long installation = payload.path("installation").has("id") ? payload.path("installation").path("id").asLong() : null;
         String repository = text(payload.path("repository"), "full_name");
-        Result result = jdbi.inTransaction(h -> {
-            GitHubDao dao = h.attach(GitHubDao.class);
-            if (!dao.record(new GitHubDao.Delivery(deliveryId, event, action, installation, repository))) {
-                return new Result(true, "duplicate delivery: " + dao.outcomeOf(deliveryId).orElse("recorded"), List.of());
-            }
-            Outcome outcome = route(h, dao, event, action, payload, installation, repository);
-            dao.outcome(deliveryId, outcome.text(), outcome.ids().stream().mapToLong(Long::longValue).toArray());
-            return new Result(false, outcome.text(), outcome.ids());
-        });
+        Result result;
+        try {
+            result = jdbi.inTransaction(h -> {
+                DeliveryStatements dao = h.attach(DeliveryStatements.class);
+                Outcome outcome = route(h, dao, event, action, payload, installation, repository);
+                // Recorded last, with its outcome: one statement. A redelivery of a delivery
+                // already recorded (or being recorded right now: the insert waits for that
+                // transaction) finds the id taken, and everything this attempt did is rolled back.
+                if (!dao.record(new DeliveryStatements.Delivery(deliveryId, event, action, installation, repository,
+                        outcome.text(), outcome.ids().stream().mapToLong(Long::longValue).toArray()))) {
+                    throw new Redelivery();
+                }
+                return new Result(false, outcome.text(), outcome.ids());
+            });
+        } catch (Redelivery r) {
+            return new Result(true, "duplicate delivery: " + jdbi.withExtension(GitHubDao.class,
+                    dao -> dao.outcomeOf(deliveryId)).orElse("recorded"), List.of());
+        }
         deployments.published(result.deploymentIds()); // committed: the Check Runs can be created now
         return result;
     }
 
-    private Outcome route(Handle h, GitHubDao dao, String event, String action, JsonNode p, Long installation,
+    /** Rolls a redelivery's transaction back; carries nothing. */
+    private static final class Redelivery extends RuntimeException {
+        Redelivery() {
+            super(null, null, false, false);
+        }
+    }
+
+    private Outcome route(Handle h, DeliveryStatements dao, String event, String action, JsonNode p, Long installation,
                           String repository) {
         return switch (event) {
             case "ping" -> Outcome.of("pong");
-            case "installation" -> installation(dao, action, p);
-            case "installation_repositories" -> installationRepositories(dao, p);
+            case "installation" -> installation(h.attach(GitHubDao.class), action, p);
+            case "installation_repositories" -> installationRepositories(h.attach(GitHubDao.class), p);
             case "push", "pull_request", "check_run", "check_suite" -> {
                 if (installation == null || repository == null) {
                     yield Outcome.of("ignored: no installation or repository in the payload");
@@ -214,7 +230,7 @@ public final class WebhookHandler {
     private Outcome create(Handle h, List<App> apps, java.util.function.Function<App, NewDeployment> request) {
         List<Long> ids = new ArrayList<>();
         for (App app : apps) {
-            ids.add(deployments.request(h, request.apply(app)).id());
+            ids.add(deployments.request(h, request.apply(app)));
         }
         return new Outcome("deployment " + ids + " created", ids);
     }

@@ -18,9 +18,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Webhook benchmark (run by ops/bench/webhooks; prints figures, asserts nothing): signed push
@@ -52,31 +49,28 @@ public final class WebhookBench {
                 "com.vangoframework.rhone.RhoneApplication", "server", config);
         try {
             waitForAdmin(port + 1, dir.resolve("service.log"));
-            HttpClient http = HttpClient.newBuilder().executor(java.util.concurrent.Executors.newFixedThreadPool(8)).build();
             WebhookSignature signer = new WebhookSignature(secret);
-            URI url = URI.create("http://127.0.0.1:" + port + "/webhooks/github");
+            OpenLoopHttp load = new OpenLoopHttp("127.0.0.1", port, 64);
             // Warm-up, not counted: a running service has its hot code compiled. On two cores the
             // JIT compilers alone take most of a core for the first minute under load.
-            for (int i = 0; i < 300; i++) {
-                send(http, url, signer, "warm-" + i, push()).join();
-            }
-            int warmSeconds = Integer.parseInt(System.getProperty("warmupSeconds", "30"));
-            int warmed = 300 + offer(http, url, signer, rate, warmSeconds, new ConcurrentLinkedQueue<>(),
-                    new AtomicInteger(), new ArrayList<>());
-            ConcurrentLinkedQueue<Long> latenciesMicros = new ConcurrentLinkedQueue<>();
-            AtomicInteger errors = new AtomicInteger();
-            List<String[]> sent = new ArrayList<>();
-            int total = rate * seconds;
+            int warmSeconds = Integer.parseInt(System.getProperty("warmupSeconds", "60"));
+            Deliveries warm = Deliveries.of(signer, port, rate * warmSeconds);
+            load.run(warm.requests(), rate);
+            Deliveries measured = Deliveries.of(signer, port, rate * seconds);
             long start = System.nanoTime();
-            int distinct = offer(http, url, signer, rate, seconds, latenciesMicros, errors, sent);
+            List<OpenLoopHttp.Answer> answers = load.run(measured.requests(), rate);
             double elapsed = (System.nanoTime() - start) / 1e9;
-            List<Long> sorted = new ArrayList<>(latenciesMicros);
+            List<Long> sorted = new ArrayList<>(answers.stream().map(OpenLoopHttp.Answer::micros).toList());
             Collections.sort(sorted);
-            System.out.printf("%d deliveries in %.1f s (%.0f/s offered), %d distinct, %d redeliveries%n",
-                    total, elapsed, total / elapsed, distinct, total - distinct);
+            long errors = answers.stream().filter(a -> a.status() < 200 || a.status() >= 300).count();
+            int total = measured.requests().size();
+            System.out.printf("%d deliveries in %.1f s (%.0f/s), %d distinct, %d redeliveries%n",
+                    total, elapsed, total / elapsed, measured.distinct(), total - measured.distinct());
             System.out.printf("ack latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f; errors %d%n",
                     pct(sorted, 50), pct(sorted, 90), pct(sorted, 99), sorted.get(sorted.size() - 1) / 1000.0,
-                    errors.get());
+                    errors);
+            int warmed = warm.distinct();
+            int distinct = measured.distinct();
             System.out.printf("deployments created: %d (expected %d: one per distinct delivery, %d of them in the warm-up)%n",
                     countDeployments(dir), distinct + warmed, warmed);
         } finally {
@@ -86,45 +80,27 @@ public final class WebhookBench {
         System.exit(0);
     }
 
-    /**
-     * Sends {@code rate} deliveries a second for {@code seconds}, open-loop, a tenth of them
-     * redeliveries of earlier ones (same id, same bytes), and waits for every answer. Returns
-     * how many distinct deliveries it sent.
-     */
-    private static int offer(HttpClient http, URI url, WebhookSignature signer, int rate, int seconds,
-                                 ConcurrentLinkedQueue<Long> latenciesMicros, AtomicInteger errors,
-                                 List<String[]> sent) {
-        List<CompletableFuture<?>> inFlight = new ArrayList<>();
-        int total = rate * seconds;
-        int distinct = 0;
-        long start = System.nanoTime();
-        for (int i = 0; i < total; i++) {
-            long due = start + (long) (i * (1e9 / rate));
-            long now;
-            while ((now = System.nanoTime()) < due) {
-                // Park, never spin: on two cores a spinning generator takes CPU from the service.
-                java.util.concurrent.locks.LockSupport.parkNanos(due - now);
-            }
-            String[] delivery;
-            if (i % 10 == 9 && !sent.isEmpty()) {
-                delivery = sent.get((int) (Math.random() * sent.size())); // a redelivery: same id, same bytes
-            } else {
-                delivery = new String[] {UUID.randomUUID().toString(), push()};
-                sent.add(delivery);
-                distinct++;
-            }
-            long t0 = System.nanoTime();
-            inFlight.add(send(http, url, signer, delivery[0], delivery[1]).whenComplete((r, e) -> {
-                latenciesMicros.add((System.nanoTime() - t0) / 1000);
-                if (e != null || r.statusCode() >= 300) {
-                    errors.incrementAndGet();
+    /** Signed push deliveries, a tenth of them redeliveries of earlier ones (same id, same bytes). */
+    private record Deliveries(List<byte[]> requests, int distinct) {
+        static Deliveries of(WebhookSignature signer, int port, int count) {
+            List<byte[]> requests = new ArrayList<>(count);
+            List<byte[]> sent = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                if (i % 10 == 9 && !sent.isEmpty()) {
+                    requests.add(sent.get((int) (Math.random() * sent.size())));
+                    continue;
                 }
-            }));
+                byte[] body = push().getBytes(StandardCharsets.UTF_8);
+                byte[] request = OpenLoopHttp.post("/webhooks/github", "127.0.0.1:" + port, List.of(
+                        new String[] {"X-GitHub-Event", "push"},
+                        new String[] {"X-GitHub-Delivery", UUID.randomUUID().toString()},
+                        new String[] {"X-Hub-Signature-256", signer.sign(body)},
+                        new String[] {"Content-Type", "application/json"}), body);
+                requests.add(request);
+                sent.add(request);
+            }
+            return new Deliveries(requests, sent.size());
         }
-        // Failures are counted above; waiting must not stop at the first one.
-        CompletableFuture.allOf(inFlight.stream().map(f -> f.handle((r, e) -> null))
-                .toArray(CompletableFuture[]::new)).join();
-        return distinct;
     }
 
     private static String push() {
@@ -132,15 +108,6 @@ public final class WebhookBench {
         return "{\"ref\":\"refs/heads/main\",\"before\":\"" + "0".repeat(39) + "1\",\"after\":\"" + sha
                 + "\",\"deleted\":false,\"repository\":{\"full_name\":\"acme/web\"},\"installation\":{\"id\":42},"
                 + "\"head_commit\":{\"id\":\"" + sha + "\",\"message\":\"bench\",\"author\":{\"name\":\"Bench\"}}}";
-    }
-
-    private static CompletableFuture<HttpResponse<String>> send(HttpClient http, URI url, WebhookSignature signer,
-                                                                String delivery, String body) {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        return http.sendAsync(HttpRequest.newBuilder(url).header("X-GitHub-Event", "push")
-                .header("X-GitHub-Delivery", delivery).header("X-Hub-Signature-256", signer.sign(bytes))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static long countDeployments(Path dir) throws Exception {

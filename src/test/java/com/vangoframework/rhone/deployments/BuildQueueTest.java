@@ -158,11 +158,12 @@ class BuildQueueTest {
         // A slow request takes its id first and commits last (two webhooks racing).
         try (var slow = jdbi.open()) {
             slow.begin();
-            Deployment older = service.request(slow, NewDeployment.manual(app.id(), "main", "a".repeat(40)));
+            long olderId = service.request(slow, NewDeployment.manual(app.id(), "main", "a".repeat(40)));
             Deployment newer = service.request(NewDeployment.manual(app.id(), "main", "b".repeat(40)));
             slow.commit();
-            service.published(List.of(older.id()));
-            Deployment superseded = awaitStatus(older, DeploymentStatus.CANCELLED);
+            service.published(List.of(olderId));
+            Deployment superseded = awaitStatus(jdbi.onDemand(DeploymentDao.class).findById(olderId).orElseThrow(),
+                    DeploymentStatus.CANCELLED);
             assertThat(superseded.supersededBy()).isEqualTo(newer.id());
             assertThat(superseded.errorMessage()).isEqualTo("superseded by " + "b".repeat(12));
             assertThat(fx.reload(newer).status()).isEqualTo(DeploymentStatus.PENDING);

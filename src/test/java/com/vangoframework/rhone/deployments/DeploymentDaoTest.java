@@ -198,4 +198,28 @@ class DeploymentDaoTest {
         jdbi.useHandle(h -> h.execute("UPDATE deployments SET lease_expires_at = now() - interval '1 second' "
                 + "WHERE lease_owner IS NOT NULL"));
     }
+
+    @Test
+    void everyStatementThatNamesTheRunningStatuses_listsExactlyDeploymentStatusActive() {
+        // The SQL spells the list out (no template engine); it must stay in step with the enum.
+        String expected = "(" + DeploymentStatus.ACTIVE.stream().map(st -> "'" + st.dbValue() + "'")
+                .collect(java.util.stream.Collectors.joining(", ")) + ")";
+        assertThat(DeploymentStatus.ACTIVE_SQL).isEqualTo(expected);
+        int checked = 0;
+        for (var method : DeploymentDao.class.getDeclaredMethods()) {
+            String sql = sqlOf(method);
+            var lists = java.util.regex.Pattern.compile("status (?:NOT )?IN (\\([^)]*\\))").matcher(sql);
+            while (lists.find()) {
+                assertThat(lists.group(1)).as(method.getName()).isEqualTo(expected);
+                checked++;
+            }
+        }
+        assertThat(checked).isGreaterThanOrEqualTo(6);
+    }
+
+    private static String sqlOf(java.lang.reflect.Method method) {
+        var query = method.getAnnotation(org.jdbi.v3.sqlobject.statement.SqlQuery.class);
+        var update = method.getAnnotation(org.jdbi.v3.sqlobject.statement.SqlUpdate.class);
+        return query != null ? query.value() : update != null ? update.value() : "";
+    }
 }

@@ -156,6 +156,30 @@ class WebhookTest {
     }
 
     @Test
+    void theSameDeliveryArrivingConcurrently_createsOneDeployment() throws Exception {
+        ObjectNode payload = push("refs/heads/main", sha(), "racing");
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<HttpResponse<String>>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                answers.add(pool.submit(() -> deliver("push", "d-race", payload)));
+            }
+            int created = 0;
+            for (var a : answers) {
+                int status = a.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode();
+                assertThat(status).isIn(200, 202);
+                created += status == 202 ? 1 : 0;
+            }
+            assertThat(created).isEqualTo(1);
+            assertThat(all()).hasSize(1);
+            assertThat(recorded()).isEqualTo(1);
+            assertThat(outcome("d-race")).isEqualTo("deployment [" + all().get(0).id() + "] created");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void unsignedOrWronglySigned_is401_andNothingIsRecorded() throws Exception {
         byte[] body = JSON.writeValueAsBytes(push("refs/heads/main", sha(), "x"));
         assertThat(deliver("push", "d-2", body, null).statusCode()).isEqualTo(401);

@@ -1,0 +1,51 @@
+package com.vangoframework.rhone.deployments;
+
+import java.util.List;
+import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
+import org.jdbi.v3.sqlobject.customizer.Bind;
+import org.jdbi.v3.sqlobject.customizer.BindMethods;
+import org.jdbi.v3.sqlobject.statement.GetGeneratedKeys;
+import org.jdbi.v3.sqlobject.statement.SqlQuery;
+import org.jdbi.v3.sqlobject.statement.SqlUpdate;
+
+/**
+ * The statements of the request path: the insert a webhook's transaction makes, and what
+ * {@link RequestFollowUp} does after the commit. JDBI prepares every method of a SQL object each
+ * time it is attached to a handle, so this path attaches these two instead of all of
+ * {@link DeploymentDao}, and reads back only the new id.
+ */
+public interface RequestStatements {
+
+    record Superseded(long id, long newer) {
+    }
+
+    String INSERT = """
+            INSERT INTO deployments (app_id, trigger, branch, commit_sha, commit_message, commit_author,
+                                     pull_request_number, retry_of)
+            VALUES (:appId, :trigger, :branch, :commitSha, :commitMessage, :commitAuthor, :pullRequestNumber, :retryOf)""";
+
+    @SqlUpdate(INSERT)
+    @GetGeneratedKeys("id")
+    long insert(@BindMethods NewDeployment request);
+
+    /**
+     * For every app and branch that {@code ids} touch, the newest pending request stays and older
+     * pending ones give way to it. Looking at the newest pending row (not just at {@code ids})
+     * keeps this right when requests commit out of id order.
+     */
+    @SqlQuery("""
+            WITH touched AS (SELECT DISTINCT app_id, branch FROM deployments WHERE id = ANY(:ids)),
+                 newest AS (SELECT DISTINCT ON (d.app_id, d.branch) d.id, d.app_id, d.branch, d.commit_sha
+                              FROM deployments d JOIN touched t ON t.app_id = d.app_id AND t.branch = d.branch
+                             WHERE d.status = 'pending'
+                             ORDER BY d.app_id, d.branch, d.id DESC)
+            UPDATE deployments o
+               SET status = 'cancelled', superseded_by = n.id,
+                   error_message = 'superseded by ' || coalesce(left(n.commit_sha, 12), 'deployment ' || n.id),
+                   updated_at = now(), build_finished_at = now()
+              FROM newest n
+             WHERE o.app_id = n.app_id AND o.branch = n.branch AND o.status = 'pending' AND o.id < n.id
+            RETURNING o.id, n.id AS newer""")
+    @RegisterConstructorMapper(Superseded.class)
+    List<Superseded> supersedeOlderPending(@Bind("ids") long[] ids);
+}
