@@ -89,10 +89,17 @@ public final class BuildContext {
         }
         status.set(next);
         write(() -> {
-            if (dao.advance(deployment.lease(), from, next) == 0) {
+            // Phases that were passed while the writer was busy are not written one by one:
+            // the row moves from what it holds to the phase the build is in now.
+            DeploymentStatus target = status.get();
+            DeploymentStatus held = recorded;
+            if (target == held || !target.isActive()) {
+                return null; // an earlier write already took the row there
+            }
+            if (dao.advanceUnchecked(deployment.lease(), held, target) == 0) {
                 return false;
             }
-            recorded = next;
+            recorded = target;
             return true;
         });
         throwIfAborted(); // a writer on the calling thread has already seen the lease
@@ -143,15 +150,22 @@ public final class BuildContext {
         }
     }
 
-    /** A write returns false when the lease no longer matches: this build must stop. */
-    private void write(java.util.function.BooleanSupplier statement) {
+    /**
+     * A write returns false when the lease no longer matches (this build must stop), true when it
+     * changed the row, null when there was nothing left to write.
+     */
+    private void write(java.util.function.Supplier<Boolean> statement) {
         synchronized (writesLock) {
             writes = writes.thenRunAsync(() -> {
                 if (writeFailure != null) {
                     return;
                 }
                 try {
-                    if (statement.getAsBoolean()) {
+                    Boolean written = statement.get();
+                    if (written == null) {
+                        return;
+                    }
+                    if (written) {
                         events.changed(deployment.id());
                     } else {
                         abort(AbortReason.LEASE_LOST);

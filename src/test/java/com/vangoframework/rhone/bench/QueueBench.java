@@ -80,11 +80,15 @@ public final class QueueBench {
         try {
             Thread.sleep(1000);
             long start = System.nanoTime();
-            // One transaction: every row becomes visible (and NOTIFY fires) at the same instant.
-            jdbi.useHandle(h -> h.execute("""
-                    INSERT INTO deployments (app_id, trigger, branch)
-                    SELECT a.id, 'manual', 'main' FROM generate_series(1, ?) g
-                    JOIN apps a ON a.slug = 'tp-' || ((g - 1) % ?)""", total, appCount));
+            // One transaction: every row becomes visible at the same instant; then the wake-up the
+            // service sends after a request commits.
+            jdbi.useHandle(h -> {
+                h.execute("""
+                        INSERT INTO deployments (app_id, trigger, branch)
+                        SELECT a.id, 'manual', 'main' FROM generate_series(1, ?) g
+                        JOIN apps a ON a.slug = 'tp-' || ((g - 1) % ?)""", total, appCount);
+                h.execute("SELECT pg_notify('rhone_queue', '')");
+            });
             long built;
             do {
                 Thread.sleep(100); // the watcher's own queries compete for the same 2 cores

@@ -49,9 +49,11 @@ public final class Fixtures {
      * queues are woken as the service's own requests wake them: a NOTIFY after the insert.
      */
     public Deployment pending(App app) {
-        Deployment d = jdbi.onDemand(DeploymentDao.class).insert(NewDeployment.manual(app.id(), app.branch(), null));
-        jdbi.useHandle(h -> h.execute("SELECT pg_notify('rhone_queue', '')"));
-        return d;
+        return jdbi.withHandle(h -> {
+            Deployment d = h.attach(DeploymentDao.class).insert(NewDeployment.manual(app.id(), app.branch(), null));
+            h.execute("SELECT pg_notify('rhone_queue', '')"); // after the insert's commit (autocommit)
+            return d;
+        });
     }
 
     public Deployment reload(Deployment d) {
