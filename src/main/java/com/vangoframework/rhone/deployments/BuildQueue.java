@@ -272,7 +272,7 @@ public final class BuildQueue implements Managed {
             if (outcome != null) {
                 record(ctx, outcome);
             } else {
-                ctx.awaitWrites(); // the row stays as it is: at least let its progress land first
+                awaitProgress(ctx); // the row stays as it is: at least let its progress land first
             }
         } catch (RuntimeException e) {
             LOG.error("Recording the end of deployment {} failed; its lease will expire and the reaper "
@@ -281,6 +281,14 @@ public final class BuildQueue implements Managed {
             timeout.cancel(false);
             ctx.unbindWorker();
             running.remove(d.id(), ctx);
+        }
+    }
+
+    private static void awaitProgress(BuildContext ctx) {
+        try {
+            ctx.awaitWrites();
+        } catch (RuntimeException e) {
+            LOG.warn("Deployment {} was handed back with some of its progress unwritten", ctx.deployment().id(), e);
         }
     }
 

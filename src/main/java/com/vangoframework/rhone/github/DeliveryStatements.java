@@ -33,9 +33,13 @@ public interface DeliveryStatements {
                             true)""")
     boolean installationActive(@Bind("id") long installationId);
 
+    /** The apps built from this repository through this installation, none while it is suspended or deleted. */
     @SqlQuery("""
-            SELECT * FROM apps WHERE lower(github_repo) = lower(:repo) AND installation_id = :installation
-            ORDER BY id""")
+            SELECT * FROM apps
+             WHERE lower(github_repo) = lower(:repo) AND installation_id = :installation
+               AND NOT EXISTS (SELECT 1 FROM github_installations i WHERE i.id = :installation
+                                  AND (i.suspended_at IS NOT NULL OR i.deleted_at IS NOT NULL))
+             ORDER BY id""")
     @RegisterConstructorMapper(App.class)
     List<App> appsOf(@Bind("repo") String repository, @Bind("installation") long installationId);
 }

@@ -88,10 +88,12 @@ public final class WebhookHandler {
                 if (installation == null || repository == null) {
                     yield Outcome.of("ignored: no installation or repository in the payload");
                 }
-                if (!dao.installationActive(installation)) {
+                // One statement on the common path: the apps come back only while the
+                // installation may build; an empty answer is the rare case worth a second look.
+                List<App> apps = dao.appsOf(repository, installation);
+                if (apps.isEmpty() && !dao.installationActive(installation)) {
                     yield Outcome.of("ignored: installation " + installation + " is suspended or deleted");
                 }
-                List<App> apps = dao.appsOf(repository, installation);
                 yield switch (event) {
                     case "push" -> push(h, apps, p, repository);
                     case "pull_request" -> pullRequest(h, apps, action, p, repository);
