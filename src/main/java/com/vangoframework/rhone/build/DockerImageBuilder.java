@@ -28,6 +28,9 @@ public final class DockerImageBuilder implements ImageBuilder {
     private final String railpackFrontend;
     private final RegistryAuth auth;
     private final ProcessRunner runner;
+    /** Background removals of pushed images, by tag: a rebuild of the same commit waits for its tag's. */
+    private final java.util.concurrent.ConcurrentMap<String, java.util.concurrent.CompletableFuture<Integer>> removals =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public DockerImageBuilder(String docker, String railpackFrontend, RegistryAuth auth, ProcessRunner runner) {
         this.docker = docker;
@@ -55,6 +58,10 @@ public final class DockerImageBuilder implements ImageBuilder {
     @Override
     public Image build(Request r, BuildLog log, BuildContext ctx, PushingListener onPushing)
             throws BuildFailure, BuildContext.BuildAbortedException, InterruptedException {
+        var removal = removals.get(r.imageTag());
+        if (removal != null) {
+            removal.join(); // never completes exceptionally; bounded by the removal's time limit
+        }
         Map<String, String> env = new HashMap<>(r.secretEnv());
         env.put("DOCKER_BUILDKIT", "1");
         try {
@@ -101,12 +108,15 @@ public final class DockerImageBuilder implements ImageBuilder {
 
     private void removeLocalImage(String tag) {
         try {
-            runner.runInBackground(new ProcessRunner.Command(List.of(docker, "image", "rm", tag), null, Map.of(),
-                    java.time.Duration.ofMinutes(1))).thenAccept(exit -> {
-                        if (exit != 0) {
-                            LOG.warn("Removing the pushed image {} from the local engine exited {}", tag, exit);
-                        }
-                    });
+            var removal = runner.runInBackground(new ProcessRunner.Command(List.of(docker, "image", "rm", tag), null,
+                    Map.of(), java.time.Duration.ofMinutes(1)));
+            removals.put(tag, removal);
+            removal.whenComplete((exit, e) -> {
+                removals.remove(tag, removal);
+                if (exit != null && exit != 0) {
+                    LOG.warn("Removing the pushed image {} from the local engine exited {}", tag, exit);
+                }
+            });
         } catch (ProcessRunner.NotInstalled e) {
             LOG.warn("Could not remove the pushed image {} from the local engine", tag, e);
         }

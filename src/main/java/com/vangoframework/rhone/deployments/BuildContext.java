@@ -41,25 +41,28 @@ public final class BuildContext {
     private final DeploymentEvents events;
     private final AtomicReference<DeploymentStatus> status;
     private final Executor writer;
+    private final Executor aborts;
     private final Object writesLock = new Object();
     private CompletableFuture<Void> writes = CompletableFuture.completedFuture(null); // guarded by writesLock
     private volatile DeploymentStatus recorded;
-    private volatile RuntimeException writeFailure;
     private final AtomicReference<AbortReason> abortReason = new AtomicReference<>();
     private final List<Runnable> abortCallbacks = new CopyOnWriteArrayList<>();
     private Thread worker; // guarded by this
 
     /** For tests of pipeline steps: progress is written on the calling thread. */
     public BuildContext(Deployment deployment, App app, DeploymentDao dao) {
-        this(deployment, app, dao, DeploymentEvents.NONE, Runnable::run);
+        this(deployment, app, dao, DeploymentEvents.NONE, Runnable::run, Runnable::run);
     }
 
-    BuildContext(Deployment deployment, App app, DeploymentDao dao, DeploymentEvents events, Executor writer) {
+    /** {@code aborts} runs the abort a write triggers: killing a process tree must not hold a writer. */
+    BuildContext(Deployment deployment, App app, DeploymentDao dao, DeploymentEvents events, Executor writer,
+                 Executor aborts) {
         this.deployment = deployment;
         this.app = app;
         this.dao = dao;
         this.events = events;
         this.writer = writer;
+        this.aborts = aborts;
         this.status = new AtomicReference<>(deployment.status());
         this.recorded = deployment.status();
     }
@@ -120,9 +123,9 @@ public final class BuildContext {
     }
 
     /**
-     * Waits until every progress write has reached the database.
-     *
-     * @throws RuntimeException the database error that stopped one of them (later ones were skipped)
+     * Waits until every progress write has been tried. A write that failed (the database was
+     * unreachable for a moment) is logged and left: {@link #recordedStatus()} still says where
+     * the row is, so the outcome can be recorded from there.
      */
     public void awaitWrites() {
         CompletableFuture<Void> pending;
@@ -138,15 +141,13 @@ public final class BuildContext {
                 interrupted = true; // the outcome must not be recorded ahead of the progress
             } catch (ExecutionException e) {
                 // write() catches its own errors: only a writer that refused the task ends here
-                throw new IllegalStateException("the progress writer stopped before deployment "
-                        + deployment.id() + "'s progress was written", e.getCause());
+                LOG.warn("Deployment {}: the progress writer stopped before all progress was written",
+                        deployment.id(), e.getCause());
+                break;
             }
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
-        }
-        if (writeFailure != null) {
-            throw writeFailure;
         }
     }
 
@@ -157,9 +158,6 @@ public final class BuildContext {
     private void write(java.util.function.Supplier<Boolean> statement) {
         synchronized (writesLock) {
             writes = writes.thenRunAsync(() -> {
-                if (writeFailure != null) {
-                    return;
-                }
                 try {
                     Boolean written = statement.get();
                     if (written == null) {
@@ -168,11 +166,11 @@ public final class BuildContext {
                     if (written) {
                         events.changed(deployment.id());
                     } else {
-                        abort(AbortReason.LEASE_LOST);
+                        aborts.execute(() -> abort(AbortReason.LEASE_LOST));
                     }
                 } catch (RuntimeException e) {
-                    LOG.warn("Deployment {}: writing its progress failed", deployment.id(), e);
-                    writeFailure = e;
+                    LOG.warn("Deployment {}: writing its progress failed; the next write or the outcome catches up",
+                            deployment.id(), e);
                 }
             }, writer);
         }

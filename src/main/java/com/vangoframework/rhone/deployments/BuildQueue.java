@@ -181,6 +181,14 @@ public final class BuildQueue implements Managed {
         }
     }
 
+    private void abortSoon(Runnable abort) {
+        try {
+            aborter.execute(abort);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            abort.run();
+        }
+    }
+
     /** Aborts off the calling thread: the keeper and the listener must never wait on a process kill. */
     private void abortLater(BuildContext ctx, AbortReason reason) {
         try {
@@ -256,7 +264,7 @@ public final class BuildQueue implements Managed {
         if (!accepting) {
             return; // stopping: the row is still ours and goes back to the queue in stop()
         }
-        BuildContext ctx = new BuildContext(d, app.get(), dao, events, progressWriter);
+        BuildContext ctx = new BuildContext(d, app.get(), dao, events, progressWriter, this::abortSoon);
         events.changed(d.id()); // claimed: now cloning
         ctx.bindWorker(Thread.currentThread());
         BuildContext previous = running.put(d.id(), ctx);
@@ -272,7 +280,7 @@ public final class BuildQueue implements Managed {
             if (outcome != null) {
                 record(ctx, outcome);
             } else {
-                awaitProgress(ctx); // the row stays as it is: at least let its progress land first
+                ctx.awaitWrites(); // the row stays as it is: at least let its progress land first
             }
         } catch (RuntimeException e) {
             LOG.error("Recording the end of deployment {} failed; its lease will expire and the reaper "
@@ -281,14 +289,6 @@ public final class BuildQueue implements Managed {
             timeout.cancel(false);
             ctx.unbindWorker();
             running.remove(d.id(), ctx);
-        }
-    }
-
-    private static void awaitProgress(BuildContext ctx) {
-        try {
-            ctx.awaitWrites();
-        } catch (RuntimeException e) {
-            LOG.warn("Deployment {} was handed back with some of its progress unwritten", ctx.deployment().id(), e);
         }
     }
 
@@ -335,14 +335,21 @@ public final class BuildQueue implements Managed {
 
     private void record(BuildContext ctx, Outcome outcome) {
         ctx.awaitWrites(); // the outcome comes after every phase the build reported
-        DeploymentStatus from = ctx.recordedStatus();
+        if (ctx.abortReason() == AbortReason.LEASE_LOST) {
+            LOG.warn("Deployment {} finished as {} but a progress write found its lease gone; the result is dropped",
+                    ctx.deployment().id(), outcome.status());
+            return;
+        }
+        DeploymentStatus from = ctx.status();
         if (!from.canMoveTo(outcome.status())) {
             LOG.error("Deployment {}: the pipeline ended as {} while still {}; recording a failure",
                     ctx.deployment().id(), outcome.status(), from);
             outcome = new Outcome(DeploymentStatus.BUILD_FAILED,
                     "the builder stopped in the " + from.dbValue() + " phase without a result", null, null);
         }
-        if (dao.finish(ctx.deployment().lease(), from, outcome) == 0) {
+        // The row holds the last phase that was written (normally the build's own; one behind
+        // if a progress write failed): the compare-and-set starts from there.
+        if (dao.finishUnchecked(ctx.deployment().lease(), ctx.recordedStatus(), outcome) == 0) {
             LOG.warn("Deployment {} finished as {} but this node no longer holds it; the result is dropped",
                     ctx.deployment().id(), outcome.status());
             return;

@@ -55,7 +55,11 @@ final class RequestFollowUp {
                 return;
             }
             created.drainTo(batch);
-            followUp(batch);
+            try {
+                followUp(batch);
+            } catch (Throwable t) { // this thread must outlive anything one batch throws
+                LOG.error("Following up deployments {} failed", batch, t);
+            }
         }
     }
 
