@@ -5,13 +5,9 @@ import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** Requests, supersedes, cancels and retries deployments; the queue picks them up from the table. */
 public final class DeploymentService {
-
-    private static final Logger LOG = LoggerFactory.getLogger(DeploymentService.class);
 
     private final Jdbi jdbi;
     private final DeploymentDao dao;

@@ -58,7 +58,4 @@ public enum DeploymentStatus {
         return Arrays.stream(values()).filter(s -> s.dbValue().equals(value)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown deployment status: " + value));
     }
-
-    /** SQL list of the active statuses, for queries that must agree with {@link #ACTIVE}. */
-    static final String ACTIVE_SQL = "('cloning', 'analyzing', 'building', 'pushing')";
 }

@@ -96,6 +96,15 @@ class WebhookTest {
         return p;
     }
 
+    /** A check_run event about one of rhone's runs (its external id is the deployment's id). */
+    static ObjectNode checkRun(String action, Deployment deployment, String headSha) {
+        ObjectNode p = JSON.createObjectNode().put("action", action);
+        p.putObject("repository").put("full_name", "acme/web");
+        p.putObject("installation").put("id", INSTALLATION);
+        p.putObject("check_run").put("external_id", String.valueOf(deployment.id())).put("head_sha", headSha);
+        return p;
+    }
+
     static HttpResponse<String> deliver(String event, String delivery, byte[] body, String signature) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(service.url() + "/webhooks/github"))
                 .header("Content-Type", "application/json")
@@ -284,10 +293,7 @@ class WebhookTest {
         String after = sha();
         deliver("push", "s-1", push("refs/heads/main", after, "first"));
         Deployment original = all().get(0);
-        ObjectNode action = JSON.createObjectNode().put("action", "requested_action");
-        action.putObject("repository").put("full_name", "acme/web");
-        action.putObject("installation").put("id", INSTALLATION);
-        action.putObject("check_run").put("external_id", String.valueOf(original.id())).put("head_sha", after);
+        ObjectNode action = checkRun("requested_action", original, after);
         action.putObject("requested_action").put("identifier", "rebuild");
         assertThat(deliver("check_run", "s-2", action).statusCode()).isEqualTo(202);
         assertThat(all().get(0).trigger()).isEqualTo(DeploymentTrigger.REREQUESTED);
@@ -327,10 +333,7 @@ class WebhookTest {
         String after = sha();
         deliver("push", "r-1", push("refs/heads/main", after, "first"));
         Deployment original = all().get(0);
-        ObjectNode rerun = JSON.createObjectNode().put("action", "rerequested");
-        rerun.putObject("repository").put("full_name", "acme/web");
-        rerun.putObject("installation").put("id", INSTALLATION);
-        rerun.putObject("check_run").put("external_id", String.valueOf(original.id())).put("head_sha", after);
+        ObjectNode rerun = checkRun("rerequested", original, after);
         assertThat(deliver("check_run", "r-2", rerun).statusCode()).isEqualTo(202);
         Deployment again = all().get(0);
         assertThat(again.id()).isNotEqualTo(original.id());
