@@ -1,6 +1,7 @@
 package com.vangoframework.rhone.apps;
 
 import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
 import com.vangoframework.rhone.RhoneConfiguration;
 import com.vangoframework.rhone.db.Database;
 import com.vangoframework.rhone.db.EmbeddedPostgresHost;
@@ -17,8 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Base of the admin CLI commands. It opens the database (joining the running service's embedded
  * PostgreSQL when there is one), runs the command, and prints its output only after the database
- * is closed, so the last line of stdout is the command's own (e.g. a token). A {@link UsageError}
- * becomes one line on stderr and a non-zero exit status.
+ * is closed and the log queue written, so the last line of stdout is the command's own (e.g. a
+ * token). A {@link UsageError} becomes one line on stderr and a non-zero exit status.
  */
 public abstract class RhoneCommand extends ConfiguredCommand<RhoneConfiguration> {
 
@@ -56,7 +57,20 @@ public abstract class RhoneCommand extends ConfiguredCommand<RhoneConfiguration>
             }
             output.addAll(execute(namespace, new Context(db.jdbi(), config, db.isEmbedded())));
         }
-        output.forEach(System.out::println);
+        printAfterLogs(output);
+    }
+
+    /**
+     * Prints a command's result once every log line queued before it has been written: the
+     * console appender is asynchronous, so a line logged while the database closed could
+     * otherwise land after the result and hide it from a script reading the last line. Stopping
+     * the logging context joins the appender's worker (the factory's own stop only waits for an
+     * empty queue, not for the line the worker is still writing); the command ends right after.
+     */
+    public static void printAfterLogs(List<String> lines) {
+        ((LoggerContext) LoggerFactory.getILoggerFactory()).stop();
+        lines.forEach(System.out::println);
+        System.out.flush();
     }
 
     @Override

@@ -1,9 +1,11 @@
 package com.vangoframework.rhone.db;
 
 import com.vangoframework.rhone.RhoneConfiguration;
+import com.vangoframework.rhone.apps.RhoneCommand;
 import io.dropwizard.core.cli.ConfiguredCommand;
 import io.dropwizard.core.setup.Bootstrap;
 import java.nio.file.Path;
+import java.util.List;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
 import org.flywaydb.core.api.output.MigrateResult;
@@ -28,8 +30,8 @@ public final class DbCommand extends ConfiguredCommand<RhoneConfiguration> {
                 EmbeddedPostgresHost.Role.COMMAND)) {
             result = db.migrate();
         }
-        System.out.println(result.migrationsExecuted == 0 ? "schema is up to date"
+        RhoneCommand.printAfterLogs(List.of(result.migrationsExecuted == 0 ? "schema is up to date"
                 : "schema migrated to version " + result.targetSchemaVersion + " (" + result.migrationsExecuted
-                        + " migrations applied)");
+                        + " migrations applied)"));
     }
 }
