@@ -28,7 +28,7 @@ import com.vangoframework.rhone.github.InstallationTokens;
 import com.vangoframework.rhone.github.WebhookHandler;
 import com.vangoframework.rhone.github.RedeliveryJob;
 import com.vangoframework.rhone.github.WebhookRateLimiter;
-import com.vangoframework.rhone.github.WebhookResource;
+import com.vangoframework.rhone.github.WebhookServlet;
 import com.vangoframework.rhone.github.WebhookSignature;
 import com.vangoframework.rhone.logs.LogChunkDao;
 import com.vangoframework.rhone.logs.LogStore;
@@ -150,9 +150,11 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
                 environment.getObjectMapper()));
 
         // 5. GitHub: signed webhooks in (the endpoint refuses everything without a secret), Check Runs out.
-        environment.jersey().register(new WebhookResource(new WebhookSignature(config.getGithub().getWebhookSecret()),
-                new WebhookHandler(jdbi, deployments), new WebhookRateLimiter(config.getGithub().getWebhookRatePerAddress(),
-                        config.getGithub().getWebhookRateOverall()), environment.getObjectMapper()));
+        environment.servlets().addServlet("github-webhooks", new WebhookServlet(
+                new WebhookSignature(config.getGithub().getWebhookSecret()), new WebhookHandler(jdbi, deployments),
+                new WebhookRateLimiter(config.getGithub().getWebhookRatePerAddress(),
+                        config.getGithub().getWebhookRateOverall()), environment.getObjectMapper()))
+                .addMapping("/webhooks/github");
         installationTokens(config).ifPresent(tokens -> {
             GitHubConfiguration gh = config.getGithub();
             CheckRunReporter reporter = new CheckRunReporter(jdbi.onDemand(GitHubDao.class), deploymentDao, apps, logs,

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -52,14 +53,17 @@ public final class WebhookBench {
             WebhookSignature signer = new WebhookSignature(secret);
             OpenLoopHttp load = new OpenLoopHttp("127.0.0.1", port, 64);
             // Warm-up, not counted: a running service has its hot code compiled. On two cores the
-            // JIT compilers alone take most of a core for the first minute under load.
-            int warmSeconds = Integer.parseInt(System.getProperty("warmupSeconds", "60"));
+            // JIT compilers take most of a core for the first two minutes under this load and
+            // settle after about three (jstat -compiler), so the default warm-up is four minutes.
+            int warmSeconds = Integer.parseInt(System.getProperty("warmupSeconds", "240"));
             Deliveries warm = Deliveries.of(signer, port, rate * warmSeconds);
             load.run(warm.requests(), rate);
             Deliveries measured = Deliveries.of(signer, port, rate * seconds);
+            Duration cpuBefore = cpu(service);
             long start = System.nanoTime();
             List<OpenLoopHttp.Answer> answers = load.run(measured.requests(), rate);
             double elapsed = (System.nanoTime() - start) / 1e9;
+            double cpuSeconds = (cpu(service).toMillis() - cpuBefore.toMillis()) / 1000.0;
             List<Long> sorted = new ArrayList<>(answers.stream().map(OpenLoopHttp.Answer::micros).toList());
             Collections.sort(sorted);
             long errors = answers.stream().filter(a -> a.status() < 200 || a.status() >= 300).count();
@@ -69,6 +73,8 @@ public final class WebhookBench {
             System.out.printf("ack latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f; errors %d%n",
                     pct(sorted, 50), pct(sorted, 90), pct(sorted, 99), sorted.get(sorted.size() - 1) / 1000.0,
                     errors);
+            System.out.printf("service CPU while measured: %.2f cores (%.2f ms per delivery), after a %d s warm-up%n",
+                    cpuSeconds / elapsed, cpuSeconds * 1000 / total, warmSeconds);
             int warmed = warm.distinct();
             int distinct = measured.distinct();
             System.out.printf("deployments created: %d (expected %d: one per distinct delivery, %d of them in the warm-up)%n",
@@ -108,6 +114,11 @@ public final class WebhookBench {
         return "{\"ref\":\"refs/heads/main\",\"before\":\"" + "0".repeat(39) + "1\",\"after\":\"" + sha
                 + "\",\"deleted\":false,\"repository\":{\"full_name\":\"acme/web\"},\"installation\":{\"id\":42},"
                 + "\"head_commit\":{\"id\":\"" + sha + "\",\"message\":\"bench\",\"author\":{\"name\":\"Bench\"}}}";
+    }
+
+    /** User and system CPU of the whole service process (all its threads, the JIT and GC included). */
+    private static Duration cpu(Process process) {
+        return process.toHandle().info().totalCpuDuration().orElseThrow();
     }
 
     private static long countDeployments(Path dir) throws Exception {

@@ -201,7 +201,7 @@ class WebhookTest {
 
     @Test
     void oversizedMalformedOrHeaderless_areRefused_andNothingIsRecorded() throws Exception {
-        byte[] huge = new byte[WebhookResource.MAX_BODY_BYTES + 1];
+        byte[] huge = new byte[WebhookServlet.MAX_BODY_BYTES + 1];
         java.util.Arrays.fill(huge, (byte) ' ');
         assertThat(deliver("push", "d-5", huge, SIGNER.sign(huge)).statusCode()).isEqualTo(413);
         byte[] broken = "{\"ref\": ".getBytes(StandardCharsets.UTF_8);
