@@ -29,6 +29,19 @@ import com.vangoframework.rhone.github.WebhookHandler;
 import com.vangoframework.rhone.github.RedeliveryJob;
 import com.vangoframework.rhone.github.WebhookRateLimiter;
 import com.vangoframework.rhone.github.WebhookServlet;
+import com.vangoframework.rhone.logs.LiveLogs;
+import com.vangoframework.rhone.logs.LogRetention;
+import com.vangoframework.rhone.logs.LogStreamFilter;
+import com.vangoframework.rhone.web.AddMemberCommand;
+import com.vangoframework.rhone.web.DashboardConfiguration;
+import com.vangoframework.rhone.web.DashboardDao;
+import com.vangoframework.rhone.web.DashboardResource;
+import com.vangoframework.rhone.web.DeployRateLimiter;
+import com.vangoframework.rhone.web.LoginLinkCommand;
+import com.vangoframework.rhone.web.Sessions;
+import com.vangoframework.rhone.web.SignInResource;
+import com.vangoframework.rhone.web.WebAccess;
+import io.dropwizard.views.common.ViewBundle;
 import com.vangoframework.rhone.github.WebhookSignature;
 import com.vangoframework.rhone.logs.LogChunkDao;
 import com.vangoframework.rhone.logs.LogStore;
@@ -94,6 +107,10 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         bootstrap.addCommand(new SetEnvCommand());
         bootstrap.addCommand(new UnsetEnvCommand());
         bootstrap.addCommand(new CreateTokenCommand());
+        bootstrap.addCommand(new AddMemberCommand());
+        bootstrap.addCommand(new LoginLinkCommand());
+        // Freemarker pages (.ftlh: HTML auto-escaping on).
+        bootstrap.addBundle(new ViewBundle<>());
     }
 
     @Override
@@ -166,7 +183,34 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
                     environment.getObjectMapper(), gh.getRedeliveryInterval().toJavaDuration()));
         });
 
-        // 6. Operations: Prometheus text at /prometheus on the admin port.
+        // 6. The dashboard: sessions, pages, forms, and live logs from every instance.
+        DashboardConfiguration dash = config.getDashboard();
+        LogChunkDao chunkDao = jdbi.onDemand(LogChunkDao.class);
+        Sessions sessions = new Sessions(jdbi, clock);
+        WebAccess access = new WebAccess(sessions, apps, deployments);
+        LiveLogs live = new LiveLogs(database.target(), chunkDao, deploymentDao);
+        environment.lifecycle().manage(live);
+        if (dash.getLogRetentionDays() > 0) {
+            environment.lifecycle().manage(new LogRetention(chunkDao,
+                    java.time.Duration.ofDays(dash.getLogRetentionDays()), clock));
+        }
+        String gitHubUrl = config.getBuilder().getGitHubUrl();
+        environment.jersey().register(new SignInResource(sessions, jdbi, dash, config.getGithub().getPublicUrl(),
+                gitHubUrl, config.getGithub().getApiUrl(), environment.getObjectMapper()));
+        environment.jersey().register(new DashboardResource(access, jdbi.onDemand(DashboardDao.class), chunkDao,
+                deploymentDao, deployments, new DeployRateLimiter(dash.getDeploysPerMinute()), gitHubUrl));
+        environment.servlets().addFilter("log-stream", new LogStreamFilter(access, live,
+                        environment.getObjectMapper(), dash.getHeartbeat().toJavaDuration()))
+                .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), true, "/apps/*");
+        environment.healthChecks().register("live-logs", new com.codahale.metrics.health.HealthCheck() {
+            @Override
+            protected Result check() {
+                return live.isConnected() ? Result.healthy()
+                        : Result.unhealthy("not listening for log notifications; live pages are delayed");
+            }
+        });
+
+        // 7. Operations: Prometheus text at /prometheus on the admin port.
         PrometheusRegistry prometheus = new PrometheusRegistry();
         DropwizardExports.builder().dropwizardRegistry(environment.metrics()).register(prometheus);
         environment.admin().addServlet("prometheus", new PrometheusMetricsServlet(prometheus))
@@ -174,7 +218,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
     }
 
     /** What the real pipeline is made of, besides configuration. */
-    protected record Builders(LogStore logs, AppSecrets secrets, Path dataDir) {
+    public record Builders(LogStore logs, AppSecrets secrets, Path dataDir) {
     }
 
     /** The build pipeline; tests override it with their own. */

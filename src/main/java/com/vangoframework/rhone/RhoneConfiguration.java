@@ -35,6 +35,21 @@ public class RhoneConfiguration extends Configuration {
     @NotNull
     private GitHubConfiguration github = new GitHubConfiguration();
 
+    @Valid
+    @NotNull
+    private com.vangoframework.rhone.web.DashboardConfiguration dashboard =
+            new com.vangoframework.rhone.web.DashboardConfiguration();
+
+    @JsonProperty
+    public com.vangoframework.rhone.web.DashboardConfiguration getDashboard() {
+        return dashboard;
+    }
+
+    @JsonProperty
+    public void setDashboard(com.vangoframework.rhone.web.DashboardConfiguration dashboard) {
+        this.dashboard = dashboard;
+    }
+
     @JsonProperty
     public String getDataDir() {
         return dataDir;

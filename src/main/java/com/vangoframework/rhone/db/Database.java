@@ -35,7 +35,8 @@ public final class Database implements AutoCloseable {
     /** Every DAO of the service (see {@link #configure}). */
     static final List<Class<?>> DAOS = List.of(TeamDao.class, AppDao.class, EnvVarDao.class, ApiTokenDao.class,
             DeploymentDao.class, RequestStatements.class, LogChunkDao.class, GitHubDao.class,
-            DeliveryStatements.class);
+            DeliveryStatements.class, com.vangoframework.rhone.web.SessionDao.class,
+            com.vangoframework.rhone.web.DashboardDao.class);
 
     private final DatabaseTarget target;
     private final EmbeddedPostgresHost embedded;

@@ -4,6 +4,7 @@ import com.codahale.metrics.MetricRegistry;
 import com.vangoframework.rhone.apps.App;
 import com.vangoframework.rhone.apps.AppDao;
 import com.vangoframework.rhone.db.DatabaseTarget;
+import com.vangoframework.rhone.db.PgListener;
 import com.vangoframework.rhone.deployments.BuildContext.AbortReason;
 import com.vangoframework.rhone.deployments.DeploymentDao.Outcome;
 import io.dropwizard.lifecycle.Managed;
@@ -49,7 +50,11 @@ public final class BuildQueue implements Managed {
     private final String nodeId;
     private final Clock clock;
     private final QueueMetrics metrics;
-    private final QueueListener listener;
+    /** {@code rhone_queue} wakes the dispatcher; {@code rhone_cancel} carries a deployment id to stop. */
+    static final String QUEUE_CHANNEL = "rhone_queue";
+    static final String CANCEL_CHANNEL = "rhone_cancel";
+
+    private final PgListener listener;
     private final DeploymentEvents events;
     private final ConcurrentMap<Long, BuildContext> running = new ConcurrentHashMap<>();
     private final WakeSignal wake = new WakeSignal();
@@ -80,7 +85,11 @@ public final class BuildQueue implements Managed {
         this.clock = clock;
         this.slots = new Semaphore(config.getMaxConcurrent());
         this.metrics = new QueueMetrics(registry, dao::countPending, running::size);
-        this.listener = new QueueListener(listenTarget, wake::signal, this::cancelLocal);
+        // The listener connection also wakes the dispatcher when it (re)connects: anything sent
+        // while nobody listened is unknown. Meanwhile the slow poll keeps the queue moving.
+        this.listener = new PgListener(listenTarget, "rhone-queue-listener", Map.of(
+                QUEUE_CHANNEL, payload -> wake.signal(),
+                CANCEL_CHANNEL, this::cancelNotified), wake::signal);
     }
 
     public String nodeId() {
@@ -170,6 +179,14 @@ public final class BuildQueue implements Managed {
             progressWriter.shutdown();
             listener.stop();
             listenerThread.join(TimeUnit.SECONDS.toMillis(5));
+        }
+    }
+
+    private void cancelNotified(String payload) {
+        try {
+            cancelLocal(Long.parseLong(payload));
+        } catch (NumberFormatException e) {
+            LOG.warn("Ignoring a malformed cancel notification: {}", payload);
         }
     }
 

@@ -69,7 +69,7 @@ final class RequestFollowUp {
                 h.execute("SET LOCAL synchronous_commit TO OFF");
                 List<RequestStatements.Superseded> rows = h.attach(RequestStatements.class)
                         .supersedeOlderPending(ids.stream().mapToLong(Long::longValue).toArray());
-                h.execute("SELECT pg_notify(?, '')", QueueListener.QUEUE_CHANNEL);
+                h.execute("SELECT pg_notify(?, '')", BuildQueue.QUEUE_CHANNEL);
                 return rows;
             });
             if (!superseded.isEmpty()) {

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One build's log writer. Lines are masked as they arrive, stamped with their time, buffered and
- * written in batches (a chunk per flush: at 256 lines, 64 KiB, or 200 ms after the first buffered
+ * written in batches (a chunk per flush: at 256 lines, 64 KiB, or 100 ms after the first buffered
  * line), never rewriting what is stored. Past the cap one truncation line is written and the rest
  * is dropped. Safe to call from several threads (the process reader and the pipeline).
  */
@@ -22,8 +22,9 @@ public final class BuildLog implements AutoCloseable {
 
     static final int FLUSH_LINES = 256;
     static final int FLUSH_BYTES = 64 * 1024;
-    static final long FLUSH_DELAY_MILLIS = 200;
+    static final long FLUSH_DELAY_MILLIS = 100;
     private static final int MAX_LINE_CHARS = 16 * 1024;
+    private static final java.util.regex.Pattern LINE_BREAK = java.util.regex.Pattern.compile("\\r\\n|\\r|\\n");
     private static final Logger LOG = LoggerFactory.getLogger(BuildLog.class);
 
     private final long deploymentId;
@@ -51,10 +52,25 @@ public final class BuildLog implements AutoCloseable {
         this.storedBytes = dao.storedBytes(deploymentId);
     }
 
-    /** Appends one line (a trailing newline or carriage return is dropped; long lines are cut). */
+    /**
+     * Appends one line (a trailing newline or carriage return is dropped; long lines are cut).
+     * Text with line breaks inside becomes several lines, so a stored line never holds a CR or
+     * LF: readers (the SSE stream's one {@code data:} field per line) can rely on that.
+     */
     public void line(String text) {
-        // Mask first: cutting first could split a secret and store its first half.
-        String clean = masker.apply(text == null ? "" : stripLineEnd(text));
+        // Mask first: cutting or splitting first could break a secret and store a piece of it.
+        String masked = masker.apply(text == null ? "" : stripLineEnd(text));
+        if (masked.indexOf('\n') >= 0 || masked.indexOf('\r') >= 0) {
+            for (String part : LINE_BREAK.split(masked, -1)) {
+                store(part);
+            }
+        } else {
+            store(masked);
+        }
+    }
+
+    private void store(String masked) {
+        String clean = masked;
         if (clean.length() > MAX_LINE_CHARS) {
             clean = clean.substring(0, MAX_LINE_CHARS) + " [line cut at " + MAX_LINE_CHARS + " characters]";
         }

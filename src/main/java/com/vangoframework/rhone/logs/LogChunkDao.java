@@ -2,6 +2,7 @@ package com.vangoframework.rhone.logs;
 
 import java.util.List;
 import org.jdbi.v3.sqlobject.customizer.Bind;
+import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
@@ -23,6 +24,35 @@ public interface LogChunkDao {
             FROM deployment_log_chunks WHERE deployment_id = :deploymentId""")
     void append(@BindMethods Chunk chunk);
 
+    /** A stored chunk as readers see it: lines {@code firstLine .. firstLine + lineCount - 1}. */
+    record Stored(int firstLine, int lineCount, String content) {
+        public int end() {
+            return firstLine + lineCount;
+        }
+    }
+
+    /** The chunks holding lines after the first {@code afterLine} ones, in order; at most {@code limit}. */
+    @SqlQuery("""
+            SELECT first_line, line_count, content FROM deployment_log_chunks
+             WHERE deployment_id = :id AND first_line + line_count > :after
+             ORDER BY first_line LIMIT :limit""")
+    @RegisterConstructorMapper(Stored.class)
+    List<Stored> chunksAfter(@Bind("id") long deploymentId, @Bind("after") long afterLine, @Bind("limit") int limit);
+
+    /** The last chunks, oldest first, that hold about {@code lines} lines: a page's first view of a long log. */
+    @SqlQuery("""
+            SELECT first_line, line_count, content FROM (
+                SELECT first_line, line_count, content,
+                       sum(line_count) OVER (ORDER BY first_line DESC) - line_count AS newer_lines
+                  FROM deployment_log_chunks WHERE deployment_id = :id) c
+             WHERE newer_lines < :lines ORDER BY first_line""")
+    @RegisterConstructorMapper(Stored.class)
+    List<Stored> tailChunks(@Bind("id") long deploymentId, @Bind("lines") int lines);
+
+    /** How many lines are stored. */
+    @SqlQuery("SELECT coalesce(max(first_line + line_count), 0) FROM deployment_log_chunks WHERE deployment_id = :id")
+    long lineCount(@Bind("id") long deploymentId);
+
     @SqlQuery("SELECT content FROM deployment_log_chunks WHERE deployment_id = :id ORDER BY seq")
     List<String> contents(@Bind("id") long deploymentId);
 
@@ -33,4 +63,13 @@ public interface LogChunkDao {
     /** Bytes already stored, so a retried claim's writer respects the same cap. */
     @SqlQuery("SELECT coalesce(sum(bytes), 0) FROM deployment_log_chunks WHERE deployment_id = :id")
     long storedBytes(@Bind("id") long deploymentId);
+
+    /** Deletes the logs of deployments whose build finished before {@code cutoff}, a batch at a time. */
+    @SqlUpdate("""
+            DELETE FROM deployment_log_chunks c
+             WHERE c.deployment_id IN (SELECT d.id FROM deployments d
+                                        WHERE d.build_finished_at < :cutoff
+                                          AND EXISTS (SELECT 1 FROM deployment_log_chunks x WHERE x.deployment_id = d.id)
+                                        LIMIT :deployments)""")
+    int deleteFinishedBefore(@Bind("cutoff") java.time.Instant cutoff, @Bind("deployments") int deployments);
 }

@@ -14,6 +14,14 @@ public final class TestApplication extends RhoneApplication {
 
     private final BuildPipeline pipeline;
     private final RepoCredentials credentials;
+    private final java.util.function.Function<Builders, BuildPipeline> factory;
+
+    /** A pipeline made from the application's own parts (its log store, for one). */
+    public TestApplication(java.util.function.Function<Builders, BuildPipeline> factory) {
+        this.pipeline = null;
+        this.credentials = RepoCredentials.NONE;
+        this.factory = factory;
+    }
 
     public TestApplication(BuildPipeline pipeline) {
         this(pipeline, RepoCredentials.NONE);
@@ -22,10 +30,14 @@ public final class TestApplication extends RhoneApplication {
     public TestApplication(BuildPipeline pipeline, RepoCredentials credentials) {
         this.pipeline = pipeline;
         this.credentials = credentials;
+        this.factory = null;
     }
 
     @Override
     protected BuildPipeline pipeline(RhoneConfiguration config, Environment environment, Builders parts) {
+        if (factory != null) {
+            return factory.apply(parts);
+        }
         return pipeline != null ? pipeline : super.pipeline(config, environment, parts);
     }
 

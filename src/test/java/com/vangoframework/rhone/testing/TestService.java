@@ -23,9 +23,22 @@ public final class TestService {
         this(db, dataDir, pipeline, com.vangoframework.rhone.build.RepoCredentials.NONE, extra);
     }
 
+    /** A service whose pipeline is made from the application's parts (see {@link TestApplication}). */
+    public static TestService withPipelineFrom(
+            DatabaseTarget db, Path dataDir,
+            java.util.function.Function<com.vangoframework.rhone.RhoneApplication.Builders, BuildPipeline> factory,
+            ConfigOverride... extra) {
+        return new TestService(db, dataDir, () -> new TestApplication(factory), extra);
+    }
+
     /** {@code pipeline} null: the real build pipeline, cloning with {@code credentials}. */
     public TestService(DatabaseTarget db, Path dataDir, BuildPipeline pipeline,
                        com.vangoframework.rhone.build.RepoCredentials credentials, ConfigOverride... extra) {
+        this(db, dataDir, () -> new TestApplication(pipeline, credentials), extra);
+    }
+
+    private TestService(DatabaseTarget db, Path dataDir, java.util.function.Supplier<TestApplication> applicationFactory,
+                        ConfigOverride... extra) {
         List<ConfigOverride> overrides = new ArrayList<>(List.of(
                 ConfigOverride.config("database.url", db.jdbcUrl()),
                 ConfigOverride.config("database.user", db.user()),
@@ -43,7 +56,7 @@ public final class TestService {
                 Path.of("config.yml").toAbsolutePath().toString(), overrides.toArray(ConfigOverride[]::new)) {
             @Override
             public Application<RhoneConfiguration> newApplication() {
-                return new TestApplication(pipeline, credentials);
+                return applicationFactory.get();
             }
         };
     }

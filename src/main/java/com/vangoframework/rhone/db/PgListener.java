@@ -1,44 +1,51 @@
-package com.vangoframework.rhone.deployments;
+package com.vangoframework.rhone.db;
 
-import com.vangoframework.rhone.db.DatabaseTarget;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Properties;
-import java.util.function.LongConsumer;
+import java.util.function.Consumer;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Holds one dedicated connection that LISTENs for the queue's notifications: {@code rhone_queue}
- * (sent after new requests commit, and by the {@code deployments_notify} trigger when a row is
- * requeued or a build slot frees up) wakes the dispatcher,
- * {@code rhone_cancel} carries the id of a deployment someone asked to cancel. If the connection
- * drops it reconnects with back-off; meanwhile the dispatcher's slow poll keeps the queue moving.
+ * Holds one dedicated connection that LISTENs on a few channels and hands each notification's
+ * payload to that channel's handler, on this thread (handlers must be quick). If the connection
+ * drops it reconnects with back-off and calls {@code onConnected} again: whatever was sent while
+ * nobody listened is unknown, so the owner looks at the database once.
  */
-final class QueueListener implements Runnable {
+public final class PgListener implements Runnable {
 
-    static final String QUEUE_CHANNEL = "rhone_queue";
-    static final String CANCEL_CHANNEL = "rhone_cancel";
-    private static final Logger LOG = LoggerFactory.getLogger(QueueListener.class);
+    private static final Logger LOG = LoggerFactory.getLogger(PgListener.class);
 
     private final DatabaseTarget target;
-    private final Runnable onQueueChange;
-    private final LongConsumer onCancel;
+    private final String applicationName;
+    private final Map<String, Consumer<String>> handlers;
+    private final Runnable onConnected;
     private volatile boolean running = true;
     private volatile boolean connected;
     private volatile Connection connection;
 
-    QueueListener(DatabaseTarget target, Runnable onQueueChange, LongConsumer onCancel) {
+    /** Channel names must be plain identifiers: they are part of the LISTEN statement. */
+    public PgListener(DatabaseTarget target, String applicationName, Map<String, Consumer<String>> handlers,
+                      Runnable onConnected) {
+        handlers.keySet().forEach(channel -> {
+            if (!channel.matches("[a-z_]{1,63}")) {
+                throw new IllegalArgumentException("not a channel name: " + channel);
+            }
+        });
         this.target = target;
-        this.onQueueChange = onQueueChange;
-        this.onCancel = onCancel;
+        this.applicationName = applicationName;
+        this.handlers = new LinkedHashMap<>(handlers);
+        this.onConnected = onConnected;
     }
 
-    boolean isConnected() {
+    public boolean isConnected() {
         return connected;
     }
 
@@ -49,13 +56,13 @@ final class QueueListener implements Runnable {
             try (Connection c = open()) {
                 connection = c;
                 try (Statement st = c.createStatement()) {
-                    st.execute("LISTEN " + QUEUE_CHANNEL);
-                    st.execute("LISTEN " + CANCEL_CHANNEL);
+                    for (String channel : handlers.keySet()) {
+                        st.execute("LISTEN " + channel);
+                    }
                 }
                 connected = true;
                 backoffMillis = 100;
-                // Anything sent while we were not listening is unknown: look at the queue once.
-                onQueueChange.run();
+                onConnected.run();
                 PGConnection pg = c.unwrap(PGConnection.class);
                 while (running) {
                     PGNotification[] notifications = pg.getNotifications(1000);
@@ -66,7 +73,7 @@ final class QueueListener implements Runnable {
             } catch (SQLException e) {
                 connected = false;
                 if (running) {
-                    LOG.warn("Queue notifications lost their connection; polling until it is back (retry in {} ms)",
+                    LOG.warn("{} lost its database connection; reconnecting in {} ms", applicationName,
                             backoffMillis, e);
                     sleep(backoffMillis);
                     backoffMillis = Math.min(backoffMillis * 2, 10_000);
@@ -78,20 +85,17 @@ final class QueueListener implements Runnable {
     }
 
     private void dispatch(PGNotification[] notifications) {
-        boolean queueChanged = false;
         for (PGNotification n : notifications) {
-            if (QUEUE_CHANNEL.equals(n.getName())) {
-                queueChanged = true;
-            } else if (CANCEL_CHANNEL.equals(n.getName())) {
-                try {
-                    onCancel.accept(Long.parseLong(n.getParameter()));
-                } catch (NumberFormatException e) {
-                    LOG.warn("Ignoring a malformed cancel notification: {}", n.getParameter());
-                }
+            Consumer<String> handler = handlers.get(n.getName());
+            if (handler == null) {
+                continue;
             }
-        }
-        if (queueChanged) {
-            onQueueChange.run();
+            try {
+                handler.accept(n.getParameter());
+            } catch (RuntimeException e) {
+                LOG.warn("{}: the handler of channel {} failed on '{}'", applicationName, n.getName(),
+                        n.getParameter(), e);
+            }
         }
     }
 
@@ -99,12 +103,12 @@ final class QueueListener implements Runnable {
         Properties props = new Properties();
         props.setProperty("user", target.user());
         props.setProperty("password", target.password());
-        props.setProperty("ApplicationName", "rhone-queue-listener");
+        props.setProperty("ApplicationName", applicationName);
         props.setProperty("tcpKeepAlive", "true");
         return DriverManager.getConnection(target.jdbcUrl(), props);
     }
 
-    void stop() {
+    public void stop() {
         running = false;
         Connection c = connection;
         if (c != null) {

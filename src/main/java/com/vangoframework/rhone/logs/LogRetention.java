@@ -1,0 +1,61 @@
+package com.vangoframework.rhone.logs;
+
+import io.dropwizard.lifecycle.Managed;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Deletes the build logs of deployments that finished more than the retention period ago, hourly. */
+public final class LogRetention implements Managed {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LogRetention.class);
+    private static final int BATCH = 100;
+
+    private final LogChunkDao dao;
+    private final Duration retention;
+    private final Clock clock;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "rhone-log-retention");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public LogRetention(LogChunkDao dao, Duration retention, Clock clock) {
+        this.dao = dao;
+        this.retention = retention;
+        this.clock = clock;
+    }
+
+    @Override
+    public void start() {
+        timer.scheduleWithFixedDelay(this::runOnce, 1, 60, TimeUnit.MINUTES);
+    }
+
+    @Override
+    public void stop() {
+        timer.shutdownNow();
+    }
+
+    /** One pass; returns the number of chunks deleted. */
+    public int runOnce() {
+        int total = 0;
+        try {
+            int deleted;
+            do {
+                deleted = dao.deleteFinishedBefore(clock.instant().minus(retention), BATCH);
+                total += deleted;
+            } while (deleted > 0 && !Thread.currentThread().isInterrupted());
+            if (total > 0) {
+                LOG.info("Deleted {} log chunks of deployments finished more than {} days ago", total,
+                        retention.toDays());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Log retention pass failed; the next one tries again", e);
+        }
+        return total;
+    }
+}

@@ -1,0 +1,40 @@
+package com.vangoframework.rhone.web;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.util.Duration;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+
+/** The {@code dashboard:} section: sign-in, live logs and the pace of Deploy and Retry. */
+public class DashboardConfiguration {
+
+    /** Client id and secret of the GitHub App's OAuth ("Sign in with GitHub"); empty: login links only. */
+    private String oauthClientId = "";
+    private String oauthClientSecret = "";
+    /** A comment on an idle SSE stream this often keeps proxies from closing it. */
+    @NotNull
+    private Duration heartbeat = Duration.seconds(15);
+    /** Deploy and Retry presses per app per minute; more get 429 with Retry-After. */
+    @Min(1)
+    @Max(10_000)
+    private int deploysPerMinute = 6;
+    /** Build logs of deployments finished longer ago than this are deleted; 0 keeps them. */
+    @Min(0)
+    private int logRetentionDays = 90;
+
+    @JsonProperty public String getOauthClientId() { return oauthClientId; }
+    @JsonProperty public void setOauthClientId(String v) { this.oauthClientId = v == null ? "" : v.trim(); }
+    @JsonProperty public String getOauthClientSecret() { return oauthClientSecret; }
+    @JsonProperty public void setOauthClientSecret(String v) { this.oauthClientSecret = v == null ? "" : v.trim(); }
+    @JsonProperty public Duration getHeartbeat() { return heartbeat; }
+    @JsonProperty public void setHeartbeat(Duration heartbeat) { this.heartbeat = heartbeat; }
+    @JsonProperty public int getDeploysPerMinute() { return deploysPerMinute; }
+    @JsonProperty public void setDeploysPerMinute(int v) { this.deploysPerMinute = v; }
+    @JsonProperty public int getLogRetentionDays() { return logRetentionDays; }
+    @JsonProperty public void setLogRetentionDays(int v) { this.logRetentionDays = v; }
+
+    public boolean oauthEnabled() {
+        return !oauthClientId.isEmpty() && !oauthClientSecret.isEmpty();
+    }
+}

@@ -1,0 +1,218 @@
+package com.vangoframework.rhone.web;
+
+import com.vangoframework.rhone.apps.App;
+import com.vangoframework.rhone.deployments.Deployment;
+import com.vangoframework.rhone.deployments.DeploymentDao;
+import com.vangoframework.rhone.deployments.DeploymentService;
+import com.vangoframework.rhone.deployments.NewDeployment;
+import com.vangoframework.rhone.logs.LogChunkDao;
+import jakarta.ws.rs.CookieParam;
+import jakarta.ws.rs.FormParam;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The dashboard's pages and forms. Pages need a session (else: the sign-in page, coming back
+ * afterwards); every form POST needs the session's CSRF token; every app-scoped route checks the
+ * viewer's team through {@link WebAccess}.
+ */
+@Path("/")
+@Produces(MediaType.TEXT_HTML + ";charset=utf-8")
+public final class DashboardResource {
+
+    static final int PAGE_SIZE = 20;
+    /** Lines rendered with the page; older ones come with "show earlier lines". */
+    static final int TAIL_LINES = 1000;
+
+    private final WebAccess access;
+    private final DashboardDao dashboard;
+    private final LogChunkDao chunks;
+    private final DeploymentDao deploymentDao;
+    private final DeploymentService deployments;
+    private final DeployRateLimiter limiter;
+    private final String gitHubUrl;
+
+    public DashboardResource(WebAccess access, DashboardDao dashboard, LogChunkDao chunks, DeploymentDao deploymentDao,
+                             DeploymentService deployments, DeployRateLimiter limiter, String gitHubUrl) {
+        this.access = access;
+        this.dashboard = dashboard;
+        this.chunks = chunks;
+        this.deploymentDao = deploymentDao;
+        this.deployments = deployments;
+        this.limiter = limiter;
+        this.gitHubUrl = gitHubUrl;
+    }
+
+    @GET
+    public Response root() {
+        return Pages.seeOther("/apps");
+    }
+
+    @GET
+    @Path("apps")
+    public Page apps(@CookieParam(Sessions.COOKIE) String session) {
+        Viewer viewer = access.viewer(session, "/apps");
+        List<App> apps = dashboard.appsOf(viewer.teamIds().stream().mapToLong(Long::longValue).toArray());
+        Map<Long, Deployment> latest = new HashMap<>();
+        dashboard.latestOf(apps.stream().mapToLong(App::id).toArray()).forEach(d -> latest.put(d.appId(), d));
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (App app : apps) {
+            Map<String, Object> row = new HashMap<>();
+            row.put("app", app);
+            Optional.ofNullable(latest.get(app.id())).ifPresent(d -> row.put("latest", DeploymentView.of(d)));
+            rows.add(row);
+        }
+        return new Page("apps", "Apps", viewer).with("rows", rows);
+    }
+
+    @GET
+    @Path("apps/{slug}")
+    public Page app(@CookieParam(Sessions.COOKIE) String session, @PathParam("slug") String slug,
+                    @QueryParam("before") Long before) {
+        Viewer viewer = access.viewer(session, "/apps/" + slug);
+        App app = access.app(viewer, slug);
+        List<Deployment> page = deploymentDao.list(new DeploymentDao.Page(app.id(), before, PAGE_SIZE));
+        return new Page("app", app.slug(), viewer)
+                .with("app", app)
+                .with("team", dashboard.teamSlug(app.teamId()))
+                .with("repoUrl", app.isGitHub() ? gitHubUrl + "/" + app.githubRepo() : null)
+                .with("deployments", page.stream().map(DeploymentView::of).toList())
+                .with("nextBefore", page.size() == PAGE_SIZE ? page.get(page.size() - 1).id() : null);
+    }
+
+    @POST
+    @Path("apps/{slug}/deploy")
+    @jakarta.ws.rs.Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response deploy(@CookieParam(Sessions.COOKIE) String session, @FormParam("csrf") String csrf,
+                           @PathParam("slug") String slug, @FormParam("commit_sha") String sha) {
+        Viewer viewer = access.formViewer(session, csrf);
+        App app = access.app(viewer, slug);
+        limit(viewer, app);
+        NewDeployment request;
+        try {
+            request = NewDeployment.manual(app.id(), app.branch(), sha == null || sha.isBlank() ? null : sha.trim());
+        } catch (IllegalArgumentException e) {
+            throw Pages.error(422, "Cannot deploy", e.getMessage(), viewer);
+        }
+        Deployment created = deployments.request(request);
+        return Pages.seeOther("/apps/" + app.slug() + "/deployments/" + created.id());
+    }
+
+    @GET
+    @Path("apps/{slug}/deployments/{id}")
+    public Page deployment(@CookieParam(Sessions.COOKIE) String session, @PathParam("slug") String slug,
+                           @PathParam("id") String id) {
+        Viewer viewer = access.viewer(session, "/apps/" + slug + "/deployments/" + id);
+        App app = access.app(viewer, slug);
+        Deployment d = access.deployment(viewer, app, id);
+        List<LogChunkDao.Stored> tail = chunks.tailChunks(d.id(), TAIL_LINES);
+        List<String> lines = new ArrayList<>();
+        long first = 0;
+        long end = 0;
+        if (!tail.isEmpty()) {
+            end = tail.get(tail.size() - 1).end();
+            first = Math.max(0, end - TAIL_LINES);
+            lines = slice(tail, first, end);
+        }
+        Map<String, Object> links = new LinkedHashMap<>();
+        if (app.isGitHub() && d.commitSha() != null) {
+            links.put("commit", gitHubUrl + "/" + app.githubRepo() + "/commit/" + d.commitSha());
+            links.put("checks", gitHubUrl + "/" + app.githubRepo() + "/commit/" + d.commitSha() + "/checks");
+        }
+        return new Page("deployment", app.slug() + " #" + d.id(), viewer)
+                .with("app", app)
+                .with("d", DeploymentView.of(d))
+                .with("lines", lines)
+                .with("firstLine", first)
+                .with("endLine", end)
+                .with("links", links);
+    }
+
+    /** "Show earlier lines": up to {@link #TAIL_LINES} lines before line {@code before}, as JSON. */
+    @GET
+    @Path("apps/{slug}/deployments/{id}/lines")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> earlier(@CookieParam(Sessions.COOKIE) String session, @PathParam("slug") String slug,
+                                       @PathParam("id") String id, @QueryParam("before") long before) {
+        Viewer viewer = access.viewer(session, "/apps/" + slug + "/deployments/" + id);
+        Deployment d = access.deployment(viewer, access.app(viewer, slug), id);
+        long to = Math.max(0, before);
+        long from = Math.max(0, to - TAIL_LINES);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("first", from);
+        body.put("lines", slice(dashboard.chunksBetween(d.id(), from, to), from, to));
+        return body;
+    }
+
+    @POST
+    @Path("apps/{slug}/deployments/{id}/cancel")
+    @jakarta.ws.rs.Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response cancel(@CookieParam(Sessions.COOKIE) String session, @FormParam("csrf") String csrf,
+                           @PathParam("slug") String slug, @PathParam("id") String id) {
+        Viewer viewer = access.formViewer(session, csrf);
+        App app = access.app(viewer, slug);
+        Deployment d = access.deployment(viewer, app, id);
+        try {
+            deployments.cancel(d);
+        } catch (DeploymentService.DeploymentConflict e) {
+            throw Pages.error(409, "Cannot cancel", e.getMessage(), viewer);
+        }
+        return Pages.seeOther("/apps/" + app.slug() + "/deployments/" + d.id());
+    }
+
+    @POST
+    @Path("apps/{slug}/deployments/{id}/retry")
+    @jakarta.ws.rs.Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response retry(@CookieParam(Sessions.COOKIE) String session, @FormParam("csrf") String csrf,
+                          @PathParam("slug") String slug, @PathParam("id") String id) {
+        Viewer viewer = access.formViewer(session, csrf);
+        App app = access.app(viewer, slug);
+        Deployment d = access.deployment(viewer, app, id);
+        limit(viewer, app);
+        try {
+            Deployment retried = deployments.retry(app, d);
+            return Pages.seeOther("/apps/" + app.slug() + "/deployments/" + retried.id());
+        } catch (DeploymentService.DeploymentConflict e) {
+            throw Pages.error(409, "Cannot retry", e.getMessage(), viewer);
+        }
+    }
+
+    private void limit(Viewer viewer, App app) {
+        Optional<Duration> wait = limiter.admit(app.id());
+        if (wait.isPresent()) {
+            long seconds = wait.get().toSeconds();
+            throw new jakarta.ws.rs.WebApplicationException(Pages.errorResponse(429, "Slow down",
+                    "App " + app.slug() + " was deployed " + limiter.perMinute() + " times in the last minute. "
+                            + "Try again in " + seconds + " s.", viewer)
+                    .header("Retry-After", seconds).build());
+        }
+    }
+
+    /** Lines {@code from .. to - 1} out of chunks that cover them. */
+    static List<String> slice(List<LogChunkDao.Stored> chunks, long from, long to) {
+        List<String> out = new ArrayList<>();
+        for (LogChunkDao.Stored c : chunks) {
+            String[] lines = c.content().split("\n", -1);
+            for (int i = 0; i < lines.length; i++) {
+                long n = c.firstLine() + i;
+                if (n >= from && n < to) {
+                    out.add(lines[i]);
+                }
+            }
+        }
+        return out;
+    }
+}

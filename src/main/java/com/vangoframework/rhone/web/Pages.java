@@ -1,0 +1,39 @@
+package com.vangoframework.rhone.web;
+
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+
+/** HTML answers for the dashboard: error pages people can read, and redirects. */
+public final class Pages {
+
+    private Pages() {
+    }
+
+    public static WebApplicationException error(int status, String title, String message, Viewer viewer) {
+        return new WebApplicationException(message, errorResponse(status, title, message, viewer).build());
+    }
+
+    public static Response.ResponseBuilder errorResponse(int status, String title, String message, Viewer viewer) {
+        return Response.status(status).type(MediaType.TEXT_HTML_TYPE.withCharset("utf-8"))
+                .entity(new Page("error", title, viewer).with("status", status).with("message", message));
+    }
+
+    public static WebApplicationException notFound(String message, Viewer viewer) {
+        return error(404, "Not found", message, viewer);
+    }
+
+    /** 303 See Other: after a form POST the browser GETs the target. */
+    public static Response seeOther(String path) {
+        return Response.seeOther(URI.create(path)).build();
+    }
+
+    /** Only paths on this site: anything else (a scheme, "//host") becomes the app list. */
+    public static String safeNext(String next) {
+        if (next == null || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) {
+            return "/apps";
+        }
+        return next;
+    }
+}

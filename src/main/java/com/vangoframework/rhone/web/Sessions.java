@@ -1,0 +1,90 @@
+package com.vangoframework.rhone.web;
+
+import com.vangoframework.rhone.apps.ApiTokens;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * Dashboard sessions and one-time sign-in links. Session ids, link tokens and CSRF tokens are 256
+ * random bits; only the SHA-256 of an id or a token is stored, so a copy of the database signs
+ * nobody in.
+ */
+public final class Sessions {
+
+    public static final String COOKIE = "rhone_session";
+    public static final Duration SESSION_LIFETIME = Duration.ofDays(14);
+    public static final Duration LINK_LIFETIME = Duration.ofMinutes(10);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Jdbi jdbi;
+    private final Clock clock;
+
+    public Sessions(Jdbi jdbi, Clock clock) {
+        this.jdbi = jdbi;
+        this.clock = clock;
+    }
+
+    /** A new one-time sign-in token for the user (the caller builds the URL). */
+    public String createLoginLink(long userId) {
+        String token = random();
+        jdbi.useExtension(SessionDao.class, dao -> dao.insertLoginLink(ApiTokens.sha256(token), userId,
+                clock.instant().plus(LINK_LIFETIME)));
+        return token;
+    }
+
+    /** The user a link signs in, once: a used, expired or unknown token gives nothing. */
+    public Optional<Long> useLoginLink(String token) {
+        if (!wellFormed(token)) {
+            return Optional.empty();
+        }
+        return jdbi.withExtension(SessionDao.class, dao -> dao.useLoginLink(ApiTokens.sha256(token), clock.instant()));
+    }
+
+    /** Starts a session; returns its id for the cookie. */
+    public String create(long userId) {
+        String id = random();
+        jdbi.useExtension(SessionDao.class, dao -> {
+            dao.deleteExpiredSessions(clock.instant());
+            dao.insertSession(ApiTokens.sha256(id), userId, random(), clock.instant().plus(SESSION_LIFETIME));
+        });
+        return id;
+    }
+
+    public Optional<Viewer> viewer(String sessionId) {
+        if (!wellFormed(sessionId)) {
+            return Optional.empty();
+        }
+        return jdbi.withExtension(SessionDao.class, dao -> dao.session(ApiTokens.sha256(sessionId), clock.instant())
+                .map(s -> new Viewer(s.userId(), s.login(), new LinkedHashSet<>(dao.teamsOf(s.userId())),
+                        s.csrfToken())));
+    }
+
+    public void end(String sessionId) {
+        if (wellFormed(sessionId)) {
+            jdbi.useExtension(SessionDao.class, dao -> dao.deleteSession(ApiTokens.sha256(sessionId)));
+        }
+    }
+
+    /** Constant-time comparison of a submitted CSRF token with the session's. */
+    public static boolean csrfMatches(Viewer viewer, String submitted) {
+        return submitted != null && MessageDigest.isEqual(viewer.csrfToken().getBytes(
+                java.nio.charset.StandardCharsets.UTF_8), submitted.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    static String random() {
+        byte[] bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    private static boolean wellFormed(String value) {
+        return value != null && value.length() == 43
+                && value.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '-' || c == '_');
+    }
+}

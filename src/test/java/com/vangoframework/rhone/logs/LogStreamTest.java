@@ -1,0 +1,254 @@
+package com.vangoframework.rhone.logs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.vangoframework.rhone.apps.App;
+import com.vangoframework.rhone.apps.Team;
+import com.vangoframework.rhone.db.DatabaseTarget;
+import com.vangoframework.rhone.deployments.Deployment;
+import com.vangoframework.rhone.deployments.DeploymentStatus;
+import com.vangoframework.rhone.testing.Fixtures;
+import com.vangoframework.rhone.testing.LoggingPipeline;
+import com.vangoframework.rhone.testing.SseClient;
+import com.vangoframework.rhone.testing.TestPostgres;
+import com.vangoframework.rhone.testing.TestService;
+import com.vangoframework.rhone.web.SessionDao;
+import com.vangoframework.rhone.web.Sessions;
+import io.dropwizard.testing.ConfigOverride;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.IntStream;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The live log stream against running services: what a deployment page's EventSource receives. */
+class LogStreamTest {
+
+    @TempDir
+    Path dir;
+
+    private DatabaseTarget db;
+    private Jdbi jdbi;
+    private Fixtures fx;
+    private App app;
+    private String session;
+    private final AtomicReference<LoggingPipeline> pipeline = new AtomicReference<>();
+    private final List<TestService> services = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        db = TestPostgres.freshDatabase();
+        jdbi = TestPostgres.jdbi(db);
+        fx = new Fixtures(jdbi);
+        Team team = fx.team("acme");
+        app = fx.app(team, "web");
+        session = signIn(team, "octocat");
+    }
+
+    @AfterEach
+    void tearDown() {
+        services.forEach(TestService::stop);
+    }
+
+    private String signIn(Team team, String login) {
+        long userId = jdbi.withExtension(SessionDao.class, dao -> {
+            SessionDao.User user = dao.upsertUser(login);
+            dao.addMember(team.id(), user.id());
+            return user.id();
+        });
+        return new Sessions(jdbi, Clock.systemUTC()).create(userId);
+    }
+
+    private TestService service(String name, boolean worker) throws Exception {
+        TestService s = TestService.withPipelineFrom(db, dir.resolve(name), parts -> {
+            LoggingPipeline p = new LoggingPipeline(parts.logs());
+            pipeline.compareAndSet(null, p);
+            return p;
+        }, ConfigOverride.config("builds.workerEnabled", Boolean.toString(worker)),
+                ConfigOverride.config("dashboard.heartbeat", "300ms")).start();
+        services.add(s);
+        return s;
+    }
+
+    private String streamUrl(TestService s, Deployment d) {
+        return s.url() + "/apps/" + app.slug() + "/deployments/" + d.id() + "/logs";
+    }
+
+    /** Reads log events until {@code complete}; returns every line, and checks ids as it goes. */
+    private static List<String> readToComplete(SseClient sse, List<String> statuses) throws Exception {
+        List<String> lines = new ArrayList<>();
+        long lastId = -1;
+        for (SseClient.Event e = sse.next(60); e != null; e = sse.next(60)) {
+            if (e.isComment()) {
+                continue;
+            }
+            switch (e.name()) {
+                case "log" -> {
+                    lines.addAll(e.data());
+                    long id = Long.parseLong(e.id());
+                    assertThat(id).isGreaterThan(lastId);
+                    lastId = id;
+                }
+                case "status" -> statuses.add(e.data().get(0));
+                case "complete" -> {
+                    statuses.add(e.data().get(0));
+                    assertThat(sse.next(10)).as("the stream ends after complete").isNull();
+                    return lines;
+                }
+                default -> throw new AssertionError("unexpected event " + e);
+            }
+        }
+        throw new AssertionError("the stream ended without a complete event");
+    }
+
+    private static List<String> texts(List<String> stamped) {
+        // Each stored line is "<ISO instant> <text>".
+        return stamped.stream().map(l -> {
+            assertThat(l).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z .*");
+            return l.substring(l.indexOf(' ') + 1);
+        }).toList();
+    }
+
+    @Test
+    void linesArriveWhileTheBuildRuns_framedExactly_andTheStreamEndsWithComplete() throws Exception {
+        TestService s = service("a", true);
+        LoggingPipeline p = pipeline.get();
+        List<String> odd = List.of("  indented by two", "", "data: not a field", "id: 99", "unicode ✓ ünï",
+                "tab\there", "s3cr3t is masked");
+        p.lines = 400;
+        p.holdAfter = 150;
+        p.text = i -> i < odd.size() ? odd.get(i) : "line " + i;
+        Deployment d = fx.pending(app);
+        await().atMost(Duration.ofSeconds(30)).until(() -> p.holding.getCount() == 0);
+
+        try (SseClient sse = SseClient.open(streamUrl(s, d), session, null)) {
+            assertThat(sse.status()).isEqualTo(200);
+            assertThat(sse.response().headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+            assertThat(sse.response().headers().firstValue("Cache-Control")).hasValue("no-cache");
+            assertThat(sse.response().headers().firstValue("X-Accel-Buffering")).hasValue("no");
+            // While the build holds: the first 150 lines are here, and the build is still running.
+            List<String> early = new ArrayList<>();
+            List<String> statuses = new ArrayList<>();
+            boolean heartbeat = false;
+            while (early.size() < 150 || !heartbeat) {
+                SseClient.Event e = sse.next(30);
+                if (e.isComment()) {
+                    heartbeat = true;
+                } else if ("log".equals(e.name())) {
+                    early.addAll(e.data());
+                } else if ("status".equals(e.name())) {
+                    statuses.add(e.data().get(0));
+                }
+            }
+            assertThat(early).hasSize(150);
+            assertThat(statuses).hasSize(1).first().asString().contains("\"status\":\"building\"");
+            assertThat(fx.reload(d).status()).isEqualTo(DeploymentStatus.BUILDING);
+
+            p.release.countDown();
+            List<String> rest = readToComplete(sse, statuses);
+            List<String> all = new ArrayList<>(early);
+            all.addAll(rest);
+            List<String> expected = new ArrayList<>(IntStream.range(0, 400).mapToObj(p.text::apply).toList());
+            expected.set(6, "**** is masked");
+            assertThat(texts(all)).containsExactlyElementsOf(expected);
+            assertThat(statuses.get(statuses.size() - 1)).contains("\"status\":\"built\"");
+        }
+    }
+
+    @Test
+    void reconnectingWithLastEventId_atAnyPoint_yieldsTheRestOfTheLogExactlyOnce() throws Exception {
+        TestService s = service("a", true);
+        LoggingPipeline p = pipeline.get();
+        p.lines = 1500;
+        p.burst = 100;
+        p.pauseMillis = 30;
+        Deployment d = fx.pending(app);
+
+        // A viewer whose connection drops twice during the build and resumes with Last-Event-ID.
+        List<String> seen = new ArrayList<>();
+        String lastId = null;
+        for (int drop = 0; drop < 3; drop++) {
+            try (SseClient sse = SseClient.open(streamUrl(s, d), session, lastId)) {
+                int events = 0;
+                for (SseClient.Event e = sse.next(60); e != null; e = sse.next(60)) {
+                    if ("log".equals(e.name())) {
+                        seen.addAll(e.data());
+                        lastId = e.id();
+                        if (drop < 2 && ++events == 3) {
+                            break; // the connection drops here
+                        }
+                    }
+                    if ("complete".equals(e.name())) {
+                        break;
+                    }
+                }
+            }
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> fx.reload(d).status() == DeploymentStatus.BUILT);
+        try (SseClient rest = SseClient.open(streamUrl(s, d), session, lastId)) {
+            seen.addAll(readToComplete(rest, new ArrayList<>()));
+        }
+        List<String> full = IntStream.range(0, 1500).mapToObj(i -> "line " + i).toList();
+        assertThat(texts(seen)).containsExactlyElementsOf(full);
+
+        // After the build, from several points (chunk edges and inside chunks): exactly the rest.
+        for (int from : new int[] {0, 1, 99, 256, 257, 1000, 1499, 1500}) {
+            try (SseClient sse = SseClient.open(streamUrl(s, d), session, Integer.toString(from))) {
+                assertThat(texts(readToComplete(sse, new ArrayList<>()))).as("resume after line " + from)
+                        .containsExactlyElementsOf(full.subList(from, 1500));
+            }
+            // A page that rendered the first lines opens the stream with ?after=N.
+            try (SseClient sse = SseClient.open(streamUrl(s, d) + "?after=" + from, session, null)) {
+                assertThat(texts(readToComplete(sse, new ArrayList<>()))).containsExactlyElementsOf(
+                        full.subList(from, 1500));
+            }
+        }
+    }
+
+    @Test
+    void anotherTeamsViewer_gets404_andNobodyWithoutASession() throws Exception {
+        TestService s = service("a", false);
+        Deployment d = fx.pending(app);
+        String stranger = signIn(fx.team("globex"), "mallory");
+        try (SseClient sse = SseClient.open(streamUrl(s, d), stranger, null)) {
+            assertThat(sse.status()).isEqualTo(404);
+        }
+        try (SseClient sse = SseClient.open(streamUrl(s, d), null, null)) {
+            assertThat(sse.status()).isEqualTo(401);
+        }
+        try (SseClient sse = SseClient.open(streamUrl(s, d), "x".repeat(43), null)) {
+            assertThat(sse.status()).isEqualTo(401);
+        }
+        // An unknown deployment id in the viewer's own app is a 404 too.
+        try (SseClient sse = SseClient.open(s.url() + "/apps/web/deployments/999999/logs", session, null)) {
+            assertThat(sse.status()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void aViewerOnAnInstanceThatIsNotBuilding_seesEveryLine() throws Exception {
+        service("builder", true);
+        TestService viewerNode = service("viewer", false);
+        LoggingPipeline p = pipeline.get();
+        p.lines = 800;
+        p.holdAfter = 10;
+        Deployment d = fx.pending(app);
+        await().atMost(Duration.ofSeconds(30)).until(() -> p.holding.getCount() == 0);
+        try (SseClient sse = SseClient.open(streamUrl(viewerNode, d), session, null)) {
+            assertThat(sse.status()).isEqualTo(200);
+            p.release.countDown();
+            List<String> statuses = new ArrayList<>();
+            assertThat(texts(readToComplete(sse, statuses)))
+                    .containsExactlyElementsOf(IntStream.range(0, 800).mapToObj(i -> "line " + i).toList());
+            assertThat(statuses.get(statuses.size() - 1)).contains("\"status\":\"built\"");
+        }
+    }
+}

@@ -1,0 +1,310 @@
+package com.vangoframework.rhone.web;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.vangoframework.rhone.apps.App;
+import com.vangoframework.rhone.apps.Team;
+import com.vangoframework.rhone.db.DatabaseTarget;
+import com.vangoframework.rhone.deployments.Deployment;
+import com.vangoframework.rhone.deployments.DeploymentDao;
+import com.vangoframework.rhone.deployments.DeploymentTrigger;
+import com.vangoframework.rhone.deployments.NewDeployment;
+import com.vangoframework.rhone.logs.BuildLog;
+import com.vangoframework.rhone.logs.LogChunkDao;
+import com.vangoframework.rhone.logs.LogStore;
+import com.vangoframework.rhone.testing.Fixtures;
+import com.vangoframework.rhone.testing.ScriptedPipeline;
+import com.vangoframework.rhone.testing.TestPostgres;
+import com.vangoframework.rhone.testing.TestService;
+import io.dropwizard.testing.ConfigOverride;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The dashboard over HTTP against a running service: sign-in, team scoping, forms, CSRF, limits. */
+class DashboardTest {
+
+    @TempDir
+    Path dir;
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+    private final WireMockServer github = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
+    private DatabaseTarget db;
+    private Jdbi jdbi;
+    private Fixtures fx;
+    private Team acme;
+    private App web;
+    private TestService service;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        github.start();
+        db = TestPostgres.freshDatabase();
+        jdbi = TestPostgres.jdbi(db);
+        fx = new Fixtures(jdbi);
+        acme = fx.team("acme");
+        web = fx.app(acme, "web");
+        service = new TestService(db, dir, new ScriptedPipeline(),
+                ConfigOverride.config("builds.workerEnabled", "false"),
+                ConfigOverride.config("dashboard.deploysPerMinute", "3"),
+                ConfigOverride.config("dashboard.oauthClientId", "Iv1.client"),
+                ConfigOverride.config("dashboard.oauthClientSecret", "oauth-secret"),
+                ConfigOverride.config("builder.gitHubUrl", github.baseUrl()),
+                ConfigOverride.config("github.apiUrl", github.baseUrl())).start();
+    }
+
+    @AfterEach
+    void tearDown() {
+        service.stop();
+        github.stop();
+    }
+
+    private long user(Team team, String login) {
+        return jdbi.withExtension(SessionDao.class, dao -> {
+            SessionDao.User u = dao.upsertUser(login);
+            if (team != null) {
+                dao.addMember(team.id(), u.id());
+            }
+            return u.id();
+        });
+    }
+
+    private String session(Team team, String login) {
+        return new Sessions(jdbi, Clock.systemUTC()).create(user(team, login));
+    }
+
+    private HttpResponse<String> get(String path, String session) throws Exception {
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(service.url() + path));
+        if (session != null) {
+            r.header("Cookie", "rhone_session=" + session);
+        }
+        return HTTP.send(r.GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String path, String session, String form) throws Exception {
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(service.url() + path))
+                .header("Content-Type", "application/x-www-form-urlencoded");
+        if (session != null) {
+            r.header("Cookie", "rhone_session=" + session);
+        }
+        return HTTP.send(r.POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Where a redirect points, as path and query (JAX-RS makes Location absolute). */
+    private static String location(HttpResponse<String> response) {
+        URI uri = URI.create(response.headers().firstValue("Location").orElseThrow());
+        return uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+    }
+
+    private static String csrfOf(HttpResponse<String> page) {
+        Matcher m = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(page.body());
+        assertThat(m.find()).as("the page has a form with a CSRF token").isTrue();
+        return m.group(1);
+    }
+
+    private static String sessionCookie(HttpResponse<String> response) {
+        String header = response.headers().allValues("Set-Cookie").stream()
+                .filter(c -> c.startsWith("rhone_session=")).findFirst().orElseThrow();
+        assertThat(header).contains("HttpOnly").containsIgnoringCase("SameSite=Lax");
+        return header.substring("rhone_session=".length(), header.indexOf(';'));
+    }
+
+    @Test
+    void aLoginLink_signsInOnce_andAnExpiredOrReusedLinkIsRefused() throws Exception {
+        long octocat = user(acme, "octocat");
+        Sessions sessions = new Sessions(jdbi, Clock.systemUTC());
+        String token = sessions.createLoginLink(octocat);
+
+        // Opening the link only shows a button: a preview fetch signs nobody in.
+        HttpResponse<String> page = get("/login/link/" + token, null);
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().allValues("Set-Cookie")).isEmpty();
+        HttpResponse<String> signedIn = post("/login/link", null, "token=" + token);
+        assertThat(signedIn.statusCode()).isEqualTo(303);
+        assertThat(location(signedIn)).isEqualTo("/apps");
+        String cookie = sessionCookie(signedIn);
+        assertThat(get("/apps", cookie).body()).contains("octocat").contains("href=\"/apps/web\"");
+
+        HttpResponse<String> reused = post("/login/link", null, "token=" + token);
+        assertThat(reused.statusCode()).isEqualTo(400);
+        assertThat(reused.headers().allValues("Set-Cookie")).noneMatch(c -> c.startsWith("rhone_session=") && c.length() > 20
+                && !c.startsWith("rhone_session=;"));
+
+        String expired = Sessions.random();
+        jdbi.useExtension(SessionDao.class, dao -> dao.insertLoginLink(com.vangoframework.rhone.apps.ApiTokens.sha256(
+                expired), octocat, Instant.now().minusSeconds(1)));
+        assertThat(post("/login/link", null, "token=" + expired).statusCode()).isEqualTo(400);
+        assertThat(post("/login/link", null, "token=garbage").statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void signOut_needsTheCsrfToken_andEndsTheSession() throws Exception {
+        String cookie = session(acme, "octocat");
+        String csrf = csrfOf(get("/apps", cookie));
+        assertThat(post("/logout", cookie, "csrf=wrong").statusCode()).isEqualTo(403);
+        assertThat(get("/apps", cookie).statusCode()).isEqualTo(200);
+        HttpResponse<String> out = post("/logout", cookie, "csrf=" + csrf);
+        assertThat(out.statusCode()).isEqualTo(303);
+        assertThat(get("/apps", cookie).statusCode()).isEqualTo(303);
+    }
+
+    @Test
+    void githubSignIn_matchesTheUserByGithubId_andABadStateIsRefused() throws Exception {
+        user(acme, "octocat");
+        HttpResponse<String> start = get("/login/github?next=/apps", null);
+        assertThat(start.statusCode()).isEqualTo(303);
+        String location = start.headers().firstValue("Location").orElseThrow();
+        assertThat(location).startsWith(github.baseUrl() + "/login/oauth/authorize?client_id=Iv1.client");
+        String state = URI.create(location).getQuery().replaceAll(".*state=([^&]+).*", "$1");
+        String stateCookie = start.headers().allValues("Set-Cookie").stream()
+                .filter(c -> c.startsWith("rhone_oauth_state=")).findFirst().orElseThrow();
+        assertThat(stateCookie).contains("HttpOnly");
+        String cookieValue = stateCookie.substring("rhone_oauth_state=".length(), stateCookie.indexOf(';'));
+
+        github.stubFor(com.github.tomakehurst.wiremock.client.WireMock.post(urlEqualTo("/login/oauth/access_token")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"access_token\":\"gho_user_token\"}")));
+        github.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlEqualTo("/user")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"id\":583231,\"login\":\"octocat\",\"name\":\"The Octocat\"}")));
+
+        // A callback whose state is not the one this browser was given is refused, before any call to GitHub.
+        HttpResponse<String> forged = HTTP.send(HttpRequest.newBuilder(URI.create(service.url()
+                        + "/login/github/callback?code=abc&state=forged"))
+                .header("Cookie", "rhone_oauth_state=" + cookieValue).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(forged.statusCode()).isEqualTo(400);
+        assertThat(get("/login/github/callback?code=abc&state=" + state, null).statusCode()).as("no state cookie")
+                .isEqualTo(400);
+        assertThat(github.getAllServeEvents()).isEmpty();
+
+        HttpResponse<String> ok = HTTP.send(HttpRequest.newBuilder(URI.create(service.url()
+                        + "/login/github/callback?code=abc&state=" + URLEncoder.encode(state, StandardCharsets.UTF_8)))
+                .header("Cookie", "rhone_oauth_state=" + cookieValue).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(303);
+        String cookie = sessionCookie(ok);
+        assertThat(get("/apps", cookie).body()).contains("octocat");
+        java.util.Optional<SessionDao.User> linked = jdbi.withExtension(SessionDao.class,
+                dao -> dao.userByGithubId(583231));
+        assertThat(linked.map(SessionDao.User::login)).hasValue("octocat");
+    }
+
+    @Test
+    void pagesNeedASession_andAnotherTeamsAppsAndDeploymentsAre404() throws Exception {
+        App foreign = fx.app(fx.team("globex"), "secret-app");
+        Deployment foreignDeployment = fx.pending(foreign);
+        Deployment mine = fx.pending(web);
+        String cookie = session(acme, "octocat");
+
+        HttpResponse<String> anonymous = get("/apps", null);
+        assertThat(anonymous.statusCode()).isEqualTo(303);
+        assertThat(location(anonymous)).isEqualTo("/login?next=%2Fapps");
+
+        HttpResponse<String> apps = get("/apps", cookie);
+        assertThat(apps.body()).contains("/apps/web").doesNotContain("secret-app");
+        assertThat(get("/apps/secret-app", cookie).statusCode()).isEqualTo(404);
+        assertThat(get("/apps/secret-app/deployments/" + foreignDeployment.id(), cookie).statusCode()).isEqualTo(404);
+        // Another team's deployment id under one's own app is a 404 as well, never its page.
+        assertThat(get("/apps/web/deployments/" + foreignDeployment.id(), cookie).statusCode()).isEqualTo(404);
+        assertThat(get("/apps/web/deployments/" + foreignDeployment.id() + "/lines?before=10", cookie).statusCode())
+                .isEqualTo(404);
+        assertThat(post("/apps/secret-app/deploy", cookie, "csrf=" + csrfOf(apps)).statusCode()).isEqualTo(404);
+        HttpResponse<String> page = get("/apps/web/deployments/" + mine.id(), cookie);
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
+    }
+
+    @Test
+    void deploy_needsTheCsrfToken_isLimitedPerApp_andLandsOnTheNewDeployment() throws Exception {
+        String cookie = session(acme, "octocat");
+        HttpResponse<String> appPage = get("/apps/web", cookie);
+        String csrf = csrfOf(appPage);
+
+        HttpResponse<String> noToken = post("/apps/web/deploy", cookie, "commit_sha=");
+        assertThat(noToken.statusCode()).isEqualTo(403);
+        assertThat(post("/apps/web/deploy", cookie, "csrf=" + "A".repeat(43)).statusCode()).isEqualTo(403);
+        assertThat(fx.count("deployments")).isZero();
+
+        HttpResponse<String> badSha = post("/apps/web/deploy", cookie, "csrf=" + csrf + "&commit_sha=nothex");
+        assertThat(badSha.statusCode()).isEqualTo(422);
+        assertThat(fx.count("deployments")).isZero();
+
+        HttpResponse<String> deployed = post("/apps/web/deploy", cookie, "csrf=" + csrf + "&commit_sha=");
+        assertThat(deployed.statusCode()).isEqualTo(303);
+        long id = jdbi.withHandle(h -> h.select("SELECT max(id) FROM deployments").mapTo(Long.class).one());
+        assertThat(location(deployed)).isEqualTo("/apps/web/deployments/" + id);
+        assertThat(jdbi.onDemand(DeploymentDao.class).findById(id).orElseThrow().trigger())
+                .isEqualTo(DeploymentTrigger.MANUAL);
+
+        // Three a minute in this test's configuration (the badSha press counted, the CSRF-less ones did not).
+        assertThat(post("/apps/web/deploy", cookie, "csrf=" + csrf).statusCode()).isEqualTo(303);
+        HttpResponse<String> limited = post("/apps/web/deploy", cookie, "csrf=" + csrf);
+        assertThat(limited.statusCode()).isEqualTo(429);
+        assertThat(limited.headers().firstValue("Retry-After")).isPresent();
+        assertThat(limited.body()).contains("Try again in");
+        assertThat(fx.count("deployments")).isEqualTo(2);
+    }
+
+    @Test
+    void pagesEscapeWhatPeopleWrote_andALongLogShowsOnlyItsTail() throws Exception {
+        Deployment d = jdbi.withExtension(DeploymentDao.class, dao -> dao.insert(new NewDeployment(web.id(),
+                DeploymentTrigger.PUSH, "main", "a".repeat(40), "<script>alert('x')</script> & more", "<b>eve</b>",
+                null, null)));
+        LogStore logs = new LogStore(jdbi.onDemand(LogChunkDao.class), LogStore.DEFAULT_CAP_BYTES, Clock.systemUTC());
+        try (BuildLog log = logs.open(d.id(), s -> s)) {
+            for (int i = 0; i < 3000; i++) {
+                log.line(i == 2999 ? "<img src=x onerror=alert(1)>" : "line " + i);
+            }
+        }
+        String cookie = session(acme, "octocat");
+        String appPage = get("/apps/web", cookie).body();
+        assertThat(appPage).contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more")
+                .doesNotContain("<script>alert").doesNotContain("<b>eve</b>");
+        String page = get("/apps/web/deployments/" + d.id(), cookie).body();
+        assertThat(page).contains("&lt;img src=x onerror=alert(1)&gt;").doesNotContain("<img src=x");
+        assertThat(Pattern.compile("<div class=\"line\">").matcher(page).results().count()).isEqualTo(1000);
+        assertThat(page).contains("data-first=\"2000\"").contains("data-end=\"3000\"").contains(" line 2000</div>")
+                .doesNotContain(" line 1999</div>");
+
+        HttpResponse<String> earlier = get("/apps/web/deployments/" + d.id() + "/lines?before=2000", cookie);
+        assertThat(earlier.statusCode()).isEqualTo(200);
+        assertThat(earlier.body()).startsWith("{\"first\":1000,\"lines\":[").contains(" line 1000\"")
+                .contains(" line 1999\"").doesNotContain(" line 999\"").doesNotContain(" line 2000\"");
+    }
+
+    @Test
+    void cancelAndRetry_areFormsWithCsrf_andAnswerWithTheDeploymentPage() throws Exception {
+        String cookie = session(acme, "octocat");
+        Deployment d = fx.pending(web);
+        String page = get("/apps/web/deployments/" + d.id(), cookie).body();
+        String csrf = csrfOf(get("/apps/web/deployments/" + d.id(), cookie));
+        assertThat(page).contains("id=\"cancel\"");
+        assertThat(post("/apps/web/deployments/" + d.id() + "/cancel", cookie, "").statusCode()).isEqualTo(403);
+        assertThat(fx.reload(d).status().dbValue()).isEqualTo("pending");
+        HttpResponse<String> cancelled = post("/apps/web/deployments/" + d.id() + "/cancel", cookie, "csrf=" + csrf);
+        assertThat(cancelled.statusCode()).isEqualTo(303);
+        assertThat(fx.reload(d).status().dbValue()).isEqualTo("cancelled");
+
+        assertThat(post("/apps/web/deployments/" + d.id() + "/retry", cookie, "csrf=bad").statusCode()).isEqualTo(403);
+        HttpResponse<String> retried = post("/apps/web/deployments/" + d.id() + "/retry", cookie, "csrf=" + csrf);
+        assertThat(retried.statusCode()).isEqualTo(303);
+        long retryId = jdbi.withHandle(h -> h.select("SELECT id FROM deployments WHERE retry_of = ?", d.id())
+                .mapTo(Long.class).one());
+        assertThat(location(retried)).isEqualTo("/apps/web/deployments/" + retryId);
+    }
+}
