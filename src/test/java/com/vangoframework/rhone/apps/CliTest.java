@@ -158,6 +158,29 @@ class CliTest {
     }
 
     @Test
+    void addMemberAndLoginLink_theLinkIsTheLastLine_andSignsInOnce() throws Exception {
+        fx.team("acme");
+        Run added = rhone("add-member", "--team", "acme", "--user", "octocat");
+        assertThat(added.exit()).as(added.stderr()).isZero();
+        assertThat(added.lastLine()).isEqualTo("octocat is now a member of acme");
+        assertThat(rhone("add-member", "--team", "acme", "--user", "octocat").lastLine())
+                .isEqualTo("octocat was already a member of acme");
+        assertError(rhone("add-member", "--team", "acme", "--user", "bad--login"), "--user");
+        assertError(rhone("add-member", "--team", "nobody", "--user", "octocat"), "--team");
+        assertError(rhone("login-link", "--user", "stranger"), "--user");
+
+        Run link = rhone("login-link", "--user", "octocat");
+        assertThat(link.exit()).as(link.stderr()).isZero();
+        assertThat(link.lastLine()).matches("http://localhost:8080/login/link/[A-Za-z0-9_-]{43}");
+        String token = link.lastLine().substring(link.lastLine().lastIndexOf('/') + 1);
+        var sessions = new com.vangoframework.rhone.web.Sessions(jdbi, java.time.Clock.systemUTC());
+        assertThat(sessions.useLoginLink(token)).isPresent();
+        assertThat(sessions.useLoginLink(token)).as("a link works once").isEmpty();
+        assertThat(fx.count("users")).isEqualTo(1);
+        assertThat(fx.count("team_members")).isEqualTo(1);
+    }
+
+    @Test
     void missingRequiredArgument_isRefusedByTheParser() throws Exception {
         Run run = rhone("create-team", "--slug", "acme");
         assertThat(run.exit()).isNotZero();

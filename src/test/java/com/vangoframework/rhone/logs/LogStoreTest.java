@@ -73,6 +73,42 @@ class LogStoreTest {
     }
 
     @Test
+    void textWithLineBreaksInside_isStoredAsSeparateLines_maskedBeforeTheSplit() {
+        LogStore store = store(LogStore.DEFAULT_CAP_BYTES);
+        // A secret that itself spans a line break is masked whole, before the text is split.
+        try (BuildLog log = store.open(deployment.id(), new SecretMasker(List.of("multi\nline-secret")))) {
+            log.line("first\nsecond\r\nthird\rfourth with multi\nline-secret\n");
+        }
+        String stored = store.read(deployment.id());
+        assertThat(texts(stored)).containsExactly("first", "second", "third", "fourth with ****");
+        assertThat(stored).doesNotContain("\r").doesNotContain("line-secret");
+        assertThat(jdbi.onDemand(LogChunkDao.class).lineCount(deployment.id())).isEqualTo(4);
+    }
+
+    @Test
+    void retention_deletesTheLogsOfDeploymentsFinishedLongAgo_only() {
+        Fixtures fx = new Fixtures(jdbi);
+        Deployment recent = fx.pending(fx.app(fx.team("globex"), "api"));
+        LogStore store = store(LogStore.DEFAULT_CAP_BYTES);
+        for (Deployment d : List.of(deployment, recent)) {
+            try (BuildLog log = store.open(d.id(), UnaryOperator.identity())) {
+                log.line("built " + d.id());
+            }
+        }
+        jdbi.useHandle(h -> {
+            h.execute("UPDATE deployments SET status = 'built', build_finished_at = now() - interval '40 days' WHERE id = ?",
+                    deployment.id());
+            h.execute("UPDATE deployments SET status = 'build_failed', build_finished_at = now() - interval '2 days' "
+                    + "WHERE id = ?", recent.id());
+        });
+        int deleted = new LogRetention(jdbi.onDemand(LogChunkDao.class), java.time.Duration.ofDays(30),
+                Clock.systemUTC()).runOnce();
+        assertThat(deleted).isEqualTo(1);
+        assertThat(store.read(deployment.id())).isEmpty();
+        assertThat(texts(store.read(recent.id()))).containsExactly("built " + recent.id());
+    }
+
+    @Test
     void pastTheCap_oneTruncationLineIsWritten_andTheRestDropped() {
         LogStore store = store(10_000);
         try (BuildLog log = store.open(deployment.id(), UnaryOperator.identity())) {
