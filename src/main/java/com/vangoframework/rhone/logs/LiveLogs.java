@@ -31,6 +31,12 @@ public final class LiveLogs implements Managed {
     static final String STATUS_CHANNEL = "rhone_deployment";
     /** Chunks kept per watched deployment (a chunk is at most 256 lines or 64 KiB). */
     static final int RECENT_CHUNKS = 32;
+    /**
+     * Chunks one viewer reads from the database at a time while catching up: a few, since every
+     * lagging viewer holds its read in memory until it is written out (200 viewers reading 32
+     * chunks of 64 KiB each held over 100 MiB).
+     */
+    static final int CATCH_UP_CHUNKS = 4;
     private static final Logger LOG = LoggerFactory.getLogger(LiveLogs.class);
 
     private final LogChunkDao chunks;
@@ -142,7 +148,7 @@ public final class LiveLogs implements Managed {
          */
         public List<LogChunkDao.Stored> after(long afterLine) {
             Optional<List<LogChunkDao.Stored>> recent = feed.recentAfter(afterLine);
-            return recent.orElseGet(() -> chunks.chunksAfter(feed.deploymentId, afterLine, RECENT_CHUNKS));
+            return recent.orElseGet(() -> chunks.chunksAfter(feed.deploymentId, afterLine, CATCH_UP_CHUNKS));
         }
 
         /** Waits until something changes after {@code version}, or the time is up. */

@@ -168,13 +168,23 @@ public final class LogStreamFilter implements Filter {
         if (chunk.end() <= cursor) {
             return cursor;
         }
-        String[] lines = chunk.content().split("\n", -1);
+        // Written straight out of the chunk's text, line by line, without splitting it into copies.
+        String content = chunk.content();
         int skip = (int) Math.max(0, cursor - chunk.firstLine());
+        int at = 0;
+        for (int i = 0; i < skip; i++) {
+            at = content.indexOf('\n', at) + 1;
+        }
         w.write("id: " + chunk.end() + "\nevent: log\n");
-        for (int i = skip; i < lines.length; i++) {
+        while (true) {
+            int nl = content.indexOf('\n', at);
             w.write("data: ");
-            w.write(lines[i]);
+            w.write(content, at, (nl < 0 ? content.length() : nl) - at);
             w.write('\n');
+            if (nl < 0) {
+                break;
+            }
+            at = nl + 1;
         }
         w.write('\n');
         return chunk.end();

@@ -1,6 +1,5 @@
 package com.vangoframework.rhone.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.vangoframework.rhone.apps.App;
 import com.vangoframework.rhone.apps.Team;
 import com.vangoframework.rhone.db.DatabaseTarget;
@@ -50,7 +49,6 @@ import org.jdbi.v3.core.Jdbi;
 public final class LiveLogBench {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     public static void main(String[] args) throws Exception {
         int viewers = Integer.getInteger("viewers", 200);
@@ -69,7 +67,7 @@ public final class LiveLogBench {
         Path dir = Files.createTempDirectory("rhone-live-bench");
         Path urls = dir.resolve("urls");
         Process service = ChildProcesses.java(dir.resolve("service.log"),
-                List.of("-Xmx1g", "-Dbuilds=20000:20:10," + lines + ":500:5"),
+                List.of("-Xmx1g", "-Dbuilds=20000:20:10,20000:20:10," + lines + ":500:5"),
                 LiveLogService.class.getName(), db.jdbcUrl(), db.user(), db.password(), dir.resolve("data").toString(),
                 urls.toString());
         try {
@@ -82,9 +80,12 @@ public final class LiveLogBench {
             }
             String[] u = Files.readString(urls).trim().split(" ");
             String url = u[0];
-            String admin = u[1];
 
-            // 1. Latency, one viewer.
+            // 1. Latency, one viewer, after one unmeasured build of the same shape (a running
+            //    service has its code compiled; the first build after a start runs cold).
+            Deployment warmup = fx.pending(app);
+            Viewer cold = new Viewer(url + "/apps/web/deployments/" + warmup.id() + "/logs", session, false);
+            cold.run();
             Deployment first = fx.pending(app);
             Viewer one = new Viewer(url + "/apps/web/deployments/" + first.id() + "/logs", session, true);
             one.run();
@@ -96,7 +97,7 @@ public final class LiveLogBench {
                     pct(lat, 99) / 1000.0, lat.get(lat.size() - 1) / 1000.0);
 
             // 2. Fan-out: many viewers of one big build.
-            long baseline = liveHeap(service, admin);
+            long baseline = liveHeap(service);
             Duration cpuBefore = service.toHandle().info().totalCpuDuration().orElseThrow();
             long start = System.nanoTime();
             Deployment big = fx.pending(app);
@@ -112,8 +113,8 @@ public final class LiveLogBench {
             Thread sampler = new Thread(() -> {
                 while (!Thread.currentThread().isInterrupted()) {
                     try {
-                        peak.accumulateAndGet(heapUsed(admin), Math::max);
-                        Thread.sleep(250);
+                        peak.accumulateAndGet(heapUsed(service), Math::max);
+                        Thread.sleep(500);
                     } catch (InterruptedException e) {
                         return;
                     } catch (Exception ignored) {
@@ -126,7 +127,7 @@ public final class LiveLogBench {
             long midLive = -1;
             while (midLive < 0) {
                 if (all.get(0).lines.get() >= lines / 2 || all.get(0).done.getCount() == 0) {
-                    midLive = liveHeap(service, admin);
+                    midLive = liveHeap(service);
                 }
                 Thread.sleep(50);
             }
@@ -177,19 +178,29 @@ public final class LiveLogBench {
         System.exit(0);
     }
 
-    private static long heapUsed(String admin) throws Exception {
-        String body = HTTP.send(HttpRequest.newBuilder(URI.create(admin + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        return JSON.readTree(body).path("gauges").path("jvm.memory.heap.used").path("value").asLong();
+    /** Heap in use now (G1's "used"), from jcmd GC.heap_info. */
+    private static long heapUsed(Process service) throws Exception {
+        String out = jdkTool("jcmd", Long.toString(service.pid()), "GC.heap_info");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(out);
+        if (!m.find()) {
+            throw new IllegalStateException("no heap figure in: " + out);
+        }
+        return Long.parseLong(m.group(1)) * 1024;
     }
 
     /** Heap still in use after a full collection in the service. */
-    private static long liveHeap(Process service, String admin) throws Exception {
-        Process gc = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                Long.toString(service.pid()), "GC.run").redirectErrorStream(true).start();
-        gc.getInputStream().readAllBytes();
-        gc.waitFor();
-        return heapUsed(admin);
+    private static long liveHeap(Process service) throws Exception {
+        jdkTool("jcmd", Long.toString(service.pid()), "GC.run");
+        return heapUsed(service);
+    }
+
+    private static String jdkTool(String tool, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", tool).toString()));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        return out;
     }
 
     /** Microseconds to the first byte of the answer, and the answer's size. */
