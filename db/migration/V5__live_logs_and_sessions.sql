@@ -51,5 +51,14 @@ CREATE TABLE login_links (
     used_at      timestamptz
 );
 
+-- Logs written before this version could hold line breaks inside a stored line (a multi-line
+-- error message); now every stored line is one line, which the live stream relies on (one SSE
+-- data field per line, line numbers from line_count). Every stored line starts with its
+-- timestamp, so a break not followed by one was inside a line: it becomes a space.
+UPDATE deployment_log_chunks
+   SET content = regexp_replace(regexp_replace(content, E'\r\n?', E'\n', 'g'),
+                                E'\n(?!\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d)', ' ', 'g')
+ WHERE content ~ E'[\r\n]';
+
 -- Readers resume a log at a line number ("after line N"), not at a chunk number.
 CREATE INDEX deployment_log_chunks_lines ON deployment_log_chunks (deployment_id, first_line);

@@ -200,7 +200,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         environment.jersey().register(new DashboardResource(access, jdbi.onDemand(DashboardDao.class), chunkDao,
                 deploymentDao, deployments, new DeployRateLimiter(dash.getDeploysPerMinute()), gitHubUrl));
         environment.servlets().addFilter("log-stream", new LogStreamFilter(access, live,
-                        environment.getObjectMapper(), dash.getHeartbeat().toJavaDuration()))
+                        environment.getObjectMapper(), dash.getHeartbeat().toJavaDuration(), dash.getMaxStreams()))
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), true, "/apps/*");
         environment.healthChecks().register("live-logs", new com.codahale.metrics.health.HealthCheck() {
             @Override

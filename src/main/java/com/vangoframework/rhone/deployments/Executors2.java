@@ -8,30 +8,30 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Named threads for the queue's executors, so a thread dump says who is who. */
-final class Executors2 {
+/** Named daemon threads for the service's executors, so a thread dump says who is who. */
+public final class Executors2 {
 
     private static final Logger LOG = LoggerFactory.getLogger(Executors2.class);
 
     private Executors2() {
     }
 
-    static ExecutorService fixed(String prefix, int size) {
+    public static ExecutorService fixed(String prefix, int size) {
         return Executors.newFixedThreadPool(size, named(prefix));
     }
 
     /** One thread; cancelled timers leave the queue at once instead of lingering until they were due. */
-    static ScheduledThreadPoolExecutor scheduled(String name) {
+    public static ScheduledThreadPoolExecutor scheduled(String name) {
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> thread(name, r));
         executor.setRemoveOnCancelPolicy(true);
         return executor;
     }
 
-    static ExecutorService cached(String prefix) {
+    public static ExecutorService cached(String prefix) {
         return Executors.newCachedThreadPool(named(prefix));
     }
 
-    static Thread thread(String name, Runnable body) {
+    public static Thread thread(String name, Runnable body) {
         Thread t = new Thread(body, name);
         t.setDaemon(true);
         t.setUncaughtExceptionHandler((th, e) -> LOG.error("Uncaught exception in {}", th.getName(), e));

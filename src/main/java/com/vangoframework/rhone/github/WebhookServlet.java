@@ -48,8 +48,32 @@ public final class WebhookServlet extends HttpServlet {
         this.json = json;
     }
 
+    /** Only POST; anything else gets a JSON 405 like the rest of the API. */
     @Override
-    protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (!"POST".equals(request.getMethod())) {
+            response.setHeader("Allow", "POST");
+            error(response, 405, "deliveries are POSTed");
+            return;
+        }
+        try {
+            deliver(request, response);
+        } catch (IOException e) {
+            throw e; // the connection broke; nothing to answer
+        } catch (RuntimeException e) {
+            // The database is down or the like: say so in the API's shape; GitHub shows the delivery
+            // as failed, and the redelivery job asks for it again once the service records it.
+            String id = java.util.UUID.randomUUID().toString();
+            LOG.error("Webhook delivery {} could not be handled (error id {})", request.getHeader("X-GitHub-Delivery"),
+                    id, e);
+            if (!response.isCommitted()) {
+                response.reset();
+                error(response, 500, "the delivery could not be recorded (error id " + id + "); it can be redelivered");
+            }
+        }
+    }
+
+    private void deliver(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String delivery = request.getHeader("X-GitHub-Delivery");
         var wait = limiter.admit(request.getRemoteAddr());
         if (wait.isPresent()) {

@@ -4,6 +4,7 @@ import com.vangoframework.rhone.db.DatabaseTarget;
 import com.vangoframework.rhone.db.PgListener;
 import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.deployments.DeploymentDao;
+import com.vangoframework.rhone.deployments.Executors2;
 import io.dropwizard.lifecycle.Managed;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -12,8 +13,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,12 +43,10 @@ public final class LiveLogs implements Managed {
     private final PgListener listener;
     private final Map<Long, Feed> feeds = new ConcurrentHashMap<>();
     /** Reads new chunks and statuses off the listener thread; one task per feed at a time. */
-    private final ExecutorService readers = new ThreadPoolExecutor(1, 4, 30, TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(), r -> {
-                Thread t = new Thread(r, "rhone-live-logs");
-                t.setDaemon(true);
-                return t;
-            });
+    private final ExecutorService readers = Executors2.fixed("rhone-live-logs-", 2);
+    /** A failed read is tried again after a pause (a database blip must not freeze a page). */
+    private final java.util.concurrent.ScheduledExecutorService retries = Executors2.scheduled("rhone-live-logs-retry");
+    static final long RETRY_MILLIS = 1000;
     private Thread listenerThread;
 
     public LiveLogs(DatabaseTarget target, LogChunkDao chunks, DeploymentDao deployments) {
@@ -62,8 +59,7 @@ public final class LiveLogs implements Managed {
 
     @Override
     public void start() {
-        listenerThread = new Thread(listener, "rhone-live-logs-listener");
-        listenerThread.setDaemon(true);
+        listenerThread = Executors2.thread("rhone-live-logs-listener", listener);
         listenerThread.start();
     }
 
@@ -74,6 +70,7 @@ public final class LiveLogs implements Managed {
             listenerThread.join(TimeUnit.SECONDS.toMillis(5));
         }
         readers.shutdownNow();
+        retries.shutdownNow();
     }
 
     public boolean isConnected() {
@@ -151,9 +148,16 @@ public final class LiveLogs implements Managed {
             return recent.orElseGet(() -> chunks.chunksAfter(feed.deploymentId, afterLine, CATCH_UP_CHUNKS));
         }
 
-        /** Waits until something changes after {@code version}, or the time is up. */
+        /**
+         * Waits until something changes after {@code version}, or the time is up. While this node
+         * is not listening (its connection is being re-established), a wait that times out reads
+         * the database itself: nothing announces changes then.
+         */
         public void await(long version, long millis) throws InterruptedException {
             feed.await(version, millis);
+            if (feed.version() == version && !listener.isConnected()) {
+                feed.requestRefresh(true);
+            }
         }
 
         @Override
@@ -173,7 +177,8 @@ public final class LiveLogs implements Managed {
         private final ArrayDeque<LogChunkDao.Stored> recent = new ArrayDeque<>();
         private Deployment current;
         private long version;
-        private boolean refreshQueued;
+        private boolean draining;
+        private boolean linesDirty;
         private boolean statusDirty;
 
         Feed(long deploymentId, Deployment current) {
@@ -213,61 +218,84 @@ public final class LiveLogs implements Managed {
             }
         }
 
-        /** Coalesces notifications: at most one read is queued per feed. */
+        /**
+         * Asks for a read. Notifications are coalesced: one drain runs per feed at a time (never two
+         * reads of one feed at once, so an older status can never overwrite a newer one), and it
+         * goes on while something asked for another read meanwhile.
+         */
         void requestRefresh(boolean status) {
             synchronized (this) {
                 statusDirty |= status;
-                if (refreshQueued) {
+                linesDirty = true;
+                if (draining) {
                     return;
                 }
-                refreshQueued = true;
+                draining = true;
             }
             try {
-                readers.execute(this::refresh);
+                readers.execute(this::drain);
             } catch (java.util.concurrent.RejectedExecutionException stopping) {
                 synchronized (this) {
-                    refreshQueued = false;
+                    draining = false;
                 }
             }
         }
 
-        private void refresh() {
-            boolean readStatus;
-            long from;
-            synchronized (this) {
-                refreshQueued = false;
-                readStatus = statusDirty;
-                statusDirty = false;
-                from = recent.isEmpty() ? -1 : recent.peekLast().end();
-            }
-            try {
-                // Status first: a viewer that sees a finished status and then no new lines may end
-                // its stream, so the lines read after the status must include the last ones.
-                Deployment latest = readStatus ? deployments.findById(deploymentId).orElse(null) : null;
-                List<LogChunkDao.Stored> fresh = from < 0
-                        ? chunks.tailChunks(deploymentId, 1) : chunks.chunksAfter(deploymentId, from, RECENT_CHUNKS);
+        private void drain() {
+            while (true) {
+                boolean readStatus;
+                long from;
                 synchronized (this) {
-                    if (latest != null) {
-                        current = latest;
+                    if (!linesDirty && !statusDirty) {
+                        draining = false;
+                        return;
                     }
-                    long end = recent.isEmpty() ? -1 : recent.peekLast().end();
-                    for (LogChunkDao.Stored c : fresh) {
-                        if (c.end() > end) {
-                            recent.addLast(c);
-                            end = c.end();
+                    readStatus = statusDirty;
+                    statusDirty = false;
+                    linesDirty = false;
+                    from = recent.isEmpty() ? -1 : recent.peekLast().end();
+                }
+                try {
+                    // Status first: a viewer that sees a finished status and then no new lines ends
+                    // its stream, so the lines read after the status must include the last ones.
+                    Deployment latest = readStatus ? deployments.findById(deploymentId).orElse(null) : null;
+                    List<LogChunkDao.Stored> fresh = from < 0
+                            ? chunks.tailChunks(deploymentId, 1)
+                            : chunks.chunksAfter(deploymentId, from, RECENT_CHUNKS);
+                    boolean more = fresh.size() == RECENT_CHUNKS;
+                    synchronized (this) {
+                        if (more) {
+                            // Not caught up with the stored lines yet: the status waits until we
+                            // are, or a viewer could see "finished" with lines still unread.
+                            linesDirty = true;
+                            statusDirty |= readStatus;
+                        } else if (latest != null) {
+                            current = latest;
                         }
+                        long end = recent.isEmpty() ? -1 : recent.peekLast().end();
+                        for (LogChunkDao.Stored c : fresh) {
+                            if (c.end() > end) {
+                                recent.addLast(c);
+                                end = c.end();
+                            }
+                        }
+                        while (recent.size() > RECENT_CHUNKS) {
+                            recent.removeFirst();
+                        }
+                        version++;
+                        notifyAll();
                     }
-                    while (recent.size() > RECENT_CHUNKS) {
-                        recent.removeFirst();
+                } catch (RuntimeException e) {
+                    LOG.warn("Could not read the live log of deployment {}; trying again in {} ms", deploymentId,
+                            RETRY_MILLIS, e);
+                    synchronized (this) {
+                        statusDirty |= readStatus;
+                        linesDirty = true;
+                        draining = false;
                     }
-                    version++;
-                    notifyAll();
+                    retries.schedule(() -> requestRefresh(false), RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                    return;
                 }
-                if (fresh.size() == RECENT_CHUNKS) {
-                    requestRefresh(false); // more than one read's worth arrived at once
-                }
-            } catch (RuntimeException e) {
-                LOG.warn("Could not read the live log of deployment {}", deploymentId, e);
             }
         }
     }

@@ -31,10 +31,15 @@ public interface LogChunkDao {
         }
     }
 
-    /** The chunks holding lines after the first {@code afterLine} ones, in order; at most {@code limit}. */
+    /**
+     * The chunks holding lines after the first {@code afterLine} ones, in order; at most
+     * {@code limit}. A chunk holds at most 256 lines (BuildLog flushes at 256), so the lower bound
+     * on first_line is safe and lets the index start near the cursor instead of at line 0.
+     */
     @SqlQuery("""
             SELECT first_line, line_count, content FROM deployment_log_chunks
              WHERE deployment_id = :id AND first_line + line_count > :after
+               AND first_line > :after - 4096
              ORDER BY first_line LIMIT :limit""")
     @RegisterConstructorMapper(Stored.class)
     List<Stored> chunksAfter(@Bind("id") long deploymentId, @Bind("after") long afterLine, @Bind("limit") int limit);

@@ -1,9 +1,9 @@
 package com.vangoframework.rhone.logs;
 
+import com.vangoframework.rhone.deployments.Executors2;
 import io.dropwizard.lifecycle.Managed;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -18,11 +18,7 @@ public final class LogRetention implements Managed {
     private final LogChunkDao dao;
     private final Duration retention;
     private final Clock clock;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "rhone-log-retention");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService timer = Executors2.scheduled("rhone-log-retention");
 
     public LogRetention(LogChunkDao dao, Duration retention, Clock clock) {
         this.dao = dao;

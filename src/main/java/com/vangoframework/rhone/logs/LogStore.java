@@ -1,8 +1,8 @@
 package com.vangoframework.rhone.logs;
 
+import com.vangoframework.rhone.deployments.Executors2;
 import io.dropwizard.lifecycle.Managed;
 import java.time.Clock;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
@@ -15,11 +15,7 @@ public final class LogStore implements Managed {
     private final LogChunkDao dao;
     private final long capBytes;
     private final Clock clock;
-    private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "rhone-log-flusher");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService flusher = Executors2.scheduled("rhone-log-flusher");
 
     public LogStore(LogChunkDao dao, long capBytes, Clock clock) {
         this.dao = dao;

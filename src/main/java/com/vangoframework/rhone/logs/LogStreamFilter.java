@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -54,8 +55,11 @@ public final class LogStreamFilter implements Filter {
     private final LiveLogs live;
     private final ObjectMapper json;
     private final long heartbeatMillis;
+    /** Each open stream holds a request thread; past the cap a viewer is told to come back. */
+    private final Semaphore streams;
 
-    public LogStreamFilter(WebAccess access, LiveLogs live, ObjectMapper json, Duration heartbeat) {
+    public LogStreamFilter(WebAccess access, LiveLogs live, ObjectMapper json, Duration heartbeat, int maxStreams) {
+        this.streams = new Semaphore(maxStreams);
         this.access = access;
         this.live = live;
         this.json = json;
@@ -84,6 +88,20 @@ public final class LogStreamFilter implements Filter {
             plain(response, 404, "no such deployment in your teams");
             return;
         }
+        if (!streams.tryAcquire()) {
+            response.setHeader("Retry-After", "5");
+            plain(response, 503, "too many live log viewers on this node; retrying shortly");
+            return;
+        }
+        try {
+            stream(request, response, deployment.get());
+        } finally {
+            streams.release();
+        }
+    }
+
+    private void stream(HttpServletRequest request, HttpServletResponse response, Deployment deployment)
+            throws IOException {
         // The browser's own Last-Event-ID wins over the page's starting point.
         long start = Math.max(cursor(request.getHeader("Last-Event-ID"))
                 .orElse(cursor(request.getParameter("after")).orElse(0L)), 0L);
@@ -93,7 +111,7 @@ public final class LogStreamFilter implements Filter {
         response.setHeader("X-Accel-Buffering", "no");
         // Written straight to the servlet response: each flush reaches the browser (a JAX-RS
         // resource's output is buffered until 8 KiB or the end, whatever it flushes).
-        try (LiveLogs.Subscription sub = live.subscribe(deployment.get())) {
+        try (LiveLogs.Subscription sub = live.subscribe(deployment)) {
             Writer w = new BufferedWriter(new OutputStreamWriter(response.getOutputStream(), StandardCharsets.UTF_8),
                     16 * 1024);
             send(w, sub, start, response);

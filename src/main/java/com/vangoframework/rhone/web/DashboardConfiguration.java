@@ -14,7 +14,11 @@ public class DashboardConfiguration {
     private String oauthClientSecret = "";
     /** A comment on an idle SSE stream this often keeps proxies from closing it. */
     @NotNull
+    @io.dropwizard.validation.MinDuration(value = 100, unit = java.util.concurrent.TimeUnit.MILLISECONDS)
     private Duration heartbeat = Duration.seconds(15);
+    /** Live log streams this node serves at once (each holds a thread); more get 503 and Retry-After. */
+    @Min(1)
+    private int maxStreams = 512;
     /** Deploy and Retry presses per app per minute; more get 429 with Retry-After. */
     @Min(1)
     @Max(10_000)
@@ -29,6 +33,8 @@ public class DashboardConfiguration {
     @JsonProperty public void setOauthClientSecret(String v) { this.oauthClientSecret = v == null ? "" : v.trim(); }
     @JsonProperty public Duration getHeartbeat() { return heartbeat; }
     @JsonProperty public void setHeartbeat(Duration heartbeat) { this.heartbeat = heartbeat; }
+    @JsonProperty public int getMaxStreams() { return maxStreams; }
+    @JsonProperty public void setMaxStreams(int v) { this.maxStreams = v; }
     @JsonProperty public int getDeploysPerMinute() { return deploysPerMinute; }
     @JsonProperty public void setDeploysPerMinute(int v) { this.deploysPerMinute = v; }
     @JsonProperty public int getLogRetentionDays() { return logRetentionDays; }

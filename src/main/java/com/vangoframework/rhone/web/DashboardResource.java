@@ -25,8 +25,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The dashboard's pages and forms. Pages need a session (else: the sign-in page, coming back
- * afterwards); every form POST needs the session's CSRF token; every app-scoped route checks the
+ * The dashboard's pages and forms. Pages need a session (else: the sign-in page; signing in with
+ * GitHub comes back to the page, a sign-in link goes to the app list); every form POST needs the session's CSRF token; every app-scoped route checks the
  * viewer's team through {@link WebAccess}.
  */
 @Path("/")

@@ -46,6 +46,6 @@ public final class LoginLinkCommand extends RhoneCommand {
         String token = new Sessions(context.jdbi(), Clock.systemUTC()).createLoginLink(user.id());
         String base = context.config().getGithub().getPublicUrl();
         return List.of("One-time sign-in link for " + user.login() + " (valid for "
-                + Sessions.LINK_LIFETIME.toMinutes() + " minutes):", base + "/login/link/" + token);
+                + Sessions.LINK_LIFETIME.toMinutes() + " minutes):", base + "/login/link#" + token);
     }
 }

@@ -31,7 +31,8 @@ public final class Pages {
 
     /** Only paths on this site: anything else (a scheme, "//host") becomes the app list. */
     public static String safeNext(String next) {
-        if (next == null || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) {
+        if (next == null || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")
+                || next.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
             return "/apps";
         }
         return next;

@@ -45,6 +45,9 @@ public interface SessionDao {
     @SqlUpdate("INSERT INTO login_links (token_sha256, user_id, expires_at) VALUES (:hash, :userId, :expiresAt)")
     void insertLoginLink(@Bind("hash") byte[] hash, @Bind("userId") long userId, @Bind("expiresAt") Instant expiresAt);
 
+    @SqlUpdate("DELETE FROM login_links WHERE expires_at <= :now")
+    int deleteExpiredLoginLinks(@Bind("now") Instant now);
+
     /** Uses a link at most once, and only before it expires: the row is the lock. */
     @SqlQuery("""
             UPDATE login_links SET used_at = now()

@@ -33,8 +33,10 @@ public final class Sessions {
     /** A new one-time sign-in token for the user (the caller builds the URL). */
     public String createLoginLink(long userId) {
         String token = random();
-        jdbi.useExtension(SessionDao.class, dao -> dao.insertLoginLink(ApiTokens.sha256(token), userId,
-                clock.instant().plus(LINK_LIFETIME)));
+        jdbi.useExtension(SessionDao.class, dao -> {
+            dao.deleteExpiredLoginLinks(clock.instant());
+            dao.insertLoginLink(ApiTokens.sha256(token), userId, clock.instant().plus(LINK_LIFETIME));
+        });
         return token;
     }
 

@@ -8,7 +8,6 @@ import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
-import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
@@ -67,17 +66,27 @@ public final class SignInResource {
                 .with("github", config.oauthEnabled());
     }
 
-    /** The link itself only shows a button: a link preview or scanner fetching it signs nobody in. */
+    /**
+     * The link is {@code /login/link#TOKEN}: the token is in the fragment, which browsers never
+     * send, so it stays out of request logs and proxies; the page's script copies it into the
+     * form. The page only shows a button, so a link preview or scanner signs nobody in.
+     */
     @GET
-    @Path("login/link/{token}")
-    public Page link(@PathParam("token") String token) {
-        return new Page("login_link", "Sign in", null).with("token", token);
+    @Path("login/link")
+    public Page link() {
+        return new Page("login_link", "Sign in", null);
     }
 
     @POST
     @Path("login/link")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response useLink(@FormParam("token") String token) {
+    public Response useLink(@FormParam("token") String token,
+                            @jakarta.ws.rs.HeaderParam("Sec-Fetch-Site") String fetchSite) {
+        // No session exists yet, so no CSRF token either: refuse what a browser says came from
+        // another site (someone signing a visitor into the attacker's account).
+        if (fetchSite != null && !"same-origin".equals(fetchSite) && !"none".equals(fetchSite)) {
+            throw Pages.error(403, "Sign-in refused", "This sign-in form was sent from another site.", null);
+        }
         Optional<Long> user = sessions.useLoginLink(token);
         if (user.isEmpty()) {
             throw Pages.error(400, "Link not valid", "This sign-in link is unknown, expired or already used. "
@@ -109,14 +118,28 @@ public final class SignInResource {
         String state = Sessions.random();
         String authorize = gitHubUrl + "/login/oauth/authorize?client_id=" + enc(config.getOauthClientId())
                 + "&redirect_uri=" + enc(callbackUrl()) + "&state=" + enc(state);
+        // Where to go afterwards rides along in the state cookie ("state.next"), never to GitHub.
+        String back = java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(Pages.safeNext(next).getBytes(StandardCharsets.UTF_8));
         return Response.seeOther(URI.create(authorize))
-                .cookie(cookie(STATE_COOKIE, state, "/login/github", 600)).build();
+                .cookie(cookie(STATE_COOKIE, state + "." + back, "/login/github", 600)).build();
     }
 
     @GET
     @Path("login/github/callback")
     public Response callback(@QueryParam("code") String code, @QueryParam("state") String state,
-                             @CookieParam(STATE_COOKIE) String expected) throws InterruptedException {
+                             @CookieParam(STATE_COOKIE) String stateCookie) throws InterruptedException {
+        int dot = stateCookie == null ? -1 : stateCookie.indexOf('.');
+        String expected = dot < 0 ? stateCookie : stateCookie.substring(0, dot);
+        String next = "/apps";
+        if (dot >= 0) {
+            try {
+                next = new String(java.util.Base64.getUrlDecoder().decode(stateCookie.substring(dot + 1)),
+                        StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                next = "/apps";
+            }
+        }
         if (state == null || expected == null || !MessageDigest.isEqual(state.getBytes(StandardCharsets.UTF_8),
                 expected.getBytes(StandardCharsets.UTF_8))) {
             throw Pages.error(400, "Sign-in refused", "The sign-in did not come back from the request this "
@@ -149,7 +172,7 @@ public final class SignInResource {
             throw Pages.error(403, "Not a member", "The GitHub account " + login + " is not a member of any team "
                     + "here. Ask an administrator to run: add-member --team TEAM --user " + login, null);
         }
-        return signedIn(userId.get(), "/apps");
+        return signedIn(userId.get(), next);
     }
 
     private Response signedIn(long userId, String next) {

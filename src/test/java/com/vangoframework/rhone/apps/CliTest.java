@@ -171,8 +171,8 @@ class CliTest {
 
         Run link = rhone("login-link", "--user", "octocat");
         assertThat(link.exit()).as(link.stderr()).isZero();
-        assertThat(link.lastLine()).matches("http://localhost:8080/login/link/[A-Za-z0-9_-]{43}");
-        String token = link.lastLine().substring(link.lastLine().lastIndexOf('/') + 1);
+        assertThat(link.lastLine()).matches("http://localhost:8080/login/link#[A-Za-z0-9_-]{43}");
+        String token = link.lastLine().substring(link.lastLine().lastIndexOf('#') + 1);
         var sessions = new com.vangoframework.rhone.web.Sessions(jdbi, java.time.Clock.systemUTC());
         assertThat(sessions.useLoginLink(token)).isPresent();
         assertThat(sessions.useLoginLink(token)).as("a link works once").isEmpty();

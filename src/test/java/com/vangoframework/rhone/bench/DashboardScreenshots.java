@@ -59,7 +59,7 @@ public final class DashboardScreenshots {
         try {
             Path out = Path.of("docs/images");
             Files.createDirectories(out);
-            browser.get(service.url() + "/login/link/" + new Sessions(jdbi, Clock.systemUTC()).createLoginLink(user));
+            browser.get(service.url() + "/login/link#" + new Sessions(jdbi, Clock.systemUTC()).createLoginLink(user));
             browser.findElement(By.id("sign-in")).click();
             browser.get(service.url() + "/apps/web");
             browser.findElement(By.cssSelector("#deploy button")).click();

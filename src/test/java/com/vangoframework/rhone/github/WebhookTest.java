@@ -211,6 +211,12 @@ class WebhookTest {
         byte[] ok = JSON.writeValueAsBytes(push("refs/heads/main", sha(), "x"));
         assertThat(deliver(null, "d-7", ok, SIGNER.sign(ok)).statusCode()).isEqualTo(400);
         assertThat(deliver("push", null, ok, SIGNER.sign(ok)).statusCode()).isEqualTo(400);
+        // Another method: a JSON 405 that says what is allowed, in the API's error shape.
+        HttpResponse<String> get = HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(service.url()
+                + "/webhooks/github")).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(get.statusCode()).isEqualTo(405);
+        assertThat(get.headers().firstValue("Allow")).hasValue("POST");
+        assertThat(get.body()).startsWith("{\"code\":405,\"message\":");
         assertThat(recorded()).isZero();
     }
 

@@ -221,6 +221,14 @@ class LogStreamTest {
         try (SseClient sse = SseClient.open(streamUrl(s, d), stranger, null)) {
             assertThat(sse.status()).isEqualTo(404);
         }
+        // The stranger's own app with this team's deployment id: still a 404, never its log.
+        App theirs = fx.app(fx.team("initech"), "theirs");
+        String insider = signIn(jdbi.onDemand(com.vangoframework.rhone.apps.TeamDao.class).findBySlug("initech")
+                .orElseThrow(), "peter");
+        try (SseClient sse = SseClient.open(s.url() + "/apps/" + theirs.slug() + "/deployments/" + d.id() + "/logs",
+                insider, null)) {
+            assertThat(sse.status()).isEqualTo(404);
+        }
         try (SseClient sse = SseClient.open(streamUrl(s, d), null, null)) {
             assertThat(sse.status()).isEqualTo(401);
         }
@@ -249,6 +257,24 @@ class LogStreamTest {
             assertThat(texts(readToComplete(sse, statuses)))
                     .containsExactlyElementsOf(IntStream.range(0, 800).mapToObj(i -> "line " + i).toList());
             assertThat(statuses.get(statuses.size() - 1)).contains("\"status\":\"built\"");
+        }
+    }
+
+    @Test
+    void aLargeBurstAtTheVeryEnd_isAllSentBeforeComplete() throws Exception {
+        service("builder", true);
+        TestService viewerNode = service("viewer", false);
+        LoggingPipeline p = pipeline.get();
+        p.lines = 12_000; // about 47 chunks, all stored within moments of the finished status
+        p.holdAfter = 5;
+        p.burst = 0;
+        Deployment d = fx.pending(app);
+        await().atMost(Duration.ofSeconds(30)).until(() -> p.holding.getCount() == 0);
+        try (SseClient sse = SseClient.open(streamUrl(viewerNode, d), session, null)) {
+            assertThat(sse.status()).isEqualTo(200);
+            p.release.countDown();
+            assertThat(texts(readToComplete(sse, new ArrayList<>())))
+                    .containsExactlyElementsOf(IntStream.range(0, 12_000).mapToObj(i -> "line " + i).toList());
         }
     }
 }

@@ -90,7 +90,7 @@ class BrowserTest {
             return u.id();
         });
         String token = new Sessions(jdbi, Clock.systemUTC()).createLoginLink(userId);
-        browser.get(service.url() + "/login/link/" + token);
+        browser.get(service.url() + "/login/link#" + token);
         browser.findElement(By.id("sign-in")).click();
         await().atMost(Duration.ofSeconds(10)).until(() -> browser.getCurrentUrl().endsWith("/apps"));
         assertThat(browser.getPageSource()).contains(login);

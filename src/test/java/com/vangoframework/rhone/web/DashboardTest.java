@@ -133,9 +133,15 @@ class DashboardTest {
         String token = sessions.createLoginLink(octocat);
 
         // Opening the link only shows a button: a preview fetch signs nobody in.
-        HttpResponse<String> page = get("/login/link/" + token, null);
+        HttpResponse<String> page = get("/login/link", null);
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.headers().allValues("Set-Cookie")).isEmpty();
+        // A browser that says the form came from another site is refused, and the link stays unused.
+        HttpResponse<String> crossSite = HTTP.send(HttpRequest.newBuilder(URI.create(service.url() + "/login/link"))
+                .header("Content-Type", "application/x-www-form-urlencoded").header("Sec-Fetch-Site", "cross-site")
+                .POST(HttpRequest.BodyPublishers.ofString("token=" + token)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(crossSite.statusCode()).isEqualTo(403);
+        assertThat(crossSite.headers().allValues("Set-Cookie")).isEmpty();
         HttpResponse<String> signedIn = post("/login/link", null, "token=" + token);
         assertThat(signedIn.statusCode()).isEqualTo(303);
         assertThat(location(signedIn)).isEqualTo("/apps");
@@ -168,7 +174,7 @@ class DashboardTest {
     @Test
     void githubSignIn_matchesTheUserByGithubId_andABadStateIsRefused() throws Exception {
         user(acme, "octocat");
-        HttpResponse<String> start = get("/login/github?next=/apps", null);
+        HttpResponse<String> start = get("/login/github?next=/apps/web", null);
         assertThat(start.statusCode()).isEqualTo(303);
         String location = start.headers().firstValue("Location").orElseThrow();
         assertThat(location).startsWith(github.baseUrl() + "/login/oauth/authorize?client_id=Iv1.client");
@@ -197,11 +203,47 @@ class DashboardTest {
                         + "/login/github/callback?code=abc&state=" + URLEncoder.encode(state, StandardCharsets.UTF_8)))
                 .header("Cookie", "rhone_oauth_state=" + cookieValue).GET().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(ok.statusCode()).as(ok.body()).isEqualTo(303);
+        assertThat(location(ok)).as("back to the page that asked for a sign-in").isEqualTo("/apps/web");
         String cookie = sessionCookie(ok);
         assertThat(get("/apps", cookie).body()).contains("octocat");
         java.util.Optional<SessionDao.User> linked = jdbi.withExtension(SessionDao.class,
                 dao -> dao.userByGithubId(583231));
         assertThat(linked.map(SessionDao.User::login)).hasValue("octocat");
+
+        // Later the person renames their GitHub account: they are still found, by GitHub id.
+        github.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlEqualTo("/user")).willReturn(aResponse()
+                .withStatus(200).withHeader("Content-Type", "application/json")
+                .withBody("{\"id\":583231,\"login\":\"octocat-renamed\"}")));
+        HttpResponse<String> again = get("/login/github", null);
+        String state2 = URI.create(again.headers().firstValue("Location").orElseThrow()).getQuery()
+                .replaceAll(".*state=([^&]+).*", "$1");
+        String cookie2 = again.headers().allValues("Set-Cookie").stream()
+                .filter(c -> c.startsWith("rhone_oauth_state=")).findFirst().orElseThrow();
+        HttpResponse<String> renamed = HTTP.send(HttpRequest.newBuilder(URI.create(service.url()
+                        + "/login/github/callback?code=def&state=" + URLEncoder.encode(state2, StandardCharsets.UTF_8)))
+                .header("Cookie", cookie2.substring(0, cookie2.indexOf(';'))).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(renamed.statusCode()).as(renamed.body()).isEqualTo(303);
+        assertThat(get("/apps", sessionCookie(renamed)).body()).contains("octocat").contains("/apps/web");
+        assertThat(fx.count("users")).isEqualTo(1);
+
+        // Someone whose GitHub account no team here knows gets a clear refusal and no session.
+        github.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlEqualTo("/user")).willReturn(aResponse()
+                .withStatus(200).withHeader("Content-Type", "application/json")
+                .withBody("{\"id\":999,\"login\":\"stranger\"}")));
+        HttpResponse<String> third = get("/login/github", null);
+        String state3 = URI.create(third.headers().firstValue("Location").orElseThrow()).getQuery()
+                .replaceAll(".*state=([^&]+).*", "$1");
+        String cookie3 = third.headers().allValues("Set-Cookie").stream()
+                .filter(c -> c.startsWith("rhone_oauth_state=")).findFirst().orElseThrow();
+        HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(URI.create(service.url()
+                        + "/login/github/callback?code=ghi&state=" + URLEncoder.encode(state3, StandardCharsets.UTF_8)))
+                .header("Cookie", cookie3.substring(0, cookie3.indexOf(';'))).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(403);
+        assertThat(refused.body()).contains("add-member");
+        assertThat(refused.headers().allValues("Set-Cookie")).noneMatch(c -> c.startsWith("rhone_session=")
+                && !c.startsWith("rhone_session=;"));
     }
 
     @Test
@@ -224,6 +266,13 @@ class DashboardTest {
         assertThat(get("/apps/web/deployments/" + foreignDeployment.id() + "/lines?before=10", cookie).statusCode())
                 .isEqualTo(404);
         assertThat(post("/apps/secret-app/deploy", cookie, "csrf=" + csrfOf(apps)).statusCode()).isEqualTo(404);
+        for (String action : new String[] {"cancel", "retry"}) {
+            assertThat(post("/apps/web/deployments/" + foreignDeployment.id() + "/" + action, cookie,
+                    "csrf=" + csrfOf(apps)).statusCode()).as(action).isEqualTo(404);
+            assertThat(post("/apps/secret-app/deployments/" + foreignDeployment.id() + "/" + action, cookie,
+                    "csrf=" + csrfOf(apps)).statusCode()).as(action).isEqualTo(404);
+        }
+        assertThat(fx.reload(foreignDeployment).status().dbValue()).isEqualTo("pending");
         HttpResponse<String> page = get("/apps/web/deployments/" + mine.id(), cookie);
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
