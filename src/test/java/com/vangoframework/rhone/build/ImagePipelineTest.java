@@ -161,10 +161,13 @@ class ImagePipelineTest {
     @Test
     void buildPastTheAppTimeout_failsWithTheTimeoutMessage() throws Exception {
         String name = "late-" + unique();
-        repo(name, Map.of("Dockerfile", "FROM local/busybox:1\nRUN sleep 120\n"));
+        // A command line no other process on the machine has (a plain "sleep 120" once matched
+        // someone's shell that was waiting on this very test run).
+        String marker = "sleep " + (6000 + (int) (Math.random() * 1000));
+        repo(name, Map.of("Dockerfile", "FROM local/busybox:1\nRUN " + marker + "\n"));
         Deployment failed = deployAndWait(app(name, 5), null, DeploymentStatus.BUILD_FAILED);
         assertThat(failed.errorMessage()).startsWith("timed out after 5 seconds");
-        await().atMost(Duration.ofSeconds(10)).until(() -> !processRunning("sleep 120"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !processRunning(marker));
     }
 
     @Test
