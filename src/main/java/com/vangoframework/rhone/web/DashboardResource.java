@@ -125,7 +125,7 @@ public final class DashboardResource {
         if (!tail.isEmpty()) {
             end = tail.get(tail.size() - 1).end();
             first = Math.max(0, end - TAIL_LINES);
-            lines = slice(tail, first, end);
+            lines = LogChunkDao.lines(tail, first, end);
         }
         Map<String, Object> links = new LinkedHashMap<>();
         if (app.isGitHub() && d.commitSha() != null) {
@@ -153,7 +153,7 @@ public final class DashboardResource {
         long from = Math.max(0, to - TAIL_LINES);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("first", from);
-        body.put("lines", slice(dashboard.chunksBetween(d.id(), from, to), from, to));
+        body.put("lines", LogChunkDao.lines(chunks.chunksBetween(d.id(), from, to), from, to));
         return body;
     }
 
@@ -199,20 +199,5 @@ public final class DashboardResource {
                             + "Try again in " + seconds + " s.", viewer)
                     .header("Retry-After", seconds).build());
         }
-    }
-
-    /** Lines {@code from .. to - 1} out of chunks that cover them. */
-    static List<String> slice(List<LogChunkDao.Stored> chunks, long from, long to) {
-        List<String> out = new ArrayList<>();
-        for (LogChunkDao.Stored c : chunks) {
-            String[] lines = c.content().split("\n", -1);
-            for (int i = 0; i < lines.length; i++) {
-                long n = c.firstLine() + i;
-                if (n >= from && n < to) {
-                    out.add(lines[i]);
-                }
-            }
-        }
-        return out;
     }
 }

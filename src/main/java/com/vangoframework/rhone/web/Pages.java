@@ -24,6 +24,12 @@ public final class Pages {
         return error(404, "Not found", message, viewer);
     }
 
+    /** A form POST without the session's CSRF token: refused, nothing changed. */
+    public static WebApplicationException csrfRefused(Viewer viewer) {
+        return error(403, "Form expired", "This form did not carry a valid security token (CSRF): reload the page "
+                + "and try again.", viewer);
+    }
+
     /** 303 See Other: after a form POST the browser GETs the target. */
     public static Response seeOther(String path) {
         return Response.seeOther(URI.create(path)).build();

@@ -14,7 +14,8 @@ public interface SessionDao {
     record User(long id, String login, String name, Long githubId) {
     }
 
-    record SessionRow(long userId, String login, String csrfToken) {
+    /** A live session with its user and the user's teams, read in one statement (every page asks). */
+    record SessionRow(long userId, String login, String csrfToken, Long[] teamIds) {
     }
 
     @SqlQuery("""
@@ -62,7 +63,9 @@ public interface SessionDao {
                        @Bind("expiresAt") Instant expiresAt);
 
     @SqlQuery("""
-            SELECT s.user_id, u.login, s.csrf_token FROM web_sessions s JOIN users u ON u.id = s.user_id
+            SELECT s.user_id, u.login, s.csrf_token,
+                   ARRAY(SELECT m.team_id FROM team_members m WHERE m.user_id = s.user_id ORDER BY m.team_id) AS team_ids
+              FROM web_sessions s JOIN users u ON u.id = s.user_id
              WHERE s.id_sha256 = :hash AND s.expires_at > :now""")
     @RegisterConstructorMapper(SessionRow.class)
     Optional<SessionRow> session(@Bind("hash") byte[] hash, @Bind("now") Instant now);

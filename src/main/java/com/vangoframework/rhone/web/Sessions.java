@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.Optional;
@@ -62,9 +63,9 @@ public final class Sessions {
         if (!wellFormed(sessionId)) {
             return Optional.empty();
         }
-        return jdbi.withExtension(SessionDao.class, dao -> dao.session(ApiTokens.sha256(sessionId), clock.instant())
-                .map(s -> new Viewer(s.userId(), s.login(), new LinkedHashSet<>(dao.teamsOf(s.userId())),
-                        s.csrfToken())));
+        return jdbi.withExtension(SessionDao.class, dao -> dao.session(ApiTokens.sha256(sessionId), clock.instant()))
+                .map(s -> new Viewer(s.userId(), s.login(), new LinkedHashSet<>(Arrays.asList(s.teamIds())),
+                        s.csrfToken()));
     }
 
     public void end(String sessionId) {

@@ -101,8 +101,7 @@ public final class SignInResource {
     public Response logout(@CookieParam(Sessions.COOKIE) String session, @FormParam("csrf") String csrf) {
         Optional<Viewer> viewer = sessions.viewer(session);
         if (viewer.isPresent() && !Sessions.csrfMatches(viewer.get(), csrf)) {
-            throw Pages.error(403, "Form expired", "This form did not carry a valid security token (CSRF). "
-                    + "Reload the page and try again.", viewer.get());
+            throw Pages.csrfRefused(viewer.get());
         }
         sessions.end(session);
         return Response.seeOther(URI.create("/login")).cookie(cookie(Sessions.COOKIE, "", "/", 0)).build();

@@ -43,8 +43,7 @@ public final class WebAccess {
         Viewer viewer = sessions.viewer(sessionCookie).orElseThrow(() -> Pages.error(403, "Signed out",
                 "Your session has ended. Sign in again and repeat the action.", null));
         if (!Sessions.csrfMatches(viewer, csrf)) {
-            throw Pages.error(403, "Form expired", "This form did not carry a valid security token (CSRF). "
-                    + "Reload the page and try again.", viewer);
+            throw Pages.csrfRefused(viewer);
         }
         return viewer;
     }

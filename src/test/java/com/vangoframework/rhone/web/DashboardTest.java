@@ -306,6 +306,10 @@ class DashboardTest {
         assertThat(limited.statusCode()).isEqualTo(429);
         assertThat(limited.headers().firstValue("Retry-After")).isPresent();
         assertThat(limited.body()).contains("Try again in");
+        // Retry draws on the same allowance of the app.
+        HttpResponse<String> retryLimited = post("/apps/web/deployments/" + id + "/retry", cookie, "csrf=" + csrf);
+        assertThat(retryLimited.statusCode()).isEqualTo(429);
+        assertThat(retryLimited.headers().firstValue("Retry-After")).isPresent();
         assertThat(fx.count("deployments")).isEqualTo(2);
     }
 
