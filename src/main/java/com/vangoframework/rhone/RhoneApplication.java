@@ -71,6 +71,8 @@ import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
+import io.dropwizard.db.DataSourceFactory;
+import io.dropwizard.db.ManagedDataSource;
 import io.dropwizard.jdbi3.JdbiFactory;
 import io.dropwizard.lifecycle.Managed;
 import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
@@ -132,8 +134,11 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         }
         // Fail at start, not at the first build, when the env var key is missing or malformed.
         SecretBox secretBox = SecretKeys.load(config.getSecretKey(), dataDir, database.isEmbedded());
-        Jdbi jdbi = Database.configure(new JdbiFactory().build(environment,
-                config.getDatabase().dataSourceFactory(database.target()), "postgresql"));
+        // One pool: JDBI uses it, and so does the webhook path's plain JDBC (WebhookHandler).
+        DataSourceFactory dataSourceFactory = config.getDatabase().dataSourceFactory(database.target());
+        ManagedDataSource dataSource = dataSourceFactory.build(environment.metrics(), "postgresql");
+        Jdbi jdbi = Database.configure(new JdbiFactory().build(environment, dataSourceFactory, dataSource,
+                "postgresql"));
 
         // 2. Data access and the deployment service.
         AppDao apps = jdbi.onDemand(AppDao.class);
@@ -168,7 +173,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
 
         // 5. GitHub: signed webhooks in (the endpoint refuses everything without a secret), Check Runs out.
         environment.servlets().addServlet("github-webhooks", new WebhookServlet(
-                new WebhookSignature(config.getGithub().getWebhookSecret()), new WebhookHandler(jdbi, deployments),
+                new WebhookSignature(config.getGithub().getWebhookSecret()), new WebhookHandler(dataSource, jdbi, deployments),
                 new WebhookRateLimiter(config.getGithub().getWebhookRatePerAddress(),
                         config.getGithub().getWebhookRateOverall()), environment.getObjectMapper()))
                 .addMapping("/webhooks/github");

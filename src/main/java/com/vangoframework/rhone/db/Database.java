@@ -6,7 +6,6 @@ import com.vangoframework.rhone.apps.EnvVarDao;
 import com.vangoframework.rhone.apps.TeamDao;
 import com.vangoframework.rhone.deployments.DeploymentDao;
 import com.vangoframework.rhone.deployments.RequestStatements;
-import com.vangoframework.rhone.github.DeliveryStatements;
 import com.vangoframework.rhone.github.GitHubDao;
 import com.vangoframework.rhone.logs.LogChunkDao;
 import java.nio.file.Path;
@@ -35,7 +34,7 @@ public final class Database implements AutoCloseable {
     /** Every DAO of the service (see {@link #configure}). */
     static final List<Class<?>> DAOS = List.of(TeamDao.class, AppDao.class, EnvVarDao.class, ApiTokenDao.class,
             DeploymentDao.class, RequestStatements.class, LogChunkDao.class, GitHubDao.class,
-            DeliveryStatements.class, com.vangoframework.rhone.web.SessionDao.class,
+            com.vangoframework.rhone.web.SessionDao.class,
             com.vangoframework.rhone.web.DashboardDao.class);
 
     private final DatabaseTarget target;

@@ -6,7 +6,6 @@ import java.util.Optional;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
-import org.jdbi.v3.sqlobject.statement.GetGeneratedKeys;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 
@@ -39,10 +38,6 @@ public interface DeploymentDao {
 
     record Page(long appId, Long before, int limit) {
     }
-
-    @SqlUpdate(RequestStatements.INSERT)
-    @GetGeneratedKeys
-    Deployment insert(@BindMethods NewDeployment request);
 
     @SqlQuery("SELECT * FROM deployments WHERE id = :id")
     Optional<Deployment> findById(@Bind("id") long id);

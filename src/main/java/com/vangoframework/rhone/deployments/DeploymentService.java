@@ -1,6 +1,8 @@
 package com.vangoframework.rhone.deployments;
 
 import com.vangoframework.rhone.apps.App;
+import com.vangoframework.rhone.db.SqlFailure;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
@@ -37,17 +39,20 @@ public final class DeploymentService {
 
     /** Records the request; see {@link #published}. */
     public Deployment request(NewDeployment request) {
-        Deployment created = jdbi.inTransaction(handle -> handle.attach(DeploymentDao.class).insert(request));
+        Deployment created = jdbi.inTransaction(handle -> insert(handle, request));
         published(List.of(created.id()));
         return created;
     }
 
-    /**
-     * The same inside a caller's transaction (a webhook records its delivery in the same one);
-     * returns the new deployment's id. The caller passes it to {@link #published} after its commit.
-     */
-    public long request(Handle handle, NewDeployment request) {
-        return handle.attach(RequestStatements.class).insert(request);
+    /** Inserts the request in the handle's transaction and reads the row back; publishes nothing. */
+    public static Deployment insert(Handle handle, NewDeployment request) {
+        long id;
+        try {
+            id = DeploymentInsert.insert(handle.getConnection(), request);
+        } catch (SQLException e) {
+            throw new SqlFailure("requesting a deployment of app " + request.appId(), e);
+        }
+        return handle.attach(DeploymentDao.class).findById(id).orElseThrow();
     }
 
     /** A closed pull request's pending builds are pointless now. */

@@ -3,30 +3,16 @@ package com.vangoframework.rhone.deployments;
 import java.util.List;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
-import org.jdbi.v3.sqlobject.customizer.BindMethods;
-import org.jdbi.v3.sqlobject.statement.GetGeneratedKeys;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
-import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 
 /**
- * The statements of the request path: the insert a webhook's transaction makes, and what
- * {@link RequestFollowUp} does after the commit. JDBI prepares every method of a SQL object each
- * time it is attached to a handle, so this path attaches these two instead of all of
- * {@link DeploymentDao}, and reads back only the new id.
+ * What {@link RequestFollowUp} does after a request's commit. (The request itself is one plain
+ * JDBC statement, {@link DeploymentInsert}.)
  */
 public interface RequestStatements {
 
     record Superseded(long id, long newer) {
     }
-
-    String INSERT = """
-            INSERT INTO deployments (app_id, trigger, branch, commit_sha, commit_message, commit_author,
-                                     pull_request_number, retry_of)
-            VALUES (:appId, :trigger, :branch, :commitSha, :commitMessage, :commitAuthor, :pullRequestNumber, :retryOf)""";
-
-    @SqlUpdate(INSERT)
-    @GetGeneratedKeys("id")
-    long insert(@BindMethods NewDeployment request);
 
     /**
      * For every app and branch that {@code ids} touch, the newest pending request stays and older

@@ -1,6 +1,5 @@
 package com.vangoframework.rhone.github;
 
-import com.vangoframework.rhone.apps.App;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
@@ -11,9 +10,6 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 
 /** Deliveries, installations, and the apps a webhook concerns. */
 public interface GitHubDao {
-
-    @SqlQuery("SELECT outcome FROM webhook_deliveries WHERE delivery_id = :id")
-    Optional<String> outcomeOf(@Bind("id") String deliveryId);
 
     /** Remembers the run, once: a second creation for the same deployment would leave a stray run. */
     @SqlUpdate("UPDATE deployments SET check_run_id = :run WHERE id = :id AND check_run_id IS NULL")

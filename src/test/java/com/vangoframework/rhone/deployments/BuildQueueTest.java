@@ -158,7 +158,7 @@ class BuildQueueTest {
         // A slow request takes its id first and commits last (two webhooks racing).
         try (var slow = jdbi.open()) {
             slow.begin();
-            long olderId = service.request(slow, NewDeployment.manual(app.id(), "main", "a".repeat(40)));
+            long olderId = DeploymentService.insert(slow, NewDeployment.manual(app.id(), "main", "a".repeat(40))).id();
             Deployment newer = service.request(NewDeployment.manual(app.id(), "main", "b".repeat(40)));
             slow.commit();
             service.published(List.of(olderId));

@@ -8,6 +8,7 @@ import com.vangoframework.rhone.apps.Team;
 import com.vangoframework.rhone.apps.TeamDao;
 import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.deployments.DeploymentDao;
+import com.vangoframework.rhone.deployments.DeploymentService;
 import com.vangoframework.rhone.deployments.NewDeployment;
 import org.jdbi.v3.core.Jdbi;
 
@@ -50,7 +51,7 @@ public final class Fixtures {
      */
     public Deployment pending(App app) {
         return jdbi.withHandle(h -> {
-            Deployment d = h.attach(DeploymentDao.class).insert(NewDeployment.manual(app.id(), app.branch(), null));
+            Deployment d = DeploymentService.insert(h, NewDeployment.manual(app.id(), app.branch(), null));
             h.execute("SELECT pg_notify('rhone_queue', '')"); // after the insert's commit (autocommit)
             return d;
         });

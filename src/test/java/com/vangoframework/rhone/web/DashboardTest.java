@@ -11,6 +11,7 @@ import com.vangoframework.rhone.apps.Team;
 import com.vangoframework.rhone.db.DatabaseTarget;
 import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.deployments.DeploymentDao;
+import com.vangoframework.rhone.deployments.DeploymentService;
 import com.vangoframework.rhone.deployments.DeploymentTrigger;
 import com.vangoframework.rhone.deployments.NewDeployment;
 import com.vangoframework.rhone.logs.BuildLog;
@@ -315,7 +316,7 @@ class DashboardTest {
 
     @Test
     void pagesEscapeWhatPeopleWrote_andALongLogShowsOnlyItsTail() throws Exception {
-        Deployment d = jdbi.withExtension(DeploymentDao.class, dao -> dao.insert(new NewDeployment(web.id(),
+        Deployment d = jdbi.inTransaction(h -> DeploymentService.insert(h, new NewDeployment(web.id(),
                 DeploymentTrigger.PUSH, "main", "a".repeat(40), "<script>alert('x')</script> & more", "<b>eve</b>",
                 null, null)));
         LogStore logs = new LogStore(jdbi.onDemand(LogChunkDao.class), LogStore.DEFAULT_CAP_BYTES, Clock.systemUTC());

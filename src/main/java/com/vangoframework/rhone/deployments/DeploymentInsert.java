@@ -1,0 +1,50 @@
+package com.vangoframework.rhone.deployments;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+
+/**
+ * The statement that requests a deployment, as plain JDBC on the caller's connection (and so in
+ * its transaction): a webhook delivery runs it next to its other statements without JDBI (see
+ * {@code github.DeliveryStatements}), and the API runs it through a JDBI handle's connection.
+ */
+public final class DeploymentInsert {
+
+    private static final String SQL = """
+            INSERT INTO deployments (app_id, trigger, branch, commit_sha, commit_message, commit_author,
+                                     pull_request_number, retry_of)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            RETURNING id""";
+
+    private DeploymentInsert() {
+    }
+
+    /** The new deployment's id; the caller publishes it after its commit ({@link DeploymentService#published}). */
+    public static long insert(Connection c, NewDeployment r) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(SQL)) {
+            s.setLong(1, r.appId());
+            s.setString(2, r.trigger().dbValue());
+            s.setString(3, r.branch());
+            s.setString(4, r.commitSha());
+            s.setString(5, r.commitMessage());
+            s.setString(6, r.commitAuthor());
+            if (r.pullRequestNumber() == null) {
+                s.setNull(7, Types.INTEGER);
+            } else {
+                s.setInt(7, r.pullRequestNumber());
+            }
+            if (r.retryOf() == null) {
+                s.setNull(8, Types.BIGINT);
+            } else {
+                s.setLong(8, r.retryOf());
+            }
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+}
