@@ -68,8 +68,9 @@ public final class WebhookBench {
             Collections.sort(sorted);
             long errors = answers.stream().filter(a -> a.status() < 200 || a.status() >= 300).count();
             int total = measured.requests().size();
-            System.out.printf("%d deliveries in %.1f s (%.0f/s), %d distinct, %d redeliveries%n",
-                    total, elapsed, total / elapsed, measured.distinct(), total - measured.distinct());
+            System.out.printf("%d deliveries in %.1f s (%.0f/s), %d distinct, %d redeliveries; bodies of %d bytes%n",
+                    total, elapsed, total / elapsed, measured.distinct(), total - measured.distinct(),
+                    measured.bodyBytes());
             System.out.printf("ack latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f; errors %d%n",
                     pct(sorted, 50), pct(sorted, 90), pct(sorted, 99), sorted.get(sorted.size() - 1) / 1000.0,
                     errors);
@@ -87,16 +88,18 @@ public final class WebhookBench {
     }
 
     /** Signed push deliveries, a tenth of them redeliveries of earlier ones (same id, same bytes). */
-    private record Deliveries(List<byte[]> requests, int distinct) {
+    private record Deliveries(List<byte[]> requests, int distinct, int bodyBytes) {
         static Deliveries of(WebhookSignature signer, int port, int count) {
             List<byte[]> requests = new ArrayList<>(count);
             List<byte[]> sent = new ArrayList<>();
+            int bodyBytes = 0;
             for (int i = 0; i < count; i++) {
                 if (i % 10 == 9 && !sent.isEmpty()) {
                     requests.add(sent.get((int) (Math.random() * sent.size())));
                     continue;
                 }
                 byte[] body = push().getBytes(StandardCharsets.UTF_8);
+                bodyBytes = body.length;
                 byte[] request = OpenLoopHttp.post("/webhooks/github", "127.0.0.1:" + port, List.of(
                         new String[] {"X-GitHub-Event", "push"},
                         new String[] {"X-GitHub-Delivery", UUID.randomUUID().toString()},
@@ -105,15 +108,14 @@ public final class WebhookBench {
                 requests.add(request);
                 sent.add(request);
             }
-            return new Deliveries(requests, sent.size());
+            return new Deliveries(requests, sent.size(), bodyBytes);
         }
     }
 
+    /** A push of GitHub's full shape and size (see {@link PushPayloads}) to the app's repository and branch. */
     private static String push() {
         String sha = UUID.randomUUID().toString().replace("-", "") + "abcdef01";
-        return "{\"ref\":\"refs/heads/main\",\"before\":\"" + "0".repeat(39) + "1\",\"after\":\"" + sha
-                + "\",\"deleted\":false,\"repository\":{\"full_name\":\"acme/web\"},\"installation\":{\"id\":42},"
-                + "\"head_commit\":{\"id\":\"" + sha + "\",\"message\":\"bench\",\"author\":{\"name\":\"Bench\"}}}";
+        return PushPayloads.push("acme/web", 42, "main", sha, "Bench: tune the webhook path");
     }
 
     /** User and system CPU of the whole service process (all its threads, the JIT and GC included). */
