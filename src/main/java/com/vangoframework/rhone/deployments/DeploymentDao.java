@@ -17,7 +17,6 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 @RegisterConstructorMapper(Deployment.class)
 public interface DeploymentDao {
 
-
     /** A finished build's row values. */
     record Outcome(DeploymentStatus status, String errorMessage, String imageTag, String imageDigest) {
         public Outcome {

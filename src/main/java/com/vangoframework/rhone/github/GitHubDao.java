@@ -2,13 +2,11 @@ package com.vangoframework.rhone.github;
 
 import java.util.List;
 import java.util.Optional;
-import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
-import org.jdbi.v3.sqlobject.customizer.BindMethods;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 
-/** Deliveries, installations, and the apps a webhook concerns. */
+/** Check Run bookkeeping and installations; a delivery's own statements are {@link DeliveryStatements}. */
 public interface GitHubDao {
 
     /** Remembers the run, once: a second creation for the same deployment would leave a stray run. */

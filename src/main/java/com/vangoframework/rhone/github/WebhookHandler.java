@@ -20,6 +20,8 @@ import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns a verified delivery into deployments, in one transaction with the delivery's record: a
@@ -27,10 +29,11 @@ import javax.sql.DataSource;
  * between the two cannot leave one without the other. Every delivery's outcome is recorded.
  *
  * <p>Deliveries that only look up apps and request builds (pushes, pull requests opened or
- * updated, check suites, pings, events not used) run as plain JDBC on a pooled connection: this is
- * the path that takes GitHub's whole delivery rate (see {@link DeliveryStatements}). The rare
- * ones that change installations, cancel a closed pull request's builds or look up the deployment
- * behind a check run run in a JDBI transaction, whose connection the shared statements use too.
+ * updated, check suites, pings, rhone's own check runs coming back, events not used) run as plain
+ * JDBC on a pooled connection: this is the path that takes GitHub's whole delivery rate (see
+ * {@link DeliveryStatements}). The rare ones that change installations, cancel a closed pull
+ * request's builds or look up the deployment behind a re-requested check run run in a JDBI
+ * transaction, whose connection the shared statements use too.
  */
 public final class WebhookHandler {
 
@@ -53,6 +56,7 @@ public final class WebhookHandler {
         T run(Tx tx) throws SQLException;
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(WebhookHandler.class);
     static final String REBUILD_ACTION = "rebuild";
     private static final Set<String> SKIP_MARKERS = Set.of("[skip ci]", "[ci skip]", "[skip rhone]");
     private static final String ZERO_SHA = "0".repeat(40);
@@ -98,7 +102,8 @@ public final class WebhookHandler {
     /** The events whose handling uses JDBI DAOs beyond the shared statements. */
     private static boolean needsHandle(String event, String action) {
         return switch (event) {
-            case "installation", "installation_repositories", "check_run" -> true;
+            case "installation", "installation_repositories" -> true;
+            case "check_run" -> "rerequested".equals(action) || "requested_action".equals(action);
             case "pull_request" -> "closed".equals(action);
             default -> false;
         };
@@ -115,7 +120,9 @@ public final class WebhookHandler {
                     T result = work.run(new Tx(c, null));
                     c.commit();
                     return result;
-                } catch (SQLException | RuntimeException e) {
+                } catch (Throwable e) {
+                    // Everything, errors included: switching autocommit back on below would
+                    // otherwise commit half a delivery (a deployment without its record).
                     try {
                         c.rollback();
                     } catch (SQLException rollback) {
@@ -123,11 +130,18 @@ public final class WebhookHandler {
                     }
                     throw e;
                 } finally {
-                    c.setAutoCommit(true);
+                    try {
+                        c.setAutoCommit(true);
+                    } catch (SQLException restore) {
+                        // Only a broken connection refuses; the pool's check on borrow drops it. The
+                        // delivery's own outcome (committed, or the error above) is what counts.
+                        LOG.warn("Could not reset a pooled connection after a GitHub delivery: {}",
+                                restore.getMessage());
+                    }
                 }
             }
         } catch (SQLException e) {
-            throw new SqlFailure("recording a GitHub delivery", e);
+            throw new SqlFailure("handling a GitHub delivery", e);
         }
     }
 

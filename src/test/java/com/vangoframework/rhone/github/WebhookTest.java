@@ -139,6 +139,12 @@ class WebhookTest {
                 .bind(0, delivery).mapTo(String.class).one());
     }
 
+    static List<Long> recordedIds(String delivery) {
+        return jdbi.withHandle(h -> h.createQuery(
+                        "SELECT unnest(deployment_ids) FROM webhook_deliveries WHERE delivery_id = ?")
+                .bind(0, delivery).mapTo(Long.class).list());
+    }
+
     @Test
     void signedPushToTheAppsBranch_createsAPushDeployment() throws Exception {
         String after = sha();
@@ -151,6 +157,37 @@ class WebhookTest {
         assertThat(d.commitAuthor()).isEqualTo("Grace Hopper");
         assertThat(d.branch()).isEqualTo("main");
         assertThat(outcome("d-1")).isEqualTo("deployment [" + d.id() + "] created");
+        assertThat(recordedIds("d-1")).containsExactly(d.id());
+    }
+
+    @Test
+    void aDatabaseFailureInsideADelivery_is500_rollsItsDeploymentBack_andLeaksNoConnection() throws Exception {
+        // The delivery's record is its transaction's last statement, after the deployment's
+        // insert: make the database refuse it for these ids, as a full disk or a lost primary would.
+        jdbi.useHandle(h -> h.execute("""
+                CREATE FUNCTION test_refuse_delivery() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'refused for the test'; END $$;
+                CREATE TRIGGER test_refuse_delivery BEFORE INSERT ON webhook_deliveries FOR EACH ROW
+                    WHEN (NEW.delivery_id LIKE 'fail-%') EXECUTE FUNCTION test_refuse_delivery();"""));
+        try {
+            // More failures than the pool has connections: a connection kept by a failed
+            // delivery would leave the next deliveries waiting for one.
+            for (int i = 0; i < 20; i++) {
+                HttpResponse<String> r = deliver("push", "fail-" + i, push("refs/heads/main", sha(), "x"));
+                assertThat(r.statusCode()).isEqualTo(500);
+                assertThat(JSON.readTree(r.body()).get("message").asText())
+                        .startsWith("the delivery could not be recorded").doesNotContain("refused for the test");
+            }
+            assertThat(all()).isEmpty();
+            assertThat(recorded()).isZero();
+            assertThat(deliver("push", "ok-1", push("refs/heads/main", sha(), "x")).statusCode()).isEqualTo(202);
+            assertThat(all()).hasSize(1);
+            assertThat(recordedIds("ok-1")).containsExactly(all().get(0).id());
+        } finally {
+            jdbi.useHandle(h -> h.execute("""
+                    DROP TRIGGER test_refuse_delivery ON webhook_deliveries;
+                    DROP FUNCTION test_refuse_delivery();"""));
+        }
     }
 
     @Test
@@ -245,8 +282,11 @@ class WebhookTest {
             deliver("push", id, push("refs/heads/main", sha(), "docs only " + marker.toUpperCase()));
             assertThat(outcome(id)).isEqualTo("skipped: the commit message says " + marker);
         }
-        deliver("ping", "e-5", JSON.createObjectNode().put("zen", "Keep it logically awesome."));
+        ObjectNode ping = JSON.createObjectNode().put("zen", "Keep it logically awesome.");
+        deliver("ping", "e-5", ping);
         assertThat(outcome("e-5")).isEqualTo("pong");
+        assertThat(recordedIds("e-5")).isEmpty();
+        assertThat(JSON.readTree(deliver("ping", "e-5", ping).body()).get("duplicate").asBoolean()).isTrue();
         ObjectNode ours = JSON.createObjectNode().put("action", "completed");
         ours.putObject("repository").put("full_name", "acme/web");
         ours.putObject("installation").put("id", INSTALLATION);
@@ -292,6 +332,12 @@ class WebhookTest {
         deliver("installation", "i-3", suspend);
         assertThat(deliver("push", "i-4", push("refs/heads/main", sha(), "x")).statusCode()).isEqualTo(202);
         assertThat(all()).hasSize(1);
+        // A late redelivery of the suspend is recognised and applies nothing.
+        suspend.put("action", "suspend");
+        HttpResponse<String> late = deliver("installation", "i-1", suspend);
+        assertThat(JSON.readTree(late.body()).get("duplicate").asBoolean()).isTrue();
+        assertThat(deliver("push", "i-5", push("refs/heads/main", sha(), "x")).statusCode()).isEqualTo(202);
+        assertThat(all()).hasSize(2);
     }
 
     @Test
@@ -346,6 +392,12 @@ class WebhookTest {
         assertThat(again.trigger()).isEqualTo(DeploymentTrigger.REREQUESTED);
         assertThat(again.commitSha()).isEqualTo(after);
         assertThat(again.retryOf()).isEqualTo(original.id());
+
+        // A bad SHA is refused after the original was looked up: nothing recorded, nothing created.
+        assertThat(deliver("check_run", "r-bad", checkRun("rerequested", original, "not-a-sha")).statusCode())
+                .isEqualTo(400);
+        assertThat(recorded()).isEqualTo(2);
+        assertThat(all()).hasSize(2);
 
         ((ObjectNode) rerun.get("repository")).put("full_name", "evil/other");
         deliver("check_run", "r-3", rerun);
