@@ -3,8 +3,7 @@ package com.vangoframework.rhone.bench;
 import com.vangoframework.rhone.apps.App;
 import com.vangoframework.rhone.db.DatabaseTarget;
 import com.vangoframework.rhone.deployments.Deployment;
-import com.vangoframework.rhone.deployments.DeploymentService;
-import com.vangoframework.rhone.deployments.NewDeployment;
+import com.vangoframework.rhone.deployments.DeploymentDao;
 import com.vangoframework.rhone.testing.ChildProcesses;
 import com.vangoframework.rhone.testing.Fixtures;
 import com.vangoframework.rhone.testing.TestPostgres;
@@ -50,11 +49,13 @@ public final class BuildBench {
             repos.add(repo);
             apps.add(fx.gitApp(team, name, dir.resolve(name).toUri().toString(), 600));
         }
+        int port = 20000 + (int) (Math.random() * 20000);
+        ServiceApi api = new ServiceApi("http://127.0.0.1:" + port, fx.token(team));
         List<String> jvm = new ArrayList<>(List.of(
                 "-Ddw.database.url=" + db.jdbcUrl(), "-Ddw.database.user=" + db.user(),
                 "-Ddw.database.password=" + db.password(), "-Ddw.dataDir=" + dir.resolve("data"),
-                "-Ddw.secretKey=" + TestService.SECRET_KEY, "-Ddw.server.applicationConnectors[0].port=0",
-                "-Ddw.server.adminConnectors[0].port=0", "-Ddw.logging.level=WARN", "-Xmx512m"));
+                "-Ddw.secretKey=" + TestService.SECRET_KEY, "-Ddw.server.applicationConnectors[0].port=" + port,
+                "-Ddw.server.adminConnectors[0].port=" + (port + 1), "-Ddw.logging.level=WARN", "-Xmx512m"));
         String extra = System.getProperty("serviceJvmArgs", "").trim();
         if (!extra.isEmpty()) {
             jvm.addAll(List.of(extra.split("\\s+"))); // e.g. a flight recording, to see where time goes
@@ -63,12 +64,11 @@ public final class BuildBench {
                 "com.vangoframework.rhone.RhoneApplication", "server", Path.of("config.yml").toAbsolutePath().toString());
         try {
             waitForLog(dir.resolve("service.log"), "Build queue started");
-            DeploymentService deployments = new DeploymentService(jdbi);
             // Warm-up, not counted: a long-running service has its code compiled by the JIT.
             for (int i = 0; i < warmups; i++) {
-                serviceBuild(jdbi, deployments, fx, apps.get(0), repos.get(0));
+                serviceBuild(jdbi, api, fx, apps.get(0), repos.get(0));
                 if (i < 3) {
-                    scriptBuild(dir, apps.get(1), repos.get(1));
+                    scriptBuild(dir, apps.get(1), repos.get(1), new java.util.HashMap<>());
                 }
             }
 
@@ -76,10 +76,11 @@ public final class BuildBench {
             List<Double> ratios = new ArrayList<>();
             List<Long> serviceMs = new ArrayList<>();
             List<Long> scriptMs = new ArrayList<>();
+            Map<String, List<Long>> scriptPhases = new java.util.LinkedHashMap<>();
             for (int i = 0; i < runs; i++) {
-                long s = serviceBuild(jdbi, deployments, fx, apps.get(0), repos.get(0));
+                long s = serviceBuild(jdbi, api, fx, apps.get(0), repos.get(0));
                 serviceIds.add(lastId(jdbi));
-                long p = scriptBuild(dir, apps.get(1), repos.get(1));
+                long p = scriptBuild(dir, apps.get(1), repos.get(1), scriptPhases);
                 serviceMs.add(s);
                 scriptMs.add(p);
                 ratios.add((double) s / p);
@@ -88,6 +89,9 @@ public final class BuildBench {
             System.out.printf("median: service %d ms, script %d ms; median ratio service/script %.2f%n",
                     median(serviceMs), median(scriptMs), medianD(ratios));
             printPhases(jdbi, serviceIds);
+            StringBuilder script = new StringBuilder("script phases, median ms:");
+            scriptPhases.forEach((name, values) -> script.append(' ').append(name).append(' ').append(median(values)));
+            System.out.println(script);
             if (Boolean.getBoolean("showLog")) {
                 long last = lastId(jdbi);
                 String times = jdbi.withHandle(h -> h.createQuery(
@@ -103,7 +107,9 @@ public final class BuildBench {
             List<Deployment> four = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 String sha = repos.get(i).commit("concurrent", dockerfile("c-" + UUID.randomUUID()));
-                four.add(deployments.request(NewDeployment.manual(apps.get(i).id(), "main", sha)));
+                long id = api.deploy(apps.get(i), sha);
+                four.add(jdbi.onDemand(DeploymentDao.class).findById(id)
+                        .orElseThrow());
             }
             long peakKb = idleKb;
             while (four.stream().anyMatch(d -> !fx.reload(d).status().isBuildFinished())) {
@@ -135,7 +141,7 @@ public final class BuildBench {
         var logs = new com.vangoframework.rhone.logs.LogStore(
                 jdbi.onDemand(com.vangoframework.rhone.logs.LogChunkDao.class), 1 << 24, java.time.Clock.systemUTC());
         Map<String, List<Long>> phases = new java.util.LinkedHashMap<>();
-        for (String name : List.of("queue", "setup", "clone", "analysis", "build+push", "wrap-up")) {
+        for (String name : List.of("queue", "setup", "clone", "analysis", "build", "push", "wrap-up")) {
             phases.put(name, new ArrayList<>());
         }
         for (long id : ids) {
@@ -148,7 +154,7 @@ public final class BuildBench {
                 int space = line.indexOf(' ');
                 String text = line.substring(space + 1);
                 java.time.Instant at = java.time.Instant.parse(line.substring(0, space));
-                for (String key : List.of("Deployment ", "Fetching ", "Checked out ", "Detected", "Pushed ")) {
+                for (String key : List.of("Deployment ", "Fetching ", "Checked out ", "Detected", "Pushing ", "Pushed ")) {
                     if (text.startsWith(key)) {
                         lines.putIfAbsent(key, at);
                     }
@@ -158,7 +164,8 @@ public final class BuildBench {
             phases.get("setup").add(millis(row.get(1), lines.get("Deployment ")));
             phases.get("clone").add(millis(lines.get("Fetching "), lines.get("Checked out ")));
             phases.get("analysis").add(millis(lines.get("Checked out "), lines.get("Detected")));
-            phases.get("build+push").add(millis(lines.get("Detected"), lines.get("Pushed ")));
+            phases.get("build").add(millis(lines.get("Detected"), lines.get("Pushing ")));
+            phases.get("push").add(millis(lines.get("Pushing "), lines.get("Pushed ")));
             phases.get("wrap-up").add(millis(lines.get("Pushed "), row.get(2)));
         }
         StringBuilder out = new StringBuilder("service phases, median ms:");
@@ -175,10 +182,18 @@ public final class BuildBench {
                 "app.txt", nonce + "\n");
     }
 
-    private static long serviceBuild(Jdbi jdbi, DeploymentService deployments, Fixtures fx, App app, TestRepo repo)
+    /**
+     * One build through the service, requested the way people and GitHub request them: through
+     * its HTTP API, so the request's transaction and its wake-up of the queue run in the service.
+     * Waits until the engine no longer holds the pushed image (the service removes it in the
+     * background), so that clean-up never overlaps the next timed run of either side.
+     */
+    private static long serviceBuild(Jdbi jdbi, ServiceApi api, Fixtures fx, App app, TestRepo repo)
             throws Exception {
         String sha = repo.commit("service run", dockerfile("s-" + UUID.randomUUID()));
-        Deployment d = deployments.request(NewDeployment.manual(app.id(), "main", sha));
+        long id = api.deploy(app, sha);
+        Deployment d = jdbi.onDemand(DeploymentDao.class).findById(id)
+                .orElseThrow();
         // Timing comes from the database's timestamps, so the watcher can look rarely and keep
         // its own load off the two cores the build runs on.
         while (!fx.reload(d).status().isBuildFinished()) {
@@ -188,23 +203,54 @@ public final class BuildBench {
         if (!done.status().dbValue().equals("built")) {
             throw new IllegalStateException("service build failed: " + done.errorMessage());
         }
+        for (int i = 0; i < 100 && exitCode(List.of(DOCKER, "image", "inspect", done.imageTag())) == 0; i++) {
+            Thread.sleep(100);
+        }
         // Request to finish, by the database's clock (no polling error).
         return jdbi.withHandle(h -> h.createQuery(
                 "SELECT (extract(epoch FROM build_finished_at - created_at) * 1000)::bigint FROM deployments WHERE id = ?")
                 .bind(0, d.id()).mapTo(Long.class).one());
     }
 
-    private static long scriptBuild(Path dir, App app, TestRepo repo) throws Exception {
+    private static long scriptBuild(Path dir, App app, TestRepo repo, Map<String, List<Long>> phases) throws Exception {
         String sha = repo.commit("script run", dockerfile("p-" + UUID.randomUUID()));
         Path checkout = dir.resolve("script-" + sha);
         String tag = REGISTRY + "/" + app.slug() + ":" + sha.substring(0, 12);
         long start = System.nanoTime();
         run(dir, List.of("git", "clone", "--quiet", "--depth", "1", app.gitUrl(), checkout.toString()));
+        long cloned = System.nanoTime();
         run(dir, List.of(DOCKER, "build", "--quiet", "--tag", tag, checkout.toString()));
+        long built = System.nanoTime();
         run(dir, List.of(DOCKER, "push", "--quiet", tag));
-        long ms = (System.nanoTime() - start) / 1_000_000;
+        long end = System.nanoTime();
+        phases.computeIfAbsent("clone", k -> new ArrayList<>()).add((cloned - start) / 1_000_000);
+        phases.computeIfAbsent("build", k -> new ArrayList<>()).add((built - cloned) / 1_000_000);
+        phases.computeIfAbsent("push", k -> new ArrayList<>()).add((end - built) / 1_000_000);
         run(dir, List.of("rm", "-rf", checkout.toString()));
-        return ms;
+        run(dir, List.of(DOCKER, "image", "rm", tag)); // as the service does, outside the timing
+        return (end - start) / 1_000_000;
+    }
+
+    /** The service's JSON API, as a user's script would call it. */
+    private record ServiceApi(String base, String token) {
+        private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
+
+        long deploy(App app, String sha) throws Exception {
+            var response = HTTP.send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(base + "/api/apps/" + app.slug() + "/deployments"))
+                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"commit_sha\":\"" + sha + "\"}"))
+                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 201 && response.statusCode() != 202) {
+                throw new IllegalStateException("deploy answered " + response.statusCode() + ": " + response.body());
+            }
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body()).get("id").asLong();
+        }
+    }
+
+    private static int exitCode(List<String> command) throws Exception {
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start().waitFor();
     }
 
     private static void run(Path dir, List<String> command) throws Exception {
