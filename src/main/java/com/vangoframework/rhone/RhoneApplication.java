@@ -173,7 +173,8 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
 
         // 5. GitHub: signed webhooks in (the endpoint refuses everything without a secret), Check Runs out.
         environment.servlets().addServlet("github-webhooks", new WebhookServlet(
-                new WebhookSignature(config.getGithub().getWebhookSecret()), new WebhookHandler(dataSource, jdbi, deployments),
+                new WebhookSignature(config.getGithub().getWebhookSecret()),
+                new WebhookHandler(dataSource, jdbi, deployments),
                 new WebhookRateLimiter(config.getGithub().getWebhookRatePerAddress(),
                         config.getGithub().getWebhookRateOverall()), environment.getObjectMapper()))
                 .addMapping("/webhooks/github");
