@@ -31,9 +31,11 @@ public final class BuildBench {
 
     private static final String DOCKER = "/usr/bin/docker";
     private static final String REGISTRY = "127.0.0.1:5000";
+    /** When each service request was sent, for the "api" phase. */
+    private static final Map<Long, java.time.Instant> SENT = new java.util.HashMap<>();
 
     public static void main(String[] args) throws Exception {
-        int runs = Integer.parseInt(System.getProperty("runs", "10"));
+        int runs = Integer.parseInt(System.getProperty("runs", "15"));
         int warmups = Integer.parseInt(System.getProperty("warmups", "150"));
         Path dir = Files.createTempDirectory("rhone-build-bench");
         DatabaseTarget db = TestPostgres.freshDatabase();
@@ -49,13 +51,14 @@ public final class BuildBench {
             repos.add(repo);
             apps.add(fx.gitApp(team, name, dir.resolve(name).toUri().toString(), 600));
         }
-        int port = 20000 + (int) (Math.random() * 20000);
+        int port = freePort();
+        int adminPort = freePort();
         ServiceApi api = new ServiceApi("http://127.0.0.1:" + port, fx.token(team));
         List<String> jvm = new ArrayList<>(List.of(
                 "-Ddw.database.url=" + db.jdbcUrl(), "-Ddw.database.user=" + db.user(),
                 "-Ddw.database.password=" + db.password(), "-Ddw.dataDir=" + dir.resolve("data"),
                 "-Ddw.secretKey=" + TestService.SECRET_KEY, "-Ddw.server.applicationConnectors[0].port=" + port,
-                "-Ddw.server.adminConnectors[0].port=" + (port + 1), "-Ddw.logging.level=WARN", "-Xmx512m"));
+                "-Ddw.server.adminConnectors[0].port=" + adminPort, "-Ddw.logging.level=WARN", "-Xmx512m"));
         String extra = System.getProperty("serviceJvmArgs", "").trim();
         if (!extra.isEmpty()) {
             jvm.addAll(List.of(extra.split("\\s+"))); // e.g. a flight recording, to see where time goes
@@ -133,7 +136,8 @@ public final class BuildBench {
 
     /**
      * Where the service's time goes, median over the counted runs, from the row's timestamps and
-     * the stored log's line times: queue (request to claim), setup (claim to the first log line),
+     * the stored log's line times: api (the HTTP request sent to its transaction's start), queue
+     * (request to claim), setup (claim to the first log line),
      * clone (JGit fetch and checkout), analysis, build and push (the docker processes), wrap-up
      * (the last log line to the recorded outcome).
      */
@@ -141,7 +145,7 @@ public final class BuildBench {
         var logs = new com.vangoframework.rhone.logs.LogStore(
                 jdbi.onDemand(com.vangoframework.rhone.logs.LogChunkDao.class), 1 << 24, java.time.Clock.systemUTC());
         Map<String, List<Long>> phases = new java.util.LinkedHashMap<>();
-        for (String name : List.of("queue", "setup", "clone", "analysis", "build", "push", "wrap-up")) {
+        for (String name : List.of("api", "queue", "setup", "clone", "analysis", "build", "push", "wrap-up")) {
             phases.put(name, new ArrayList<>());
         }
         for (long id : ids) {
@@ -160,6 +164,7 @@ public final class BuildBench {
                     }
                 }
             }
+            phases.get("api").add(millis(SENT.get(id), row.get(0)));
             phases.get("queue").add(millis(row.get(0), row.get(1)));
             phases.get("setup").add(millis(row.get(1), lines.get("Deployment ")));
             phases.get("clone").add(millis(lines.get("Fetching "), lines.get("Checked out ")));
@@ -191,11 +196,13 @@ public final class BuildBench {
     private static long serviceBuild(Jdbi jdbi, ServiceApi api, Fixtures fx, App app, TestRepo repo)
             throws Exception {
         String sha = repo.commit("service run", dockerfile("s-" + UUID.randomUUID()));
+        // From the moment the request is sent (the API's authentication and lookups count) to the
+        // recorded end, by the database's clock: the same machine's clock, without polling error.
+        java.time.Instant sent = java.time.Instant.now();
         long id = api.deploy(app, sha);
-        Deployment d = jdbi.onDemand(DeploymentDao.class).findById(id)
-                .orElseThrow();
-        // Timing comes from the database's timestamps, so the watcher can look rarely and keep
-        // its own load off the two cores the build runs on.
+        SENT.put(id, sent);
+        Deployment d = jdbi.onDemand(DeploymentDao.class).findById(id).orElseThrow();
+        // The watcher looks rarely, to keep its own load off the two cores the build runs on.
         while (!fx.reload(d).status().isBuildFinished()) {
             Thread.sleep(250);
         }
@@ -203,13 +210,35 @@ public final class BuildBench {
         if (!done.status().dbValue().equals("built")) {
             throw new IllegalStateException("service build failed: " + done.errorMessage());
         }
-        for (int i = 0; i < 100 && exitCode(List.of(DOCKER, "image", "inspect", done.imageTag())) == 0; i++) {
+        awaitImageGone(done.imageTag());
+        return jdbi.withHandle(h -> h.createQuery(
+                "SELECT (extract(epoch FROM build_finished_at - :sent) * 1000)::bigint FROM deployments WHERE id = :id")
+                .bind("sent", java.time.OffsetDateTime.ofInstant(sent, java.time.ZoneOffset.UTC)).bind("id", d.id())
+                .mapTo(Long.class).one());
+    }
+
+    /** Until the engine no longer has the image; a slow removal or an engine error stops the benchmark. */
+    private static void awaitImageGone(String tag) throws Exception {
+        for (int i = 0; i < 100; i++) {
+            Process p = new ProcessBuilder(DOCKER, "image", "inspect", "--format", "{{.Id}}", tag)
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            int exit = p.waitFor();
+            if (exit != 0 && out.contains("No such image")) {
+                return;
+            }
+            if (exit != 0) {
+                throw new IllegalStateException("docker image inspect " + tag + " failed: " + out.strip());
+            }
             Thread.sleep(100);
         }
-        // Request to finish, by the database's clock (no polling error).
-        return jdbi.withHandle(h -> h.createQuery(
-                "SELECT (extract(epoch FROM build_finished_at - created_at) * 1000)::bigint FROM deployments WHERE id = ?")
-                .bind(0, d.id()).mapTo(Long.class).one());
+        throw new IllegalStateException("the service had not removed " + tag + " from the engine after 10 s");
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (var socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 
     private static long scriptBuild(Path dir, App app, TestRepo repo, Map<String, List<Long>> phases) throws Exception {
@@ -248,10 +277,6 @@ public final class BuildBench {
         }
     }
 
-    private static int exitCode(List<String> command) throws Exception {
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start().waitFor();
-    }
 
     private static void run(Path dir, List<String> command) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
@@ -285,7 +310,8 @@ public final class BuildBench {
     private static long median(List<Long> values) {
         List<Long> sorted = new ArrayList<>(values);
         Collections.sort(sorted);
-        return sorted.get(sorted.size() / 2);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : Math.round((sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0);
     }
 
     private static double medianD(List<Double> values) {
