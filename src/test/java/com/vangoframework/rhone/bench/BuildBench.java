@@ -51,8 +51,8 @@ public final class BuildBench {
             repos.add(repo);
             apps.add(fx.gitApp(team, name, dir.resolve(name).toUri().toString(), 600));
         }
-        int port = freePort();
-        int adminPort = freePort();
+        int port = ChildProcesses.freePort();
+        int adminPort = ChildProcesses.freePort();
         ServiceApi api = new ServiceApi("http://127.0.0.1:" + port, fx.token(team));
         List<String> jvm = new ArrayList<>(List.of(
                 "-Ddw.database.url=" + db.jdbcUrl(), "-Ddw.database.user=" + db.user(),
@@ -233,12 +233,6 @@ public final class BuildBench {
             Thread.sleep(100);
         }
         throw new IllegalStateException("the service had not removed " + tag + " from the engine after 10 s");
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (var socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     private static long scriptBuild(Path dir, App app, TestRepo repo, Map<String, List<Long>> phases) throws Exception {

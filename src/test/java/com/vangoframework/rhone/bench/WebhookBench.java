@@ -33,9 +33,10 @@ public final class WebhookBench {
         int seconds = Integer.parseInt(System.getProperty("seconds", "60"));
         Path dir = Files.createTempDirectory("rhone-webhook-bench");
         String secret = "bench-secret";
-        int port = 20000 + (int) (Math.random() * 20000);
+        int port = ChildProcesses.freePort();
+        int adminPort = ChildProcesses.freePort();
         List<String> props = List.of("-Ddw.dataDir=" + dir, "-Ddw.server.applicationConnectors[0].port=" + port,
-                "-Ddw.server.adminConnectors[0].port=" + (port + 1), "-Ddw.github.webhookSecret=" + secret,
+                "-Ddw.server.adminConnectors[0].port=" + adminPort, "-Ddw.github.webhookSecret=" + secret,
                 "-Ddw.builds.workerEnabled=false", "-Ddw.logging.level=WARN");
         String config = Path.of("config.yml").toAbsolutePath().toString();
         run(dir, props, "create-team", "--slug", "bench", "--name", "Bench", config);
@@ -49,7 +50,7 @@ public final class WebhookBench {
         Process service = ChildProcesses.java(dir.resolve("service.log"), serviceArgs,
                 "com.vangoframework.rhone.RhoneApplication", "server", config);
         try {
-            waitForAdmin(port + 1, dir.resolve("service.log"));
+            waitForAdmin(adminPort, dir.resolve("service.log"));
             WebhookSignature signer = new WebhookSignature(secret);
             OpenLoopHttp load = new OpenLoopHttp("127.0.0.1", port, 64);
             // Warm-up, not counted: a running service has its hot code compiled. On two cores the

@@ -22,4 +22,11 @@ public final class ChildProcesses {
         command.addAll(List.of(args));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
+
+    /** A port free right now, for a child service to listen on (port 0 would hide it from us). */
+    public static int freePort() throws IOException {
+        try (var socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
 }
