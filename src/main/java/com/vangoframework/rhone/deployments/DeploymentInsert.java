@@ -14,7 +14,8 @@ import java.sql.Types;
 public final class DeploymentInsert {
 
     private static final String SQL = """
-            /* DeploymentInsert.insert */ INSERT INTO deployments (app_id, trigger, branch, commit_sha, commit_message, commit_author,
+            /* DeploymentInsert.insert */
+            INSERT INTO deployments (app_id, trigger, branch, commit_sha, commit_message, commit_author,
                                      pull_request_number, retry_of)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             RETURNING id""";

@@ -29,20 +29,24 @@ final class DeliveryStatements {
 
     // Each statement starts with its name, as JDBI's statements do, for pg_stat_activity.
     private static final String APPS_OF = """
-            /* DeliveryStatements.appsOf */ SELECT id, branch FROM apps
+            /* DeliveryStatements.appsOf */
+            SELECT id, branch FROM apps
              WHERE lower(github_repo) = lower(?) AND installation_id = ?
                AND NOT EXISTS (SELECT 1 FROM github_installations i WHERE i.id = ?
                                   AND (i.suspended_at IS NOT NULL OR i.deleted_at IS NOT NULL))
              ORDER BY id""";
     private static final String INSTALLATION_ACTIVE = """
-            /* DeliveryStatements.installationActive */ SELECT coalesce((SELECT suspended_at IS NULL AND deleted_at IS NULL FROM github_installations WHERE id = ?),
+            /* DeliveryStatements.installationActive */
+            SELECT coalesce((SELECT suspended_at IS NULL AND deleted_at IS NULL FROM github_installations WHERE id = ?),
                             true)""";
     private static final String RECORD = """
-            /* DeliveryStatements.record */ INSERT INTO webhook_deliveries (delivery_id, event, action, installation_id, repository, outcome,
+            /* DeliveryStatements.record */
+            INSERT INTO webhook_deliveries (delivery_id, event, action, installation_id, repository, outcome,
                                             deployment_ids)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (delivery_id) DO NOTHING""";
-    private static final String OUTCOME_OF = "/* DeliveryStatements.outcomeOf */ SELECT outcome FROM webhook_deliveries WHERE delivery_id = ?";
+    private static final String OUTCOME_OF =
+            "/* DeliveryStatements.outcomeOf */ SELECT outcome FROM webhook_deliveries WHERE delivery_id = ?";
 
     private DeliveryStatements() {
     }
