@@ -1,7 +1,6 @@
 package com.vangoframework.rhone.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.UUID;
 
@@ -26,13 +25,7 @@ final class PushPayloads {
         p.put("ref", "refs/heads/" + branch).put("before", sha()).put("after", after);
         repository(p.putObject("repository"), repository, owner, branch);
         p.putObject("pusher").put("name", owner).put("email", owner + "@example.com");
-        p.putObject("organization"); // filled below: pushes to an organization's repository carry it
-        user(p.putObject("sender"), owner, 1_000_001);
-        p.putObject("installation").put("id", installation).put("node_id", "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9u");
-        p.put("created", false).put("deleted", false).put("forced", false).putNull("base_ref");
-        p.put("compare", "https://github.com/" + repository + "/compare/" + p.get("before").asText().substring(0, 12)
-                + "..." + after.substring(0, 12));
-        ObjectNode org = (ObjectNode) p.get("organization");
+        ObjectNode org = p.putObject("organization"); // an organization's repository carries it
         org.put("login", owner).put("id", 2_000_002).put("node_id", "MDEyOk9yZ2FuaXphdGlvbjEyMzQ=")
                 .put("url", API + "/orgs/" + owner).put("repos_url", API + "/orgs/" + owner + "/repos")
                 .put("events_url", API + "/orgs/" + owner + "/events").put("hooks_url", API + "/orgs/" + owner + "/hooks")
@@ -40,8 +33,12 @@ final class PushPayloads {
                 .put("members_url", API + "/orgs/" + owner + "/members{/member}")
                 .put("public_members_url", API + "/orgs/" + owner + "/public_members{/member}")
                 .put("avatar_url", "https://avatars.githubusercontent.com/u/2000002?v=4").put("description", "");
-        ArrayNode commits = p.putArray("commits");
-        commit(commits.addObject(), repository, after, message, owner);
+        user(p.putObject("sender"), owner, 1_000_001);
+        p.putObject("installation").put("id", installation).put("node_id", "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9u");
+        p.put("created", false).put("deleted", false).put("forced", false).putNull("base_ref");
+        p.put("compare", "https://github.com/" + repository + "/compare/" + p.get("before").asText().substring(0, 12)
+                + "..." + after.substring(0, 12));
+        commit(p.putArray("commits").addObject(), repository, after, message, owner);
         commit(p.putObject("head_commit"), repository, after, message, owner);
         return p.toString();
     }
