@@ -74,6 +74,7 @@ import io.dropwizard.db.DataSourceFactory;
 import io.dropwizard.db.ManagedDataSource;
 import io.dropwizard.jdbi3.JdbiFactory;
 import io.dropwizard.lifecycle.Managed;
+import io.dropwizard.lifecycle.ServerLifecycleListener;
 import io.dropwizard.views.common.ViewBundle;
 import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
 import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
@@ -83,7 +84,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.jetty.server.Server;
 import org.jdbi.v3.core.Jdbi;
+import org.slf4j.LoggerFactory;
 
 /** Wires the service together, once, in the order it starts. No container, just constructors. */
 public class RhoneApplication extends Application<RhoneConfiguration> {
@@ -100,7 +103,15 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
     }
 
     @Override
+    protected void addDefaultCommands(Bootstrap<RhoneConfiguration> bootstrap) {
+        bootstrap.addCommand(new RhoneServerCommands.Server(this));
+        bootstrap.addCommand(new RhoneServerCommands.Check(this));
+    }
+
+    @Override
     public void initialize(Bootstrap<RhoneConfiguration> bootstrap) {
+        // No file argument: the bundled config.yml; every configured path made absolute once.
+        bootstrap.setConfigurationFactoryFactory(new RhoneConfigurationFactory());
         bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
                 bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)));
         bootstrap.addCommand(new DbCommand());
@@ -221,6 +232,17 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         DropwizardExports.builder().dropwizardRegistry(environment.metrics()).register(prometheus);
         environment.admin().addServlet("prometheus", new PrometheusMetricsServlet(prometheus))
                 .addMapping("/prometheus");
+
+        // 8. Once the ports are open, say where to go next (ops/run-local's last words).
+        environment.lifecycle().addServerLifecycleListener(new ServerLifecycleListener() {
+            @Override
+            public void serverStarted(Server server) {
+                LoggerFactory.getLogger("rhone").info("rhone is up: dashboard http://localhost:{}/apps, health "
+                        + "http://localhost:{}/healthcheck. Next, in another terminal: java -jar target/rhone.jar "
+                        + "create-team --slug acme --name Acme config.yml (README: Dashboard)",
+                        getLocalPort(server), getAdminPort(server));
+            }
+        });
     }
 
     /** What the real pipeline is made of, besides configuration. */

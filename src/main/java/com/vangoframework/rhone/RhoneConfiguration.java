@@ -9,6 +9,7 @@ import io.dropwizard.core.Configuration;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
+import java.nio.file.Path;
 
 public class RhoneConfiguration extends Configuration {
 
@@ -98,6 +99,30 @@ public class RhoneConfiguration extends Configuration {
     @JsonProperty
     public void setBuilder(BuilderConfiguration builder) {
         this.builder = builder;
+    }
+
+    /**
+     * Resolves every configured file and directory against {@code base} (the directory the process
+     * started in). Program names without a '/' stay as they are: they are looked up on PATH.
+     */
+    public void makePathsAbsolute(Path base) {
+        dataDir = absolute(base, dataDir);
+        builder.setWorkDir(absolute(base, builder.getWorkDir()));
+        builder.setBuildkitCaCert(absolute(base, builder.getBuildkitCaCert()));
+        builder.setBuildkitCert(absolute(base, builder.getBuildkitCert()));
+        builder.setBuildkitKey(absolute(base, builder.getBuildkitKey()));
+        builder.setDockerBinary(program(base, builder.getDockerBinary()));
+        builder.setBuildctlBinary(program(base, builder.getBuildctlBinary()));
+        builder.setRailpackBinary(program(base, builder.getRailpackBinary()));
+        github.setPrivateKeyFile(absolute(base, github.getPrivateKeyFile()));
+    }
+
+    private static String absolute(Path base, String path) {
+        return path == null || path.isEmpty() ? path : base.resolve(path).normalize().toString();
+    }
+
+    private static String program(Path base, String program) {
+        return program == null || !program.contains("/") ? program : absolute(base, program);
     }
 
     @JsonProperty

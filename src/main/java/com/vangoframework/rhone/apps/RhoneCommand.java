@@ -2,6 +2,7 @@ package com.vangoframework.rhone.apps;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
+import com.vangoframework.rhone.CliErrors;
 import com.vangoframework.rhone.RhoneConfiguration;
 import com.vangoframework.rhone.db.Database;
 import com.vangoframework.rhone.db.EmbeddedPostgresHost;
@@ -77,8 +78,8 @@ public abstract class RhoneCommand extends ConfiguredCommand<RhoneConfiguration>
     public void onError(Cli cli, Namespace namespace, Throwable e) {
         if (e instanceof UsageError) {
             cli.getStdErr().println("error: " + e.getMessage());
-        } else {
-            super.onError(cli, namespace, e);
+        } else if (!CliErrors.reportConfigurationProblem(cli, e)) {
+            CliErrors.reportFailure(cli, e);
         }
     }
 

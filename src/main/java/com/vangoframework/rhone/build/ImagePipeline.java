@@ -48,7 +48,8 @@ public final class ImagePipeline implements BuildPipeline {
         this.logs = logs;
         this.registry = registry;
         this.registryPassword = registryPassword;
-        this.workRoot = workRoot;
+        // docker build runs inside the checkout and is given its path: never a relative one.
+        this.workRoot = workRoot.toAbsolutePath();
     }
 
     @Override

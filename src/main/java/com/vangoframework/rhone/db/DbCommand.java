@@ -1,5 +1,6 @@
 package com.vangoframework.rhone.db;
 
+import com.vangoframework.rhone.CliErrors;
 import com.vangoframework.rhone.RhoneConfiguration;
 import com.vangoframework.rhone.apps.RhoneCommand;
 import io.dropwizard.core.cli.ConfiguredCommand;
@@ -21,6 +22,13 @@ public final class DbCommand extends ConfiguredCommand<RhoneConfiguration> {
     public void configure(Subparser subparser) {
         subparser.addArgument("action").choices("migrate").help("migrate: apply pending schema migrations");
         super.configure(subparser);
+    }
+
+    @Override
+    public void onError(io.dropwizard.core.cli.Cli cli, Namespace namespace, Throwable e) {
+        if (!CliErrors.reportConfigurationProblem(cli, e)) {
+            CliErrors.reportFailure(cli, e);
+        }
     }
 
     @Override
