@@ -69,12 +69,13 @@ public final class GitCheckout {
         // JGit's timeout bounds each network read, not the whole clone: keep it short so a stalled
         // server (or a cancel waiting on a blocked read) is noticed quickly.
         int timeoutSeconds = (int) Math.max(1, Math.min(timeout.toSeconds(), 30));
-        ObjectId target = d.commitSha() != null ? ObjectId.fromString(d.commitSha())
-                : branchHead(url, where, d.branch(), cp, timeoutSeconds);
-        ctx.throwIfAborted();
-        log.line("Fetching " + target.name() + (d.commitSha() == null ? " (head of " + d.branch() + ")" : "")
-                + " from " + where);
+        // The refs are listed from inside a repository: JGit's dumb-HTTP transport needs one.
         try (Git git = Git.init().setDirectory(dir.toFile()).setInitialBranch("rhone").call()) {
+            ObjectId target = d.commitSha() != null ? ObjectId.fromString(d.commitSha())
+                    : branchHead(git, url, where, d.branch(), cp, timeoutSeconds);
+            ctx.throwIfAborted();
+            log.line("Fetching " + target.name() + (d.commitSha() == null ? " (head of " + d.branch() + ")" : "")
+                    + " from " + where);
             try {
                 git.fetch()
                         .setRemote(url) // a URL, not a named remote: nothing is written to .git/config
@@ -88,9 +89,9 @@ public final class GitCheckout {
                         .call();
             } catch (TransportException e) {
                 ctx.throwIfAborted();
-                if (d.commitSha() != null) {
+                if (d.commitSha() != null && !unreachable(e)) {
                     throw new BuildFailure("commit " + d.commitSha() + " was not found in " + where
-                            + ": check the SHA, or push it first");
+                            + ": check the SHA, or push it first", e);
                 }
                 throw transportFailure(where, e);
             }
@@ -103,16 +104,20 @@ public final class GitCheckout {
             }
         } catch (GitAPIException | java.io.IOException e) {
             ctx.throwIfAborted();
-            throw new BuildFailure("could not check out " + target.name() + " from " + where + ": "
-                    + safeReason(e), e);
+            throw new BuildFailure("could not check out the commit from " + where + ": " + safeReason(e), e);
+        } catch (RuntimeException e) {
+            // JGit's own faults (JGitInternalException, and worse) on a server it did not expect.
+            ctx.throwIfAborted();
+            throw new BuildFailure("cloning " + where + " failed inside JGit (" + e.getClass().getSimpleName()
+                    + "): check that the URL is the repository's clone URL on a smart-HTTP git server", e);
         }
     }
 
-    private ObjectId branchHead(String url, String where, String branch, CredentialsProvider cp, int timeoutSeconds)
-            throws BuildFailure {
+    private ObjectId branchHead(Git git, String url, String where, String branch, CredentialsProvider cp,
+                                int timeoutSeconds) throws BuildFailure {
         Collection<Ref> refs;
         try {
-            refs = Git.lsRemoteRepository().setRemote(url).setHeads(true).setCredentialsProvider(cp)
+            refs = git.lsRemote().setRemote(url).setHeads(true).setCredentialsProvider(cp)
                     .setTimeout(timeoutSeconds).call();
         } catch (TransportException e) {
             throw transportFailure(where, e);
@@ -125,6 +130,7 @@ public final class GitCheckout {
                         + ": push it, or change the app's branch"));
     }
 
+    /** One sentence naming the URL and what to try, whatever JGit's words were. */
     private BuildFailure transportFailure(String where, TransportException e) {
         String reason = safeReason(e).toLowerCase(java.util.Locale.ROOT);
         if (reason.contains("not authorized") || reason.contains("authentication") || reason.contains("not found")
@@ -136,7 +142,38 @@ public final class GitCheckout {
             return new BuildFailure("cloning " + where + " timed out after " + timeout.toSeconds()
                     + " s: check that the git host is reachable", e);
         }
-        return new BuildFailure("could not reach " + where + ": " + safeReason(e), e);
+        if (reason.contains("invalid advertisement") || reason.contains("not a git repository")
+                || reason.contains("invalid content-type")) {
+            return new BuildFailure(where + " did not answer as a git server: check that the app's git URL is "
+                    + "the repository's clone URL (as `git clone` takes it)", e);
+        }
+        if (unreachable(e)) {
+            return new BuildFailure("could not reach the git host of " + where + " (" + rootCause(e)
+                    + "): check the URL and that the host is up, then retry", e);
+        }
+        return new BuildFailure("could not fetch from " + where + " (" + rootCause(e)
+                + "): check the URL and that the git host is up, then retry", e);
+    }
+
+    /** The connection itself failed: refused, reset, closed early, unknown host. */
+    private static boolean unreachable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.SocketException || t instanceof java.net.UnknownHostException
+                    || t instanceof java.io.EOFException) {
+                return true;
+            }
+        }
+        return safeReason((Exception) e).toLowerCase(java.util.Locale.ROOT).contains("connection failed");
+    }
+
+    /** The innermost message: JGit wraps the socket's own words ("Connection refused") twice. */
+    private static String rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        return message.replaceAll("://[^/@\\s]+@", "://").strip().replaceAll("\\s*\\R\\s*", " ");
     }
 
     /** JGit messages repeat the URL they were given; ours never carries credentials, but be sure. */
