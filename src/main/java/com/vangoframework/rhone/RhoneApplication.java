@@ -54,17 +54,18 @@ import com.vangoframework.rhone.logs.LogRetention;
 import com.vangoframework.rhone.logs.LogStore;
 import com.vangoframework.rhone.logs.LogStreamFilter;
 import com.vangoframework.rhone.web.AddMemberCommand;
+import com.vangoframework.rhone.web.BearerTokenFilter;
 import com.vangoframework.rhone.web.DashboardConfiguration;
 import com.vangoframework.rhone.web.DashboardDao;
 import com.vangoframework.rhone.web.DashboardResource;
 import com.vangoframework.rhone.web.DeployRateLimiter;
 import com.vangoframework.rhone.web.LoginLinkCommand;
+import com.vangoframework.rhone.web.ParamExceptionMapper;
 import com.vangoframework.rhone.web.Sessions;
 import com.vangoframework.rhone.web.SignInResource;
 import com.vangoframework.rhone.web.WebAccess;
 import io.dropwizard.auth.AuthDynamicFeature;
 import io.dropwizard.auth.AuthValueFactoryProvider;
-import io.dropwizard.auth.oauth.OAuthCredentialAuthFilter;
 import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
 import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.core.Application;
@@ -173,13 +174,13 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         }
 
         // 4. The API: bearer tokens resolve to a team; every route is team-scoped.
-        environment.jersey().register(new AuthDynamicFeature(new OAuthCredentialAuthFilter.Builder<TeamPrincipal>()
+        environment.jersey().register(new AuthDynamicFeature(new BearerTokenFilter.Builder()
                 .setAuthenticator(new ApiTokenAuthenticator(jdbi.onDemand(ApiTokenDao.class)))
                 .setPrefix("Bearer")
                 .setRealm("rhone")
-                .setUnauthorizedHandler(new io.dropwizard.auth.JSONUnauthorizedHandler())
                 .buildAuthFilter()));
         environment.jersey().register(new AuthValueFactoryProvider.Binder<>(TeamPrincipal.class));
+        environment.jersey().register(new ParamExceptionMapper());
         environment.jersey().register(new DeploymentResource(apps, deployments, deploymentDao, logs,
                 environment.getObjectMapper()));
 

@@ -18,6 +18,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -180,13 +181,25 @@ class DeploymentApiTest {
     }
 
     @Test
-    void badOrMissingToken_is401() throws Exception {
+    void badOrMissingToken_is401_sayingWhichOfTheTwo() throws Exception {
         assertUnchanged(() -> {
-            assertThat(call("POST", "/api/apps/web/deployments", null, null).statusCode()).isEqualTo(401);
-            assertThat(call("POST", "/api/apps/web/deployments", "rhn_" + "x".repeat(43), null).statusCode())
-                    .isEqualTo(401);
-            assertThat(call("POST", "/api/apps/web/deployments", "garbage", null).statusCode()).isEqualTo(401);
+            HttpResponse<String> missing = call("POST", "/api/apps/web/deployments", null, null);
+            assertThat(missing.statusCode()).isEqualTo(401);
+            assertThat(json(missing).get("message").asText()).startsWith("an API token is required");
+            assertThat(missing.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"rhone\"");
+            for (String bad : List.of("rhn_" + "x".repeat(43), "garbage")) {
+                HttpResponse<String> r = call("POST", "/api/apps/web/deployments", bad, null);
+                assertThat(r.statusCode()).isEqualTo(401);
+                assertThat(json(r).get("message").asText()).startsWith("the API token is not valid");
+            }
         });
+    }
+
+    @Test
+    void tokenInTheQueryString_isRefused_onlyTheHeaderCounts() throws Exception {
+        HttpResponse<String> r = call("GET", "/api/apps/web/deployments?access_token=" + token, null, null);
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(json(r).get("message").asText()).startsWith("an API token is required");
     }
 
     @Test
@@ -221,6 +234,16 @@ class DeploymentApiTest {
         assertThat(call("GET", "/api/apps/web/deployments?limit=1000", token, null).statusCode()).isEqualTo(422);
         assertThat(call("GET", "/api/apps/web/deployments/999999", token, null).statusCode()).isEqualTo(404);
         assertThat(call("GET", "/api/apps/web/deployments/abc", token, null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void malformedQueryParameters_are422NamingTheParameter() throws Exception {
+        for (String param : List.of("limit", "before")) {
+            HttpResponse<String> r = call("GET", "/api/apps/web/deployments?" + param + "=abc", token, null);
+            assertThat(r.statusCode()).isEqualTo(422);
+            assertThat(json(r).get("message").asText())
+                    .isEqualTo("query parameter '" + param + "' has a value of the wrong kind: it must be a whole number");
+        }
     }
 
     @Test
