@@ -20,7 +20,7 @@ public final class CreateAppCommand extends RhoneCommand {
         subparser.addArgument("--slug").required(true).help("app name, unique across rhone");
         subparser.addArgument("--repo").help("GitHub repository owner/name (with --installation)");
         subparser.addArgument("--installation").help("GitHub App installation id (with --repo)");
-        subparser.addArgument("--git-url").dest("git_url").help("plain git URL (https or file) instead of --repo");
+        subparser.addArgument("--git-url").dest("git_url").help("plain git URL instead of --repo: https://, http:// or file:///path/to/repo");
         subparser.addArgument("--branch").required(true).help("branch to build");
         subparser.addArgument("--build-timeout").dest("build_timeout").setDefault("30")
                 .help("build timeout in minutes (1-1440, default 30)");

@@ -88,7 +88,8 @@ public final class Names {
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("https") && !scheme.equals("http") && !scheme.equals("file")) {
-            return Optional.of(field + " must be an https:// or file:// URL");
+            return Optional.of(field + " must be an https://, http:// or file:// URL (ssh and git:// are not "
+                    + "supported; a local repository is file:///path/to/repo)");
         }
         if (uri.getRawUserInfo() != null && uri.getRawUserInfo().contains(":")) {
             return Optional.of(field + " must not contain a password; use a GitHub App installation instead");

@@ -46,14 +46,20 @@ class CliTest {
     }
 
     private Run rhone(List<String> jvmArgs, String... args) throws Exception {
+        List<String> withConfig = new ArrayList<>(List.of(args));
+        withConfig.add(Path.of("config.yml").toAbsolutePath().toString());
+        return exec(jvmArgs, withConfig);
+    }
+
+    /** The command line exactly as given: no configuration file is added. */
+    private Run exec(List<String> jvmArgs, List<String> args) throws Exception {
         Path out = Files.createTempFile(dir, "out", ".txt");
         Path err = Files.createTempFile(dir, "err", ".txt");
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
         command.addAll(jvmArgs);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), RhoneApplication.class.getName()));
-        command.addAll(List.of(args));
-        command.add(Path.of("config.yml").toAbsolutePath().toString());
+        command.addAll(args);
         Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         return new Run(p.exitValue(), Files.readAllLines(out), Files.readString(err));
@@ -61,9 +67,13 @@ class CliTest {
 
     /** Against the test database server, like a deployment with DATABASE_URL. */
     private Run rhone(String... args) throws Exception {
-        return rhone(List.of("-Ddw.database.url=" + db.jdbcUrl(), "-Ddw.database.user=" + db.user(),
+        return rhone(serverDatabase(), args);
+    }
+
+    private List<String> serverDatabase() {
+        return List.of("-Ddw.database.url=" + db.jdbcUrl(), "-Ddw.database.user=" + db.user(),
                 "-Ddw.database.password=" + db.password(), "-Ddw.secretKey=" + TestService.SECRET_KEY,
-                "-Ddw.dataDir=" + dir.resolve("data")), args);
+                "-Ddw.dataDir=" + dir.resolve("data"));
     }
 
     @Test
@@ -178,6 +188,57 @@ class CliTest {
         assertThat(sessions.useLoginLink(token)).as("a link works once").isEmpty();
         assertThat(fx.count("users")).isEqualTo(1);
         assertThat(fx.count("team_members")).isEqualTo(1);
+    }
+
+    @Test
+    void noConfigurationFileArgument_usesTheBundledConfigYml() throws Exception {
+        Run run = exec(serverDatabase(), List.of("create-team", "--slug", "acme", "--name", "Acme"));
+        assertThat(run.exit()).as(run.stderr()).isZero();
+        assertThat(run.lastLine()).startsWith("created team acme");
+        assertThat(fx.count("teams")).isEqualTo(1);
+    }
+
+    @Test
+    void missingOrBrokenConfigurationFile_isOneLineSayingWhatToDo_noStackTrace() throws Exception {
+        Run missing = exec(serverDatabase(), List.of("create-team", "--slug", "acme", "--name", "Acme",
+                dir.resolve("nope.yml").toString()));
+        assertThat(missing.exit()).isNotZero();
+        assertThat(missing.stderr().strip()).isEqualTo("error: File " + dir.resolve("nope.yml")
+                + " not found: give the path of a configuration file (e.g. config.yml), or none to use the bundled "
+                + "config.yml");
+        Path broken = Files.writeString(dir.resolve("broken.yml"), "builds:\n  maxConcurrent: many\n");
+        for (String command : List.of("create-team", "server", "db")) {
+            List<String> args = new ArrayList<>(List.of(command));
+            if (command.equals("create-team")) {
+                args.addAll(List.of("--slug", "acme", "--name", "Acme"));
+            } else if (command.equals("db")) {
+                args.add("migrate");
+            }
+            args.add(broken.toString());
+            Run run = exec(serverDatabase(), args);
+            assertThat(run.exit()).as(command).isNotZero();
+            assertThat(run.stderr().strip()).as(command).startsWith("error: " + broken + " has an error:")
+                    .contains("builds.maxConcurrent").doesNotContain("\n").doesNotContain("\tat ");
+        }
+        assertThat(fx.count("teams")).isZero();
+    }
+
+    @Test
+    void unknownCommand_listsTheCommands_andExitsNonZero() throws Exception {
+        Run run = exec(List.of(), List.of("deploy-everything"));
+        assertThat(run.exit()).isNotZero();
+        assertThat(run.stderr()).contains("invalid choice: 'deploy-everything'")
+                .contains("server", "create-team", "create-app", "create-token", "login-link", "db");
+    }
+
+    @Test
+    void gitUrlWithAnUnsupportedScheme_namesTheSchemesThatWork() throws Exception {
+        fx.team("acme");
+        Run run = rhone("create-app", "--team", "acme", "--slug", "web", "--git-url", "ssh://git@x.test/r.git",
+                "--branch", "main");
+        assertError(run, "--git-url");
+        assertThat(run.stderr()).contains("https://, http:// or file:// URL").contains("file:///path/to/repo");
+        assertThat(fx.count("apps")).isZero();
     }
 
     @Test
