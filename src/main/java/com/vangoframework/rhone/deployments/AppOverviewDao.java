@@ -71,8 +71,9 @@ public interface AppOverviewDao {
      * app waits on the app row (its foreign key check), and a worker skips the locked pending rows
      * (SKIP LOCKED), so no build can start between the check for a running one and the delete.
      */
-    @SqlQuery("SELECT id FROM apps WHERE id = :appId FOR UPDATE")
-    Optional<Long> lockApp(@Bind("appId") long appId);
+    @SqlQuery("SELECT * FROM apps WHERE slug = :slug FOR UPDATE")
+    @RegisterConstructorMapper(App.class)
+    Optional<App> lockApp(@Bind("slug") String slug);
 
     @SqlQuery("SELECT id, status FROM deployments WHERE app_id = :appId ORDER BY id FOR UPDATE")
     @RegisterConstructorMapper(RowStatus.class)

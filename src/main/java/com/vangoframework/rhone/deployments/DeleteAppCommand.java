@@ -1,7 +1,6 @@
 package com.vangoframework.rhone.deployments;
 
 import com.vangoframework.rhone.apps.App;
-import com.vangoframework.rhone.apps.AppDao;
 import com.vangoframework.rhone.apps.Names;
 import com.vangoframework.rhone.apps.RhoneCommand;
 import com.vangoframework.rhone.apps.TeamDao;
@@ -39,10 +38,8 @@ public final class DeleteAppCommand extends RhoneCommand {
         String slug = args.getString("app");
         boolean yes = Boolean.TRUE.equals(args.getBoolean("yes"));
         return context.jdbi().inTransaction(h -> {
-            App app = h.attach(AppDao.class).findBySlug(slug)
-                    .orElseThrow(() -> new UsageError("--app: no app named '" + slug + "'"));
             AppOverviewDao overview = h.attach(AppOverviewDao.class);
-            overview.lockApp(app.id());
+            App app = overview.lockApp(slug).orElseThrow(() -> new UsageError("--app: no app named '" + slug + "'"));
             for (AppOverviewDao.RowStatus row : overview.lockDeployments(app.id())) {
                 if (row.status().isActive()) {
                     throw new UsageError("app " + slug + " has a build running (deployment " + row.id() + ", "

@@ -101,6 +101,10 @@ class CliAdminTest {
                 "lt-site  lt-acme  main    -       -        github acme/site (installation 42)");
         assertThat(rhone("list-apps").stdout()).anyMatch(l -> l.startsWith("lt-other "));
 
+        Run unknownOption = rhone("list-teams", "--team", "lt-acme");
+        assertThat(unknownOption.exit()).isNotZero();
+        assertThat(unknownOption.stderr()).contains("unrecognized arguments: '--team'");
+        assertThat(unknownOption.stdout()).isEmpty();
         assertError(rhone("list-apps", "--team", "lt-nobody"), "--team: no team named 'lt-nobody'");
         assertError(rhone("list-apps", "--team", "Not A Slug"), "--team must be");
     }
