@@ -58,7 +58,7 @@ public final class DeleteAppCommand extends RhoneCommand {
             out.add("deleted app " + slug + " of team " + team + ": " + what(contents));
             if (contents.queuedCheckRuns() > 0) {
                 out.add(contents.queuedCheckRuns() + " of the pending deployments had a GitHub Check Run;"
-                        + " GitHub keeps showing it as queued");
+                        + " GitHub keeps showing those as queued");
             }
             out.add(registryNote(slug, contents));
             return out;
