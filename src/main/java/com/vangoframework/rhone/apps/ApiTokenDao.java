@@ -1,11 +1,22 @@
 package com.vangoframework.rhone.apps;
 
+import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
+import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 
 public interface ApiTokenDao {
+
+    /** What an operator may see of a token: never the token, never its hash. */
+    record TokenInfo(long id, String teamSlug, String name, Instant createdAt, Instant lastUsedAt, Instant revokedAt) {
+    }
+
+    String INFO = """
+            SELECT a.id, t.slug AS team_slug, a.name, a.created_at, a.last_used_at, a.revoked_at
+              FROM api_tokens a JOIN teams t ON t.id = a.team_id""";
 
     @SqlUpdate("INSERT INTO api_tokens (team_id, token_sha256, name) VALUES (:teamId, :sha256, :name)")
     void insert(@Bind("teamId") long teamId, @Bind("sha256") byte[] sha256, @Bind("name") String name);
@@ -21,6 +32,18 @@ public interface ApiTokenDao {
     @SqlQuery("""
             SELECT t.id AS team_id, t.slug AS team_slug FROM api_tokens a JOIN teams t ON t.id = a.team_id
             WHERE a.token_sha256 = :sha256 AND a.revoked_at IS NULL""")
-    @org.jdbi.v3.sqlobject.config.RegisterConstructorMapper(TeamPrincipal.class)
+    @RegisterConstructorMapper(TeamPrincipal.class)
     Optional<TeamPrincipal> findTeam(@Bind("sha256") byte[] sha256);
+
+    @SqlQuery(INFO + " WHERE a.team_id = :teamId ORDER BY a.id")
+    @RegisterConstructorMapper(TokenInfo.class)
+    List<TokenInfo> listForTeam(@Bind("teamId") long teamId);
+
+    @SqlQuery(INFO + " WHERE a.id = :id")
+    @RegisterConstructorMapper(TokenInfo.class)
+    Optional<TokenInfo> find(@Bind("id") long id);
+
+    /** From now on the API refuses the token (findTeam skips revoked rows); revoking twice changes nothing. */
+    @SqlUpdate("UPDATE api_tokens SET revoked_at = now() WHERE id = :id AND revoked_at IS NULL")
+    int revoke(@Bind("id") long id);
 }

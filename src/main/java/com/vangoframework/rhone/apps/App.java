@@ -12,4 +12,13 @@ public record App(long id, long teamId, String slug, String githubRepo, Long ins
     public boolean isGitHub() {
         return githubRepo != null;
     }
+
+    /** How people read the source: {@code github owner/name (installation N)} or {@code git URL}. */
+    public String describeSource() {
+        return describeSource(githubRepo, installationId, gitUrl);
+    }
+
+    public static String describeSource(String githubRepo, Long installationId, String gitUrl) {
+        return githubRepo != null ? "github " + githubRepo + " (installation " + installationId + ")" : "git " + gitUrl;
+    }
 }

@@ -35,4 +35,11 @@ public interface AppDao {
 
     @SqlQuery("SELECT * FROM apps WHERE team_id = :teamId ORDER BY slug")
     List<App> listForTeam(@Bind("teamId") long teamId);
+
+    /** {@code update-app}: the source, branch and timeout as validated; the schema checks the source again. */
+    @SqlUpdate("""
+            UPDATE apps SET github_repo = :githubRepo, installation_id = :installationId, git_url = :gitUrl,
+                   branch = :branch, build_timeout_seconds = :buildTimeoutSeconds, updated_at = now()
+             WHERE id = :id""")
+    int update(@BindMethods App app);
 }

@@ -71,7 +71,7 @@ public final class CreateAppCommand extends RhoneCommand {
         });
     }
 
-    private static long installationId(String value) throws UsageError {
+    static long installationId(String value) throws UsageError {
         try {
             long id = Long.parseLong(value);
             if (id > 0) {
@@ -83,7 +83,7 @@ public final class CreateAppCommand extends RhoneCommand {
         throw new UsageError("--installation must be a positive number (the GitHub App installation id)");
     }
 
-    private static int timeoutSeconds(String minutes) throws UsageError {
+    static int timeoutSeconds(String minutes) throws UsageError {
         try {
             int m = Integer.parseInt(minutes);
             if (m >= 1 && m <= 1440) {

@@ -1,5 +1,7 @@
 package com.vangoframework.rhone.apps;
 
+import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
@@ -10,6 +12,10 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 @RegisterConstructorMapper(Team.class)
 public interface TeamDao {
 
+    /** A line of {@code list-teams}; tokens counts the ones not revoked. */
+    record Summary(String slug, String name, int apps, int members, int tokens, Instant createdAt) {
+    }
+
     @SqlUpdate("INSERT INTO teams (slug, name) VALUES (:slug, :name)")
     @GetGeneratedKeys
     Team insert(@Bind("slug") String slug, @Bind("name") String name);
@@ -19,4 +25,14 @@ public interface TeamDao {
 
     @SqlQuery("SELECT * FROM teams WHERE id = :id")
     Optional<Team> findById(@Bind("id") long id);
+
+    @SqlQuery("""
+            SELECT t.slug, t.name,
+                   (SELECT count(*) FROM apps a WHERE a.team_id = t.id) AS apps,
+                   (SELECT count(*) FROM team_members m WHERE m.team_id = t.id) AS members,
+                   (SELECT count(*) FROM api_tokens k WHERE k.team_id = t.id AND k.revoked_at IS NULL) AS tokens,
+                   t.created_at
+              FROM teams t ORDER BY t.slug""")
+    @RegisterConstructorMapper(Summary.class)
+    List<Summary> summaries();
 }

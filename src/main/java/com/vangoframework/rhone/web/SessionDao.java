@@ -40,6 +40,24 @@ public interface SessionDao {
     @SqlUpdate("INSERT INTO team_members (team_id, user_id) VALUES (:teamId, :userId) ON CONFLICT DO NOTHING")
     int addMember(@Bind("teamId") long teamId, @Bind("userId") long userId);
 
+    /** A line of {@code list-members}. */
+    record Member(String login, String name, String role, Instant addedAt) {
+    }
+
+    @SqlQuery("""
+            SELECT u.login, u.name, m.role, m.created_at AS added_at
+              FROM team_members m JOIN users u ON u.id = m.user_id
+             WHERE m.team_id = :teamId ORDER BY u.login""")
+    @RegisterConstructorMapper(Member.class)
+    List<Member> members(@Bind("teamId") long teamId);
+
+    /**
+     * Sessions read the user's teams on every request (see {@link #session}), so a removed member's
+     * open sessions lose the team with the next request; nothing else needs revoking.
+     */
+    @SqlUpdate("DELETE FROM team_members WHERE team_id = :teamId AND user_id = :userId")
+    int removeMember(@Bind("teamId") long teamId, @Bind("userId") long userId);
+
     @SqlQuery("SELECT team_id FROM team_members WHERE user_id = :userId ORDER BY team_id")
     List<Long> teamsOf(@Bind("userId") long userId);
 

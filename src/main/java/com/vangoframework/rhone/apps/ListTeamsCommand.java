@@ -1,0 +1,21 @@
+package com.vangoframework.rhone.apps;
+
+import java.util.List;
+import net.sourceforge.argparse4j.inf.Namespace;
+
+/** {@code list-teams config.yml}: every team with its numbers of apps, members and live tokens. */
+public final class ListTeamsCommand extends RhoneCommand {
+
+    public ListTeamsCommand() {
+        super("list-teams", "List the teams");
+    }
+
+    @Override
+    protected List<String> execute(Namespace args, Context context) {
+        Table table = new Table("TEAM", "APPS", "MEMBERS", "TOKENS", "CREATED", "NAME");
+        for (TeamDao.Summary t : context.jdbi().onDemand(TeamDao.class).summaries()) {
+            table.row(t.slug(), t.apps(), t.members(), t.tokens(), t.createdAt(), t.name());
+        }
+        return table.lines();
+    }
+}

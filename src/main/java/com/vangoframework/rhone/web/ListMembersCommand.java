@@ -1,0 +1,41 @@
+package com.vangoframework.rhone.web;
+
+import com.vangoframework.rhone.apps.Names;
+import com.vangoframework.rhone.apps.RhoneCommand;
+import com.vangoframework.rhone.apps.Table;
+import com.vangoframework.rhone.apps.Team;
+import com.vangoframework.rhone.apps.TeamDao;
+import java.util.List;
+import net.sourceforge.argparse4j.inf.Namespace;
+import net.sourceforge.argparse4j.inf.Subparser;
+
+/** {@code list-members --team S config.yml}: who sees the team's apps on the dashboard. */
+public final class ListMembersCommand extends RhoneCommand {
+
+    public ListMembersCommand() {
+        super("list-members", "List the members of a team");
+    }
+
+    @Override
+    public void configure(Subparser subparser) {
+        super.configure(subparser);
+        subparser.addArgument("--team").required(true).help("slug of the team");
+    }
+
+    @Override
+    protected void validate(Namespace args) throws UsageError {
+        require(Names.checkSlug("--team", args.getString("team")));
+    }
+
+    @Override
+    protected List<String> execute(Namespace args, Context context) throws UsageError {
+        String teamSlug = args.getString("team");
+        Team team = context.jdbi().onDemand(TeamDao.class).findBySlug(teamSlug)
+                .orElseThrow(() -> new UsageError("--team: no team named '" + teamSlug + "'"));
+        Table table = new Table("LOGIN", "ROLE", "ADDED", "NAME");
+        for (SessionDao.Member m : context.jdbi().onDemand(SessionDao.class).members(team.id())) {
+            table.row(m.login(), m.role(), m.addedAt(), m.name());
+        }
+        return table.lines();
+    }
+}
