@@ -28,6 +28,7 @@ import com.vangoframework.rhone.build.ImagePipeline;
 import com.vangoframework.rhone.build.IsolatedGitConfig;
 import com.vangoframework.rhone.build.ProcessRunner;
 import com.vangoframework.rhone.build.RailpackAnalyzer;
+import com.vangoframework.rhone.build.RegistryHealthCheck;
 import com.vangoframework.rhone.build.RepoCredentials;
 import com.vangoframework.rhone.db.Database;
 import com.vangoframework.rhone.db.DbCommand;
@@ -249,6 +250,8 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         // 7. Operations: Prometheus text at /prometheus on the admin port.
         PrometheusRegistry prometheus = new PrometheusRegistry();
         DropwizardExports.builder().dropwizardRegistry(environment.metrics()).register(prometheus);
+        queue.prometheusMetrics().forEach(prometheus::register);
+        environment.healthChecks().register("registry", new RegistryHealthCheck(config.getBuilder().getRegistry()));
         environment.admin().addServlet("prometheus", new PrometheusMetricsServlet(prometheus))
                 .addMapping("/prometheus");
 

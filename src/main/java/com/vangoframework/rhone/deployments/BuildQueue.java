@@ -92,6 +92,11 @@ public final class BuildQueue implements Managed {
                 CANCEL_CHANNEL, this::cancelNotified), wake::signal);
     }
 
+    /** Outcomes, build duration and queue wait as Prometheus metrics, for the service's registry. */
+    public java.util.List<io.prometheus.metrics.model.registry.Collector> prometheusMetrics() {
+        return metrics.prometheus();
+    }
+
     public String nodeId() {
         return nodeId;
     }
@@ -371,7 +376,7 @@ public final class BuildQueue implements Managed {
                     ctx.deployment().id(), outcome.status());
             return;
         }
-        metrics.finished(outcome.status());
+        metrics.finished(outcome.status(), ctx.deployment().buildStartedAt(), clock.instant());
         events.changed(ctx.deployment().id());
         LOG.info("Deployment {} {}", ctx.deployment().id(), outcome.status().dbValue());
     }

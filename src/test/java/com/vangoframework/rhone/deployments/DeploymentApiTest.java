@@ -252,11 +252,39 @@ class DeploymentApiTest {
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(json(health).get("postgresql").get("healthy").asBoolean()).isTrue();
         assertThat(json(health).get("build-queue").get("healthy").asBoolean()).isTrue();
+        // The suite's registry (ops/setup-local-builder) on the configured 127.0.0.1:5000.
+        assertThat(json(health).get("registry").get("message").asText())
+                .isEqualTo("registry 127.0.0.1:5000 answers (HTTP 200)");
         HttpResponse<String> prom = HTTP.send(HttpRequest.newBuilder(URI.create(service.adminUrl() + "/prometheus"))
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(prom.statusCode()).isEqualTo(200);
-        assertThat(prom.body()).contains("rhone_queue_depth", "rhone_queue_wait", "rhone_builds_running",
-                "rhone_builds_outcome_built");
+        assertThat(prom.body()).contains("rhone_queue_depth", "rhone_builds_running",
+                "rhone_builds_total{outcome=\"built\"}", "rhone_builds_total{outcome=\"build_failed\"}",
+                "rhone_builds_total{outcome=\"cancelled\"}", "rhone_queue_wait_seconds_bucket{le=\"0.05\"}",
+                "rhone_build_duration_seconds_bucket{outcome=\"built\",le=\"60.0\"}");
+    }
+
+    @Test
+    void aFinishedBuild_countsOnceUnderItsOutcome_andIsObservedInTheHistograms() throws Exception {
+        double built = metric("rhone_builds_total{outcome=\"built\"}");
+        double durations = metric("rhone_build_duration_seconds_count{outcome=\"built\"}");
+        double waits = metric("rhone_queue_wait_seconds_count");
+        PIPELINE.then(ctx -> { });
+        long id = json(call("POST", "/api/apps/web/deployments", token, null)).get("id").asLong();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() ->
+                json(call("GET", "/api/apps/web/deployments/" + id, token, null)).get("status").asText().equals("built"));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                .until(() -> metric("rhone_builds_total{outcome=\"built\"}") == built + 1);
+        assertThat(metric("rhone_build_duration_seconds_count{outcome=\"built\"}")).isEqualTo(durations + 1);
+        assertThat(metric("rhone_queue_wait_seconds_count")).isGreaterThanOrEqualTo(waits + 1);
+    }
+
+    /** One sample's value from /prometheus (0 when absent). */
+    private static double metric(String series) throws Exception {
+        String body = HTTP.send(HttpRequest.newBuilder(URI.create(service.adminUrl() + "/prometheus")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return body.lines().filter(l -> l.startsWith(series + " ")).findFirst()
+                .map(l -> Double.parseDouble(l.substring(series.length() + 1).trim())).orElse(0.0);
     }
 
     private void cancel(long id) throws Exception {
