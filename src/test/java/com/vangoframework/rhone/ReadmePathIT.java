@@ -47,7 +47,7 @@ class ReadmePathIT {
             me.env("RHONE_DATA_DIR", "state/rhone") // relative: resolved against `elsewhere`
                     .env("RHONE_PORT", String.valueOf(port))
                     .env("RHONE_ADMIN_PORT", String.valueOf(ChildProcesses.freePort()));
-            Path out = me.startInBackground("service", java(), "-jar", jar, "server", config);
+            Path out = me.startInBackground("service", java(), "-jar", jar, "server", config).log();
             Newcomer.awaitLine(out, "rhone is up", Duration.ofMinutes(2));
 
             me.ok(java(), "-jar", jar, "create-team", "--slug", "acme", "--name", "Acme Inc", config);
@@ -77,7 +77,7 @@ class ReadmePathIT {
         try (Newcomer me = new Newcomer(clone, tmp.resolve("logs"))) {
             me.env("RHONE_PORT", String.valueOf(port)).env("RHONE_ADMIN_PORT", String.valueOf(ChildProcesses.freePort()));
             // README: "ops/setup-local-builder && ops/run-local" (the builder is set up by .ci/run already).
-            Path out = me.startInBackground("run-local", "ops/run-local");
+            Path out = me.startInBackground("run-local", "ops/run-local").log();
             Newcomer.awaitLine(out, "rhone is up", Duration.ofMinutes(6)); // includes the first Maven build
 
             // README, Dashboard: the CLI lines as printed there, with a local repository's URL.

@@ -89,7 +89,7 @@ public final class WebhookBench {
     }
 
     /** Signed push deliveries, a tenth of them redeliveries of earlier ones (same id, same bytes). */
-    private record Deliveries(List<byte[]> requests, int distinct, int bodyBytes) {
+    record Deliveries(List<byte[]> requests, int distinct, int bodyBytes) {
         static Deliveries of(WebhookSignature signer, int port, int count) {
             List<byte[]> requests = new ArrayList<>(count);
             List<byte[]> sent = new ArrayList<>();
@@ -161,7 +161,7 @@ public final class WebhookBench {
         throw new IllegalStateException("the service did not start; see " + log);
     }
 
-    private static double pct(List<Long> sorted, int p) {
+    static double pct(List<Long> sorted, int p) {
         int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
         return sorted.get(Math.max(0, Math.min(i, sorted.size() - 1))) / 1000.0;
     }

@@ -82,11 +82,16 @@ public final class Newcomer implements AutoCloseable {
         return r.lastLine();
     }
 
-    /** Starts a long-running command (the service); its output goes to the returned file. */
-    public Path startInBackground(String name, String... command) throws IOException {
+    /** A long-running command and the file its output goes to. */
+    public record Background(Process process, Path log) {
+    }
+
+    /** Starts a long-running command (the service); stopped by {@link #close()}. */
+    public Background startInBackground(String name, String... command) throws IOException {
         Path out = logs.resolve(name + ".log");
-        background.add(process(command).redirectErrorStream(true).redirectOutput(out.toFile()).start());
-        return out;
+        Process p = process(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        background.add(p);
+        return new Background(p, out);
     }
 
     /** Waits until the file holds a line containing {@code text}, or fails with the file's content. */
