@@ -10,9 +10,11 @@
   var MAX_LINES = 5000;
   var MAX_MATCHES = 10000;
 
-  // BuildKit's progress noise: a layer's transfer or extraction counting up, and the build
-  // context's transfer repeating. The final "... done" line of each stays visible.
+  // BuildKit's progress noise: each step's vertex digest (docker's plain output prints one per
+  // step), a layer's transfer or extraction counting up, and the build context's transfer
+  // repeating. The final "... done" line of a transfer stays visible.
   var NOISE = [
+    /^#\d+ sha256:[0-9a-f]{64}$/,
     /^#\d+ sha256:[0-9a-f]{6,}\s+[\d.]+\s*[kMGT]?i?B\s*\/\s*[\d.]+\s*[kMGT]?i?B\s+[\d.]+s$/,
     /^#\d+ extracting sha256:[0-9a-f]{6,}\s+[\d.]+s$/,
     /^#\d+ transferring [\w.-]+:\s+[\d.]+\s*[kMGT]?i?B\s+[\d.]+s$/
