@@ -210,8 +210,12 @@
       }
     }
     if (highlights && matches.length) {
-      var ranges = matches.map(function (m) { return rangeOf(m.msg, m.start, m.stop); }).filter(Boolean);
-      highlights.set("log-search", new Highlight(ranges));
+      var found = new Highlight();
+      matches.forEach(function (m) {
+        var range = rangeOf(m.msg, m.start, m.stop);
+        if (range) found.add(range);
+      });
+      highlights.set("log-search", found);
     }
     if (!matches.length) { countEl.textContent = "no matches"; return; }
     var index = 0;
@@ -231,7 +235,7 @@
     m.line.classList.add("current-match");
     if (highlights) {
       var r = rangeOf(m.msg, m.start, m.stop);
-      if (r) highlights.set("log-current", new Highlight(r));
+      if (r) { var one = new Highlight(); one.add(r); highlights.set("log-current", one); }
     }
     countEl.textContent = (current + 1) + " of " + matches.length + (matches.length >= MAX_MATCHES ? "+" : "");
     if (scroll) m.line.scrollIntoView({ block: "center" });

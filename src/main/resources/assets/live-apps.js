@@ -119,7 +119,7 @@
   }
 
   var onEvent = source.id === "apps" ? appsRow : appRow;
-  var stream = new EventSource(source.dataset.events + "?since=" + encodeURIComponent(source.dataset.since));
+  var stream = new EventSource(source.dataset.events + "?since=" + encodeURIComponent(source.dataset.eventsSince));
   stream.addEventListener("deployment", function (e) {
     onEvent(JSON.parse(e.data));
     R.tick();

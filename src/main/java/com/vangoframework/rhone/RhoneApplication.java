@@ -211,6 +211,12 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         LiveApps liveApps = new LiveApps(dashboardDao);
         live.watchDeployments(liveApps);
         environment.lifecycle().manage(liveApps);
+        environment.lifecycle().addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener() {
+            @Override
+            public void lifeCycleStopping(org.eclipse.jetty.util.component.LifeCycle server) {
+                liveApps.endStreams(); // open app pages would hold the graceful stop until its deadline
+            }
+        });
         String gitHubUrl = config.getBuilder().getGitHubUrl();
         CommitLinks commitLinks = new CommitLinks(gitHubUrl);
         environment.jersey().register(new SignInResource(sessions, jdbi, dash, config.getGithub().getPublicUrl(),

@@ -147,6 +147,9 @@ public final class AppEventsFilter implements Filter {
             flush();
             while (true) {
                 LiveApps.Batch batch = sub.take(heartbeatMillis);
+                if (batch.ended()) {
+                    return;
+                }
                 if (batch.catchUp()) {
                     catchUp();
                 }

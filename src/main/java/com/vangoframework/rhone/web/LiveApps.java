@@ -40,6 +40,7 @@ public final class LiveApps implements LiveLogs.DeploymentWatcher, Managed {
     private final ExecutorService reader = Executors2.fixed("rhone-live-apps-", 1);
     private final Set<Long> changed = new LinkedHashSet<>(); // guarded by this
     private boolean draining; // guarded by this
+    private volatile boolean ending;
 
     public LiveApps(DashboardDao dao) {
         this.dao = dao;
@@ -55,15 +56,31 @@ public final class LiveApps implements LiveLogs.DeploymentWatcher, Managed {
     public record Change(App app, Deployment deployment) {
     }
 
-    /** What a stream gets from {@link Subscription#take}: changes, or word that it must catch up. */
-    public record Batch(List<Change> changes, boolean catchUp) {
+    /**
+     * What a stream gets from {@link Subscription#take}: changes, word that it must catch up, or
+     * that it must end (the node is stopping).
+     */
+    public record Batch(List<Change> changes, boolean catchUp, boolean ended) {
     }
 
     /** One viewer's stream: the deployments of {@code teamIds}' apps, or of one app ({@code appId}). */
     public Subscription subscribe(Set<Long> teamIds, Long appId) {
         Subscription s = new Subscription(Set.copyOf(teamIds), appId);
         subscriptions.add(s);
+        if (ending) {
+            s.end();
+        }
         return s;
+    }
+
+    /**
+     * Ends every open stream: called when the server starts to stop, so that its graceful
+     * shutdown does not wait for pages that would stay open forever. Browsers reconnect to
+     * another node.
+     */
+    public void endStreams() {
+        ending = true;
+        subscriptions.forEach(Subscription::end);
     }
 
     @Override
@@ -129,6 +146,7 @@ public final class LiveApps implements LiveLogs.DeploymentWatcher, Managed {
         private final Long appId;
         private final Map<Long, Change> pending = new LinkedHashMap<>(); // guarded by this
         private boolean catchUp; // guarded by this
+        private boolean ended; // guarded by this
 
         private Subscription(Set<Long> teamIds, Long appId) {
             this.teamIds = teamIds;
@@ -159,6 +177,11 @@ public final class LiveApps implements LiveLogs.DeploymentWatcher, Managed {
             notifyAll();
         }
 
+        synchronized void end() {
+            ended = true;
+            notifyAll();
+        }
+
         synchronized void mustCatchUp() {
             pending.clear();
             catchUp = true;
@@ -168,14 +191,14 @@ public final class LiveApps implements LiveLogs.DeploymentWatcher, Managed {
         /** Waits up to {@code millis} for changes; an empty batch means nothing happened. */
         public synchronized Batch take(long millis) throws InterruptedException {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-            while (pending.isEmpty() && !catchUp) {
+            while (pending.isEmpty() && !catchUp && !ended) {
                 long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 if (left <= 0) {
                     break;
                 }
                 wait(left);
             }
-            Batch batch = new Batch(new ArrayList<>(pending.values()), catchUp);
+            Batch batch = new Batch(new ArrayList<>(pending.values()), catchUp, ended);
             pending.clear();
             catchUp = false;
             return batch;
