@@ -28,15 +28,24 @@ public final class CommitLinks {
         this.gitHubUrl = gitHubUrl.endsWith("/") ? gitHubUrl.substring(0, gitHubUrl.length() - 1) : gitHubUrl;
     }
 
+    /** The placeholder {@link #template} leaves for the SHA. */
+    public static final String SHA_PLACEHOLDER = "{sha}";
+
     /** The commit's page, or empty when no page is known for this app's host. */
     public Optional<String> commit(App app, String sha) {
         if (sha == null || !SHA.matcher(sha).matches()) {
             return Optional.empty();
         }
+        return template(app).map(t -> t.replace(SHA_PLACEHOLDER, sha));
+    }
+
+    /** The app's commit URL with {@code {sha}} for the SHA (a page fills it in once the clone knows it). */
+    public Optional<String> template(App app) {
         if (app.isGitHub()) {
-            return Optional.of(gitHubUrl + "/" + app.githubRepo() + "/commit/" + sha);
+            return Optional.of(gitHubUrl + "/" + app.githubRepo() + "/commit/" + SHA_PLACEHOLDER);
         }
-        return webBase(app.gitUrl()).flatMap(base -> shape(base.host()).map(shape -> base.url() + shape + sha));
+        return webBase(app.gitUrl()).flatMap(base -> shape(base.host()).map(shape -> base.url() + shape
+                + SHA_PLACEHOLDER));
     }
 
     /** The repository's web page, when the git URL is one a browser can open. */

@@ -150,8 +150,7 @@ public final class DashboardResource {
                 .with("firstLine", first)
                 .with("endLine", end)
                 // The page fills in the link itself when the clone learns the commit.
-                .with("commitUrlTemplate", links.commit(app, "0".repeat(40)).map(u -> u.replace("0".repeat(40), "{sha}"))
-                        .orElse(null))
+                .with("commitUrlTemplate", links.template(app).orElse(null))
                 .with("checksUrl", app.isGitHub() && view.commitUrl() != null ? view.commitUrl() + "/checks" : null)
                 .with("renderedAt", clock.millis());
     }

@@ -289,8 +289,28 @@ class BrowserTest {
             case 1402 -> "#5 transferring context: 3.00MB 0.5s done";
             default -> i % 100 == 7 ? "found the Needle " + i : "line " + i;
         };
+        String sha = "beef" + "1".repeat(36);
+        p.commit = java.util.List.of(sha, "Teach the log viewer\n\nbody", "Grace Hopper");
+        p.beforeCommit = new CountDownLatch(1);
+        p.afterCommit = new CountDownLatch(1);
         deploy();
+        // The commit fills in on the open page as soon as the clone records it, before any other change.
+        await().atMost(Duration.ofSeconds(30)).until(() -> "cloning".equals(badge()));
+        assertThat(browser.findElement(By.id("commit")).getText()).isEqualTo("branch head");
+        assertThat(browser.findElement(By.id("elapsed-label")).getText()).isEqualTo("running for");
+        assertThat(browser.findElement(By.id("elapsed")).getText()).matches("\\d+ s");
+        p.beforeCommit.countDown();
+        await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("commit")).getText()
+                .equals(sha.substring(0, 12)));
+        assertThat(badge()).isEqualTo("cloning");
+        assertThat(browser.findElement(By.id("commit-message")).getText()).isEqualTo("Teach the log viewer");
+        assertThat(browser.findElement(By.id("commit-author")).getText()).isEqualTo("Grace Hopper");
+        p.afterCommit.countDown();
         await().atMost(Duration.ofSeconds(30)).until(() -> "built".equals(badge()));
+        assertThat(browser.findElement(By.id("elapsed-label")).getText()).isEqualTo("took");
+        assertThat(browser.findElement(By.id("elapsed")).getText()).matches("\\d+(\\.\\d)? s|\\d+ min \\d+ s");
+        assertThat(browser.findElement(By.id("image-pull")).getText())
+                .isEqualTo("docker pull 127.0.0.1:5000/web@sha256:" + "ab".repeat(32));
         String page = browser.getCurrentUrl();
         long id = Long.parseLong(page.substring(page.lastIndexOf('/') + 1));
         browser.navigate().refresh(); // the page now holds the last 1,000 lines: 501 .. 1500
