@@ -229,8 +229,10 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
                         environment.getObjectMapper(), dash.getHeartbeat().toJavaDuration(), streams))
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), true, "/apps/*");
         environment.servlets().addFilter("app-events", new AppEventsFilter(access, liveApps, dashboardDao,
-                        commitLinks, environment.getObjectMapper(), dash.getHeartbeat().toJavaDuration(), streams, clock))
-                .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), true, "/events/*");
+                        commitLinks, environment.getObjectMapper(), dash.getHeartbeat().toJavaDuration(), streams,
+                        clock))
+                .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), true,
+                        "/events/*");
         environment.healthChecks().register("live-logs", new com.codahale.metrics.health.HealthCheck() {
             @Override
             protected Result check() {

@@ -103,7 +103,9 @@ public final class AppEventsFilter implements Filter {
             return;
         }
         try (LiveApps.Subscription sub = live.subscribe(viewer.get().teamIds(), appId)) {
-            Optional<Long> since = cursor(request.getHeader("Last-Event-ID")).or(() -> cursor(request.getParameter("since")));
+            // The browser's own Last-Event-ID wins over the page's starting point.
+            Optional<Long> since = cursor(request.getHeader("Last-Event-ID"))
+                    .or(() -> cursor(request.getParameter("since")));
             response.setStatus(200);
             response.setContentType("text/event-stream;charset=utf-8");
             response.setHeader("Cache-Control", "no-cache");

@@ -196,7 +196,8 @@ public final class DashboardResource {
             }
         };
         return Response.ok(body)
-                .header("Content-Disposition", "attachment; filename=\"" + app.slug() + "-deployment-" + d.id() + ".log\"")
+                .header("Content-Disposition",
+                        "attachment; filename=\"" + app.slug() + "-deployment-" + d.id() + ".log\"")
                 .header("X-Content-Type-Options", "nosniff")
                 .header("Cache-Control", "private, no-cache")
                 .build();

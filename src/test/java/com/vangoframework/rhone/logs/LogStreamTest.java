@@ -334,4 +334,30 @@ class LogStreamTest {
             }
         }
     }
+
+    @Test
+    void logAndAppStreams_shareOneCapPerNode_andPastItAreToldToComeBack() throws Exception {
+        TestService s = TestService.withPipelineFrom(db, dir.resolve("capped"), parts -> new LoggingPipeline(parts.logs()),
+                ConfigOverride.config("builds.workerEnabled", "false"),
+                ConfigOverride.config("dashboard.heartbeat", "300ms"),
+                ConfigOverride.config("dashboard.maxStreams", "1")).start();
+        services.add(s);
+        Deployment d = fx.pending(app);
+        try (SseClient first = SseClient.open(s.url() + "/events/apps", session, null)) {
+            assertThat(first.status()).isEqualTo(200);
+            try (SseClient log = SseClient.open(streamUrl(s, d), session, null);
+                 SseClient page = SseClient.open(s.url() + "/events/apps/web", session, null)) {
+                for (SseClient refused : List.of(log, page)) {
+                    assertThat(refused.status()).isEqualTo(503);
+                    assertThat(refused.response().headers().firstValue("Retry-After")).hasValue("5");
+                }
+            }
+        }
+        // The slot comes back once the viewer has gone (noticed at the next heartbeat).
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            try (SseClient again = SseClient.open(streamUrl(s, d), session, null)) {
+                return again.status() == 200;
+            }
+        });
+    }
 }
