@@ -29,6 +29,7 @@ import com.vangoframework.rhone.build.IsolatedGitConfig;
 import com.vangoframework.rhone.build.ProcessRunner;
 import com.vangoframework.rhone.build.RailpackAnalyzer;
 import com.vangoframework.rhone.build.RegistryHealthCheck;
+import com.vangoframework.rhone.build.RegistryImageSize;
 import com.vangoframework.rhone.build.RepoCredentials;
 import com.vangoframework.rhone.db.Database;
 import com.vangoframework.rhone.db.DbCommand;
@@ -62,18 +63,22 @@ import com.vangoframework.rhone.logs.LogRetention;
 import com.vangoframework.rhone.logs.LogStore;
 import com.vangoframework.rhone.logs.LogStreamFilter;
 import com.vangoframework.rhone.web.AddMemberCommand;
+import com.vangoframework.rhone.web.AppEventsFilter;
 import com.vangoframework.rhone.web.BearerTokenFilter;
+import com.vangoframework.rhone.web.CommitLinks;
 import com.vangoframework.rhone.web.DashboardConfiguration;
 import com.vangoframework.rhone.web.DashboardDao;
 import com.vangoframework.rhone.web.DashboardResource;
 import com.vangoframework.rhone.web.DeployRateLimiter;
 import com.vangoframework.rhone.web.ListMembersCommand;
+import com.vangoframework.rhone.web.LiveApps;
 import com.vangoframework.rhone.web.LoginLinkCommand;
 import com.vangoframework.rhone.web.ParamExceptionMapper;
 import com.vangoframework.rhone.web.RemoveMemberCommand;
 import com.vangoframework.rhone.web.Sessions;
 import com.vangoframework.rhone.web.SignInResource;
 import com.vangoframework.rhone.web.WebAccess;
+import io.dropwizard.assets.AssetsBundle;
 import io.dropwizard.auth.AuthDynamicFeature;
 import io.dropwizard.auth.AuthValueFactoryProvider;
 import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
@@ -142,8 +147,10 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         bootstrap.addCommand(new RevokeTokenCommand());
         bootstrap.addCommand(new ListMembersCommand());
         bootstrap.addCommand(new RemoveMemberCommand());
-        // Freemarker pages (.ftlh: HTML auto-escaping on).
+        // Freemarker pages (.ftlh: HTML auto-escaping on), and their scripts and styles as files
+        // (no inline script, so a Content-Security-Policy can forbid it).
         bootstrap.addBundle(new ViewBundle<>());
+        bootstrap.addBundle(new AssetsBundle("/assets", "/assets", null, "assets"));
     }
 
     @Override
@@ -231,14 +238,32 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
             environment.lifecycle().manage(new LogRetention(chunkDao,
                     java.time.Duration.ofDays(dash.getLogRetentionDays()), clock));
         }
+        DashboardDao dashboardDao = jdbi.onDemand(DashboardDao.class);
+        LiveApps liveApps = new LiveApps(dashboardDao);
+        live.watchDeployments(liveApps);
+        environment.lifecycle().manage(liveApps);
+        environment.lifecycle().addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener() {
+            @Override
+            public void lifeCycleStopping(org.eclipse.jetty.util.component.LifeCycle server) {
+                liveApps.endStreams(); // open app pages would hold the graceful stop until its deadline
+            }
+        });
         String gitHubUrl = config.getBuilder().getGitHubUrl();
+        CommitLinks commitLinks = new CommitLinks(gitHubUrl);
         environment.jersey().register(new SignInResource(sessions, jdbi, dash, config.getGithub().getPublicUrl(),
                 gitHubUrl, config.getGithub().getApiUrl(), environment.getObjectMapper()));
-        environment.jersey().register(new DashboardResource(access, jdbi.onDemand(DashboardDao.class), chunkDao,
-                deploymentDao, deployments, new DeployRateLimiter(dash.getDeploysPerMinute()), gitHubUrl));
+        environment.jersey().register(new DashboardResource(access, dashboardDao, chunkDao, deploymentDao,
+                deployments, new DeployRateLimiter(dash.getDeploysPerMinute()), commitLinks, clock));
+        // Log streams and live app pages each hold a request thread: one cap for both.
+        java.util.concurrent.Semaphore streams = new java.util.concurrent.Semaphore(dash.getMaxStreams());
         environment.servlets().addFilter("log-stream", new LogStreamFilter(access, live,
-                        environment.getObjectMapper(), dash.getHeartbeat().toJavaDuration(), dash.getMaxStreams()))
+                        environment.getObjectMapper(), dash.getHeartbeat().toJavaDuration(), streams))
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), true, "/apps/*");
+        environment.servlets().addFilter("app-events", new AppEventsFilter(access, liveApps, dashboardDao,
+                        commitLinks, environment.getObjectMapper(), dash.getHeartbeat().toJavaDuration(), streams,
+                        clock))
+                .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), true,
+                        "/events/*");
         environment.healthChecks().register("live-logs", new com.codahale.metrics.health.HealthCheck() {
             @Override
             protected Result check() {
@@ -295,7 +320,8 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         return new ImagePipeline(
                 new GitCheckout(repoCredentials(config), b.getGitHubUrl(), b.getCloneTimeout().toJavaDuration()),
                 new RailpackAnalyzer(b.getRailpackBinary(), runner, environment.getObjectMapper(), Duration.ofMinutes(5)),
-                imageBuilder, parts.secrets(), parts.logs(), b.getRegistry(), b.getRegistryPassword(), workRoot);
+                imageBuilder, parts.secrets(), parts.logs(), b.getRegistry(), b.getRegistryPassword(), workRoot,
+                new RegistryImageSize(b.registryAuth(), Duration.ofSeconds(10)));
     }
 
     /** Tokens for clones: the GitHub App's installation tokens for GitHub apps, nothing for plain git URLs. */

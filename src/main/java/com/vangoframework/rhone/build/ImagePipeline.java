@@ -38,9 +38,11 @@ public final class ImagePipeline implements BuildPipeline {
     private final String registry;
     private final String registryPassword;
     private final Path workRoot;
+    private final RegistryImageSize sizes;
 
     public ImagePipeline(GitCheckout git, RailpackAnalyzer analyzer, ImageBuilder builder, AppSecrets secrets,
-                         LogStore logs, String registry, String registryPassword, Path workRoot) {
+                         LogStore logs, String registry, String registryPassword, Path workRoot,
+                         RegistryImageSize sizes) {
         this.git = git;
         this.analyzer = analyzer;
         this.builder = builder;
@@ -50,6 +52,7 @@ public final class ImagePipeline implements BuildPipeline {
         this.registryPassword = registryPassword;
         // docker build runs inside the checkout and is given its path: never a relative one.
         this.workRoot = workRoot.toAbsolutePath();
+        this.sizes = sizes;
     }
 
     @Override
@@ -102,7 +105,12 @@ public final class ImagePipeline implements BuildPipeline {
                     secrets.fingerprint(app.id(), env), work, Duration.ofSeconds(app.buildTimeoutSeconds()));
             ImageBuilder.Image image = builder.build(request, log, ctx, () -> ctx.advance(DeploymentStatus.PUSHING));
             log.line("Pushed " + image.tag() + " (" + image.digest() + ")");
-            return new BuildResult(image.tag(), image.digest());
+            // Measured after the push, from the registry; an unknown size never fails the build.
+            Long size = sizes.measure(image.tag(), image.digest()).stream().boxed().findFirst().orElse(null);
+            if (size != null) {
+                log.line("Image size: " + size + " bytes (config and compressed layers, as pulled)");
+            }
+            return new BuildResult(image.tag(), image.digest(), size);
         } catch (BuildFailure e) {
             log.line("error: " + e.getMessage()); // the log masks it
             throw e;

@@ -10,6 +10,10 @@ public interface BuildPipeline {
 
     BuildResult build(BuildContext context) throws Exception;
 
-    record BuildResult(String imageTag, String imageDigest) {
+    /** {@code imageSizeBytes}: null when it could not be measured (never a reason to fail a build). */
+    record BuildResult(String imageTag, String imageDigest, Long imageSizeBytes) {
+        public BuildResult(String imageTag, String imageDigest) {
+            this(imageTag, imageDigest, null);
+        }
     }
 }

@@ -318,7 +318,8 @@ public final class BuildQueue implements Managed {
     private Outcome runPipeline(BuildContext ctx) {
         try {
             BuildPipeline.BuildResult result = pipeline.build(ctx);
-            return new Outcome(DeploymentStatus.BUILT, null, result.imageTag(), result.imageDigest());
+            return new Outcome(DeploymentStatus.BUILT, null, result.imageTag(), result.imageDigest(),
+                    result.imageSizeBytes());
         } catch (Exception e) {
             AbortReason reason = ctx.abortReason();
             if (reason != null) {

@@ -31,7 +31,8 @@ public record Deployment(
         Instant updatedAt,
         Instant buildStartedAt,
         Instant buildFinishedAt,
-        Long buildDurationMs) {
+        Long buildDurationMs,
+        Long imageSizeBytes) {
 
     /** The fence every write of a running build carries: this node, this claim. */
     public Lease lease() {

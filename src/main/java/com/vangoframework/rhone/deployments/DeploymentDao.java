@@ -18,11 +18,17 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 public interface DeploymentDao {
 
     /** A finished build's row values. */
-    record Outcome(DeploymentStatus status, String errorMessage, String imageTag, String imageDigest) {
+    record Outcome(DeploymentStatus status, String errorMessage, String imageTag, String imageDigest,
+                   Long imageSizeBytes) {
         public Outcome {
             if (!status.isBuildFinished()) {
                 throw new IllegalArgumentException("an outcome must be built, build_failed or cancelled, not " + status);
             }
+        }
+
+        /** An outcome whose image size is unknown (every failure, and a build that could not measure it). */
+        public Outcome(DeploymentStatus status, String errorMessage, String imageTag, String imageDigest) {
+            this(status, errorMessage, imageTag, imageDigest, null);
         }
     }
 
@@ -100,6 +106,7 @@ public interface DeploymentDao {
             UPDATE deployments
                SET status = :outcome.status, error_message = :outcome.errorMessage,
                    image_tag = :outcome.imageTag, image_digest = :outcome.imageDigest,
+                   image_size_bytes = :outcome.imageSizeBytes,
                    lease_owner = NULL, lease_expires_at = NULL, updated_at = now(), build_finished_at = now(),
                    build_duration_ms = (extract(epoch FROM now() - coalesce(build_started_at, now())) * 1000)::bigint
              WHERE id = :lease.deploymentId AND lease_owner = :lease.owner AND attempt = :lease.attempt

@@ -15,8 +15,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Both happen in one short transaction with {@code synchronous_commit} off, and requests that
  * arrive meanwhile are handled together: a burst of pushes costs one transaction, not one per
- * push. Neither step has to survive a crash: a lost wake-up is covered by the queues' poll, and a
- * lost supersede only means an older commit is built once more.
+ * push. The same transaction announces the new rows to the live dashboard pages. Neither step
+ * has to survive a crash: a lost wake-up is covered by the queues' poll, a lost supersede only
+ * means an older commit is built once more, and a lost announcement waits for the row's next
+ * status change (or a reload) to show.
  */
 final class RequestFollowUp {
 
@@ -67,8 +69,10 @@ final class RequestFollowUp {
         try {
             List<RequestStatements.Superseded> superseded = jdbi.inTransaction(h -> {
                 h.execute("SET LOCAL synchronous_commit TO OFF");
-                List<RequestStatements.Superseded> rows = h.attach(RequestStatements.class)
-                        .supersedeOlderPending(ids.stream().mapToLong(Long::longValue).toArray());
+                long[] created = ids.stream().mapToLong(Long::longValue).toArray();
+                RequestStatements statements = h.attach(RequestStatements.class);
+                List<RequestStatements.Superseded> rows = statements.supersedeOlderPending(created);
+                statements.announce(created);
                 h.execute("SELECT pg_notify(?, '')", BuildQueue.QUEUE_CHANNEL);
                 return rows;
             });

@@ -34,4 +34,11 @@ public interface RequestStatements {
             RETURNING o.id, n.id AS newer""")
     @RegisterConstructorMapper(Superseded.class)
     List<Superseded> supersedeOlderPending(@Bind("ids") long[] ids);
+
+    /**
+     * Tells the live pages of every node about new requests ({@code rhone_deployment}, as status
+     * changes do). Sent from the follow-up's one transaction, never from the request's own.
+     */
+    @SqlQuery("SELECT id, pg_notify('rhone_deployment', id::text) FROM unnest(CAST(:ids AS bigint[])) AS id")
+    List<Long> announce(@Bind("ids") long[] ids);
 }

@@ -196,7 +196,7 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
                 d.commitAuthor(), d.pullRequestNumber(), d.retryOf(), d.imageTag(), d.imageDigest(), d.errorMessage(),
                 d.attempt(), d.leaseOwner(), d.leaseExpiresAt(), d.cancelRequestedAt(), d.supersededBy(),
                 d.checkRunId(), d.createdAt(), d.updatedAt(), d.buildStartedAt(), d.buildFinishedAt(),
-                d.buildDurationMs());
+                d.buildDurationMs(), d.imageSizeBytes());
     }
 
     private GHCheckRunBuilder fill(GHCheckRunBuilder builder, Deployment d, App app, String details) {

@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * instance runs the build: the database tells every instance ({@code rhone_log} when a chunk is
  * stored, {@code rhone_deployment} when a status changes, see migration V5), and this instance
  * reads each new chunk once per watched deployment and keeps the recent ones in memory, so a
- * hundred viewers of one build cost one query per chunk, not a hundred.
+ * hundred viewers of one build cost one query per chunk, not a hundred. The same notifications
+ * reach the {@link DeploymentWatcher}s (the live app pages), so one listening connection serves
+ * every live page.
  */
 public final class LiveLogs implements Managed {
 
@@ -48,6 +50,16 @@ public final class LiveLogs implements Managed {
     private final java.util.concurrent.ScheduledExecutorService retries = Executors2.scheduled("rhone-live-logs-retry");
     static final long RETRY_MILLIS = 1000;
     private Thread listenerThread;
+    private final List<DeploymentWatcher> watchers = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Hears of every deployment that changed, on the listener thread: hand the work off at once. */
+    public interface DeploymentWatcher {
+        /** A deployment was requested, changed status, or learned its commit. */
+        void changed(long deploymentId);
+
+        /** The listener reconnected: changes may have been missed meanwhile. */
+        void missedSome();
+    }
 
     public LiveLogs(DatabaseTarget target, LogChunkDao chunks, DeploymentDao deployments) {
         this.chunks = chunks;
@@ -75,6 +87,10 @@ public final class LiveLogs implements Managed {
 
     public boolean isConnected() {
         return listener.isConnected();
+    }
+
+    public void watchDeployments(DeploymentWatcher watcher) {
+        watchers.add(watcher);
     }
 
     /** Starts watching a deployment; close the subscription when the viewer leaves. */
@@ -105,19 +121,24 @@ public final class LiveLogs implements Managed {
     }
 
     private void statusNotified(String payload) {
+        long id;
         try {
-            Feed feed = feeds.get(Long.parseLong(payload));
-            if (feed != null) {
-                feed.requestRefresh(true);
-            }
+            id = Long.parseLong(payload);
         } catch (NumberFormatException e) {
             LOG.warn("Ignoring a malformed status notification: {}", payload);
+            return;
         }
+        Feed feed = feeds.get(id);
+        if (feed != null) {
+            feed.requestRefresh(true);
+        }
+        watchers.forEach(w -> w.changed(id));
     }
 
     /** After a reconnect nothing is known about what was missed: read every watched feed again. */
     private void refreshAll() {
         feeds.values().forEach(f -> f.requestRefresh(true));
+        watchers.forEach(DeploymentWatcher::missedSome);
     }
 
     /** What one viewer holds; its methods are safe to call from the viewer's thread. */

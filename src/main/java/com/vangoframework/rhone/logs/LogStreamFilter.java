@@ -2,7 +2,6 @@ package com.vangoframework.rhone.logs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.vangoframework.rhone.deployments.Deployment;
-import com.vangoframework.rhone.deployments.DeploymentStatus;
 import com.vangoframework.rhone.web.Sessions;
 import com.vangoframework.rhone.web.Viewer;
 import com.vangoframework.rhone.web.WebAccess;
@@ -36,7 +35,8 @@ import java.util.regex.Pattern;
  *       is the number of lines sent so far, so a reconnect with {@code Last-Event-ID: N} (or a page
  *       that rendered N lines and opens the stream with {@code ?after=N}) resumes at line N + 1:
  *       nothing lost, nothing repeated.</li>
- *   <li>{@code status} events (JSON) on connect and on every status change;</li>
+ *   <li>{@code status} events (JSON) on connect, on every status change and when the clone
+ *       records the commit;</li>
  *   <li>{@code complete} once the build has finished and every line was sent; the stream ends.</li>
  *   <li>a comment line as a heartbeat when nothing happened for a while, so proxies keep the
  *       connection and a gone viewer is noticed.</li>
@@ -58,8 +58,9 @@ public final class LogStreamFilter implements Filter {
     /** Each open stream holds a request thread; past the cap a viewer is told to come back. */
     private final Semaphore streams;
 
-    public LogStreamFilter(WebAccess access, LiveLogs live, ObjectMapper json, Duration heartbeat, int maxStreams) {
-        this.streams = new Semaphore(maxStreams);
+    /** {@code streams}: the node's cap on open streams, shared with the live app pages. */
+    public LogStreamFilter(WebAccess access, LiveLogs live, ObjectMapper json, Duration heartbeat, Semaphore streams) {
+        this.streams = streams;
         this.access = access;
         this.live = live;
         this.json = json;
@@ -143,16 +144,17 @@ public final class LogStreamFilter implements Filter {
     private void send(Writer w, LiveLogs.Subscription sub, long start, HttpServletResponse response)
             throws IOException, InterruptedException {
         long cursor = start;
-        DeploymentStatus sentStatus = null;
+        Map<String, Object> sent = null;
         w.write("retry: 2000\n\n");
         while (true) {
             long version = sub.version();
             // Status before lines: once a finished status is seen, the lines read after it are
             // the last ones (the build stores its log before it records the outcome).
             Deployment current = sub.deployment();
-            if (current.status() != sentStatus) {
-                sentStatus = current.status();
-                event(w, "status", cursor, List.of(json.writeValueAsString(statusOf(current))));
+            Map<String, Object> status = statusOf(current);
+            if (!status.equals(sent)) { // a new status, or the commit the clone just recorded
+                sent = status;
+                event(w, "status", cursor, List.of(json.writeValueAsString(status)));
             }
             List<LogChunkDao.Stored> chunks = sub.after(cursor);
             if (!chunks.isEmpty()) {
@@ -227,8 +229,16 @@ public final class LogStreamFilter implements Filter {
         s.put("error", d.errorMessage());
         s.put("image_tag", d.imageTag());
         s.put("image_digest", d.imageDigest());
+        s.put("image_size_bytes", d.imageSizeBytes());
         s.put("duration_ms", d.buildDurationMs());
         s.put("commit_sha", d.commitSha());
+        s.put("commit_message", d.commitMessage() == null ? null
+                : d.commitMessage().lines().findFirst().orElse(""));
+        s.put("commit_author", d.commitAuthor());
+        s.put("created_at", d.createdAt() == null ? null : d.createdAt().toString());
+        s.put("build_started_at", d.buildStartedAt() == null ? null : d.buildStartedAt().toString());
+        s.put("superseded_by", d.supersededBy());
+        s.put("empty_log", EmptyLog.explain(d));
         return s;
     }
 

@@ -1,2 +1,5 @@
-/** Build logs: append-only chunked storage with batched, masked, capped writes, and reading them back. */
+/**
+ * Build logs: append-only chunked storage with batched, masked, capped writes, reading them back,
+ * and their live fan-out (one LISTEN connection per node, shared with the live app pages).
+ */
 package com.vangoframework.rhone.logs;

@@ -16,7 +16,10 @@ public class DashboardConfiguration {
     @NotNull
     @io.dropwizard.validation.MinDuration(value = 100, unit = java.util.concurrent.TimeUnit.MILLISECONDS)
     private Duration heartbeat = Duration.seconds(15);
-    /** Live log streams this node serves at once (each holds a thread); more get 503 and Retry-After. */
+    /**
+     * Live streams (build logs and live app pages together) this node serves at once (each holds a
+     * thread); more get 503 and Retry-After.
+     */
     @Min(1)
     private int maxStreams = 512;
     /** Deploy and Retry presses per app per minute; more get 429 with Retry-After. */

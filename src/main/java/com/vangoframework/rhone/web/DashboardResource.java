@@ -16,7 +16,11 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -36,6 +40,8 @@ public final class DashboardResource {
     static final int PAGE_SIZE = 20;
     /** Lines rendered with the page; older ones come with "show earlier lines". */
     static final int TAIL_LINES = 1000;
+    /** Chunks read per query while a log is downloaded. */
+    static final int DOWNLOAD_CHUNKS = 16;
 
     private final WebAccess access;
     private final DashboardDao dashboard;
@@ -43,17 +49,19 @@ public final class DashboardResource {
     private final DeploymentDao deploymentDao;
     private final DeploymentService deployments;
     private final DeployRateLimiter limiter;
-    private final String gitHubUrl;
+    private final CommitLinks links;
+    private final Clock clock;
 
     public DashboardResource(WebAccess access, DashboardDao dashboard, LogChunkDao chunks, DeploymentDao deploymentDao,
-                             DeploymentService deployments, DeployRateLimiter limiter, String gitHubUrl) {
+                             DeploymentService deployments, DeployRateLimiter limiter, CommitLinks links, Clock clock) {
         this.access = access;
         this.dashboard = dashboard;
         this.chunks = chunks;
         this.deploymentDao = deploymentDao;
         this.deployments = deployments;
         this.limiter = limiter;
-        this.gitHubUrl = gitHubUrl;
+        this.links = links;
+        this.clock = clock;
     }
 
     @GET
@@ -65,6 +73,7 @@ public final class DashboardResource {
     @Path("apps")
     public Page apps(@CookieParam(Sessions.COOKIE) String session) {
         Viewer viewer = access.viewer(session, "/apps");
+        Instant now = clock.instant();
         List<App> apps = dashboard.appsOf(viewer.teamIds().stream().mapToLong(Long::longValue).toArray());
         Map<Long, Deployment> latest = new HashMap<>();
         dashboard.latestOf(apps.stream().mapToLong(App::id).toArray()).forEach(d -> latest.put(d.appId(), d));
@@ -72,10 +81,11 @@ public final class DashboardResource {
         for (App app : apps) {
             Map<String, Object> row = new HashMap<>();
             row.put("app", app);
-            Optional.ofNullable(latest.get(app.id())).ifPresent(d -> row.put("latest", DeploymentView.of(d)));
+            Optional.ofNullable(latest.get(app.id()))
+                    .ifPresent(d -> row.put("latest", DeploymentView.of(d, app, links, now)));
             rows.add(row);
         }
-        return new Page("apps", "Apps", viewer).with("rows", rows);
+        return new Page("apps", "Apps", viewer).with("rows", rows).with("renderedAt", now.toEpochMilli());
     }
 
     @GET
@@ -84,12 +94,17 @@ public final class DashboardResource {
                     @QueryParam("before") Long before) {
         Viewer viewer = access.viewer(session, "/apps/" + slug);
         App app = access.app(viewer, slug);
+        Instant now = clock.instant();
         List<Deployment> page = deploymentDao.list(new DeploymentDao.Page(app.id(), before, PAGE_SIZE));
         return new Page("app", app.slug(), viewer)
                 .with("app", app)
                 .with("team", dashboard.teamSlug(app.teamId()))
-                .with("repoUrl", app.isGitHub() ? gitHubUrl + "/" + app.githubRepo() : null)
-                .with("deployments", page.stream().map(DeploymentView::of).toList())
+                .with("repoUrl", links.repository(app).orElse(null))
+                .with("latestBuilt", dashboard.latestBuilt(app.id()).map(d -> DeploymentView.of(d, app, links, now))
+                        .orElse(null))
+                .with("deployments", page.stream().map(d -> DeploymentView.of(d, app, links, now)).toList())
+                .with("firstPage", before == null)
+                .with("renderedAt", now.toEpochMilli())
                 .with("nextBefore", page.size() == PAGE_SIZE ? page.get(page.size() - 1).id() : null);
     }
 
@@ -127,18 +142,17 @@ public final class DashboardResource {
             first = Math.max(0, end - TAIL_LINES);
             lines = LogChunkDao.lines(tail, first, end);
         }
-        Map<String, Object> links = new LinkedHashMap<>();
-        if (app.isGitHub() && d.commitSha() != null) {
-            links.put("commit", gitHubUrl + "/" + app.githubRepo() + "/commit/" + d.commitSha());
-            links.put("checks", gitHubUrl + "/" + app.githubRepo() + "/commit/" + d.commitSha() + "/checks");
-        }
+        DeploymentView view = DeploymentView.of(d, app, links, clock.instant());
         return new Page("deployment", app.slug() + " #" + d.id(), viewer)
                 .with("app", app)
-                .with("d", DeploymentView.of(d))
+                .with("d", view)
                 .with("lines", lines)
                 .with("firstLine", first)
                 .with("endLine", end)
-                .with("links", links);
+                // The page fills in the link itself when the clone learns the commit.
+                .with("commitUrlTemplate", links.template(app).orElse(null))
+                .with("checksUrl", app.isGitHub() && view.commitUrl() != null ? view.commitUrl() + "/checks" : null)
+                .with("renderedAt", clock.millis());
     }
 
     /** "Show earlier lines": up to {@link #TAIL_LINES} lines before line {@code before}, as JSON. */
@@ -155,6 +169,38 @@ public final class DashboardResource {
         body.put("first", from);
         body.put("lines", LogChunkDao.lines(chunks.chunksBetween(d.id(), from, to), from, to));
         return body;
+    }
+
+    /** The whole stored log as a file, for the viewer's teams only (tokens use the API's route). */
+    @GET
+    @Path("apps/{slug}/deployments/{id}/log.txt")
+    @Produces(MediaType.TEXT_PLAIN + ";charset=utf-8")
+    public Response download(@CookieParam(Sessions.COOKIE) String session, @PathParam("slug") String slug,
+                             @PathParam("id") String id) {
+        Viewer viewer = access.viewer(session, "/apps/" + slug + "/deployments/" + id);
+        App app = access.app(viewer, slug);
+        Deployment d = access.deployment(viewer, app, id);
+        StreamingOutput body = out -> {
+            // A page of chunks at a time: a 10 MiB log is never held whole in memory.
+            long after = 0;
+            while (true) {
+                List<LogChunkDao.Stored> page = chunks.chunksAfter(d.id(), after, DOWNLOAD_CHUNKS);
+                for (LogChunkDao.Stored chunk : page) {
+                    out.write(chunk.content().getBytes(StandardCharsets.UTF_8));
+                    out.write('\n');
+                    after = chunk.end();
+                }
+                if (page.size() < DOWNLOAD_CHUNKS) {
+                    return;
+                }
+            }
+        };
+        return Response.ok(body)
+                .header("Content-Disposition",
+                        "attachment; filename=\"" + app.slug() + "-deployment-" + d.id() + ".log\"")
+                .header("X-Content-Type-Options", "nosniff")
+                .header("Cache-Control", "private, no-cache")
+                .build();
     }
 
     @POST

@@ -1,28 +1,33 @@
 package com.vangoframework.rhone.web;
 
+import com.vangoframework.rhone.apps.App;
 import com.vangoframework.rhone.deployments.Deployment;
-import java.time.Duration;
+import com.vangoframework.rhone.logs.EmptyLog;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 
-/** A deployment as the pages show it: plain strings, nothing for templates to compute. */
-public record DeploymentView(long id, String status, String statusLabel, boolean running, boolean finished,
-                             boolean retryable, String trigger, String branch, String commitSha, String shortSha,
-                             String commitMessage, String commitAuthor, String duration, String created,
-                             String createdIso, String imageTag, String imageDigest, String error) {
+/**
+ * A deployment as the pages show it, and as the live app pages receive it (JSON): plain strings,
+ * nothing for templates or scripts to compute but relative times and the running timer.
+ */
+public record DeploymentView(long id, String app, String status, String statusLabel, boolean running,
+                             boolean finished, boolean retryable, String trigger, String branch, String commitSha,
+                             String shortSha, String commitMessage, String commitAuthor, String commitUrl,
+                             Long durationMs, String duration, String createdIso, String createdExact,
+                             String createdAgo, String startedIso, String imageTag, String imageDigest,
+                             Long imageSizeBytes, String imageSize, String pullCommand, String error,
+                             String emptyLog) {
 
-    private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
-            .withZone(ZoneOffset.UTC);
-
-    public static DeploymentView of(Deployment d) {
+    public static DeploymentView of(Deployment d, App app, CommitLinks links, Instant now) {
         String status = d.status().dbValue();
         String message = d.commitMessage() == null ? "" : d.commitMessage().lines().findFirst().orElse("");
-        return new DeploymentView(d.id(), status, label(status), d.status().isActive(), d.status().isBuildFinished(),
-                d.status().isBuildFinished() && !"built".equals(status), d.trigger().dbValue(), d.branch(),
-                d.commitSha(), d.shortSha(), message, d.commitAuthor(), duration(d.buildDurationMs()),
-                when(d.createdAt()), d.createdAt() == null ? "" : d.createdAt().toString(), d.imageTag(),
-                d.imageDigest(), d.errorMessage());
+        return new DeploymentView(d.id(), app.slug(), status, label(status), d.status().isActive(),
+                d.status().isBuildFinished(), d.status().isBuildFinished() && !"built".equals(status),
+                d.trigger().dbValue(), d.branch(), d.commitSha(), d.shortSha(), message, d.commitAuthor(),
+                links.commit(app, d.commitSha()).orElse(null), d.buildDurationMs(),
+                Formats.duration(d.buildDurationMs()), iso(d.createdAt()), Formats.exact(d.createdAt()),
+                Formats.ago(d.createdAt(), now), iso(d.buildStartedAt()), d.imageTag(), d.imageDigest(),
+                d.imageSizeBytes(), Formats.bytes(d.imageSizeBytes()), pullCommand(d.imageTag(), d.imageDigest()),
+                d.errorMessage(), EmptyLog.explain(d));
     }
 
     /** "build_failed" → "Build failed". */
@@ -31,16 +36,18 @@ public record DeploymentView(long id, String status, String statusLabel, boolean
         return Character.toUpperCase(spaced.charAt(0)) + spaced.substring(1);
     }
 
-    private static String duration(Long millis) {
-        if (millis == null) {
-            return "";
+    /** {@code docker pull <repository>@<digest>}: the exact image, whatever the tag points at later. */
+    static String pullCommand(String imageTag, String digest) {
+        if (imageTag == null || digest == null) {
+            return null;
         }
-        Duration d = Duration.ofMillis(millis);
-        return d.toMinutes() > 0 ? d.toMinutes() + " min " + d.toSecondsPart() + " s"
-                : String.format("%.1f s", millis / 1000.0);
+        int slash = imageTag.lastIndexOf('/');
+        int colon = imageTag.lastIndexOf(':');
+        String repository = colon > slash ? imageTag.substring(0, colon) : imageTag;
+        return "docker pull " + repository + "@" + digest;
     }
 
-    private static String when(Instant t) {
-        return t == null ? "" : WHEN.format(t);
+    private static String iso(Instant t) {
+        return t == null ? null : t.toString();
     }
 }

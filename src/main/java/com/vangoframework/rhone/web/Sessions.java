@@ -80,6 +80,19 @@ public final class Sessions {
                 java.nio.charset.StandardCharsets.UTF_8), submitted.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
+    /** The session cookie's value on a request that does not go through JAX-RS (the streams), or null. */
+    public static String cookie(jakarta.servlet.http.HttpServletRequest request) {
+        if (request.getCookies() == null) {
+            return null;
+        }
+        for (jakarta.servlet.http.Cookie c : request.getCookies()) {
+            if (COOKIE.equals(c.getName())) {
+                return c.getValue();
+            }
+        }
+        return null;
+    }
+
     static String random() {
         byte[] bytes = new byte[32];
         RANDOM.nextBytes(bytes);

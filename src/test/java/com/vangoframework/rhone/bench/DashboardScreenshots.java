@@ -49,6 +49,8 @@ public final class DashboardScreenshots {
                 case 9 -> "\u001b[33mnpm WARN deprecated inflight@1.0.6\u001b[0m";
                 default -> "#" + (i / 12 + 4) + " 0." + i + " added " + (i * 7) + " packages in " + (i % 5) + "s";
             };
+            p.commit = java.util.List.of("3f9c2a1d7be04c58a6e1f02b9d4c7a8e5f6b1c20", "Add the pricing page",
+                    "Ada Lovelace");
             pipeline.set(p);
             return p;
         }).start();

@@ -123,9 +123,18 @@ class ImagePipelineTest {
         HttpResponse<String> manifest = manifest(name, sha.substring(0, 12));
         assertThat(manifest.statusCode()).isEqualTo(200);
         assertThat(manifest.headers().firstValue("Docker-Content-Digest")).contains(built.imageDigest());
+        // Its size: config and layers of the manifest the registry stores, measured after the push.
+        var stored = new com.fasterxml.jackson.databind.ObjectMapper().readTree(manifest.body());
+        long size = stored.get("config").get("size").asLong();
+        for (var layer : stored.get("layers")) {
+            size += layer.get("size").asLong();
+        }
+        assertThat(size).isPositive();
+        assertThat(built.imageSizeBytes()).isEqualTo(size);
 
         String log = logs.read(built.id());
         assertThat(log).contains("Detected: Dockerfile").contains("RUN echo " + name).contains("Pushed " + built.imageTag());
+        assertThat(log).contains("Image size: " + size + " bytes");
         assertThat(log).doesNotContain(TOKEN);
         assertThat(built.buildDurationMs()).isPositive();
         try (Stream<Path> left = Files.list(Files.createDirectories(dir.resolve("data").resolve("builds")))) {

@@ -20,7 +20,7 @@ class CheckRunContentTest {
         Instant now = Instant.parse("2026-11-27T12:00:00Z");
         return new Deployment(7, 1, status, DeploymentTrigger.PUSH, "main", "a".repeat(40), "msg", "Ada", null, null,
                 "127.0.0.1:5000/web:aaaaaaaaaaaa", "sha256:" + "b".repeat(64), error, 1, null, null, null, null, 555L,
-                now, now, now, now.plusSeconds(42), 42_000L);
+                now, now, now, now.plusSeconds(42), 42_000L, null);
     }
 
     @Test

@@ -277,4 +277,87 @@ class LogStreamTest {
                     .containsExactlyElementsOf(IntStream.range(0, 12_000).mapToObj(i -> "line " + i).toList());
         }
     }
+
+    /** The next named event of a stream (comments skipped) matching {@code test}; fails after 30 s. */
+    private static com.fasterxml.jackson.databind.JsonNode nextMatching(SseClient sse, String name,
+            java.util.function.Predicate<com.fasterxml.jackson.databind.JsonNode> test) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            SseClient.Event e = sse.next(30);
+            assertThat(e).as("the stream ended").isNotNull();
+            if (name.equals(e.name())) {
+                com.fasterxml.jackson.databind.JsonNode json = JSON.readTree(String.join("\n", e.data()));
+                if (test.test(json)) {
+                    return json;
+                }
+            }
+        }
+        throw new AssertionError("no matching " + name + " event within 30 s");
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    @Test
+    void theCommitAManualDeployLearns_reachesTheLogAndAppStreams_whileItIsStillCloning() throws Exception {
+        TestService s = service("a", true);
+        LoggingPipeline p = pipeline.get();
+        String sha = "c0ffee" + "0".repeat(34);
+        p.commit = List.of(sha, "Fix the build\n\nLonger text", "Ada Lovelace");
+        p.beforeCommit = new java.util.concurrent.CountDownLatch(1);
+        p.afterCommit = new java.util.concurrent.CountDownLatch(1);
+        try (SseClient apps = SseClient.open(s.url() + "/events/apps/web", session, null)) {
+            assertThat(apps.status()).isEqualTo(200);
+            assertThat(apps.response().headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+            Deployment d = new com.vangoframework.rhone.deployments.DeploymentService(jdbi).request(
+                    com.vangoframework.rhone.deployments.NewDeployment.manual(app.id(), "main", null));
+            // The new request shows up and is claimed, still without a commit (its events may be
+            // coalesced into one when the claim is quick).
+            nextMatching(apps, "deployment", j -> j.get("id").asLong() == d.id()
+                    && j.get("status").asText().equals("cloning") && j.get("commitSha").isNull());
+            try (SseClient logs = SseClient.open(streamUrl(s, d), session, null)) {
+                nextMatching(logs, "status", j -> j.get("status").asText().equals("cloning")
+                        && j.get("commit_sha").isNull());
+                p.beforeCommit.countDown();
+                com.fasterxml.jackson.databind.JsonNode status = nextMatching(logs, "status",
+                        j -> sha.equals(j.get("commit_sha").asText(null)));
+                assertThat(status.get("status").asText()).isEqualTo("cloning");
+                assertThat(status.get("commit_message").asText()).isEqualTo("Fix the build");
+                assertThat(status.get("commit_author").asText()).isEqualTo("Ada Lovelace");
+                com.fasterxml.jackson.databind.JsonNode row = nextMatching(apps, "deployment",
+                        j -> sha.equals(j.get("commitSha").asText(null)));
+                assertThat(row.get("status").asText()).isEqualTo("cloning");
+                assertThat(row.get("shortSha").asText()).isEqualTo(sha.substring(0, 12));
+                assertThat(row.get("commitMessage").asText()).isEqualTo("Fix the build");
+                assertThat(fx.reload(d).status()).isEqualTo(DeploymentStatus.CLONING);
+                p.afterCommit.countDown();
+                nextMatching(apps, "deployment", j -> j.get("status").asText().equals("built"));
+            }
+        }
+    }
+
+    @Test
+    void logAndAppStreams_shareOneCapPerNode_andPastItAreToldToComeBack() throws Exception {
+        TestService s = TestService.withPipelineFrom(db, dir.resolve("capped"), parts -> new LoggingPipeline(parts.logs()),
+                ConfigOverride.config("builds.workerEnabled", "false"),
+                ConfigOverride.config("dashboard.heartbeat", "300ms"),
+                ConfigOverride.config("dashboard.maxStreams", "1")).start();
+        services.add(s);
+        Deployment d = fx.pending(app);
+        try (SseClient first = SseClient.open(s.url() + "/events/apps", session, null)) {
+            assertThat(first.status()).isEqualTo(200);
+            try (SseClient log = SseClient.open(streamUrl(s, d), session, null);
+                 SseClient page = SseClient.open(s.url() + "/events/apps/web", session, null)) {
+                for (SseClient refused : List.of(log, page)) {
+                    assertThat(refused.status()).isEqualTo(503);
+                    assertThat(refused.response().headers().firstValue("Retry-After")).hasValue("5");
+                }
+            }
+        }
+        // The slot comes back once the viewer has gone (noticed at the next heartbeat).
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            try (SseClient again = SseClient.open(streamUrl(s, d), session, null)) {
+                return again.status() == 200;
+            }
+        });
+    }
 }

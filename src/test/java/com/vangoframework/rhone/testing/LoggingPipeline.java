@@ -25,6 +25,11 @@ public final class LoggingPipeline implements BuildPipeline {
     public volatile int holdAfter = -1;
     public volatile boolean fail;
     public volatile IntFunction<String> text = i -> "line " + i;
+    /** When set, the commit the "clone" records first, as the real pipeline does: sha, message, author. */
+    public volatile List<String> commit;
+    /** When set, the build waits for them (still cloning) right before and after recording the commit. */
+    public volatile CountDownLatch beforeCommit;
+    public volatile CountDownLatch afterCommit;
     /** Replace both before a run that should hold again. */
     public volatile CountDownLatch release = new CountDownLatch(1);
     public volatile CountDownLatch holding = new CountDownLatch(1);
@@ -38,6 +43,12 @@ public final class LoggingPipeline implements BuildPipeline {
     @Override
     public BuildResult build(BuildContext ctx) throws Exception {
         try (BuildLog log = logs.open(ctx.deployment().id(), s -> s.replace("s3cr3t", "****"))) {
+            List<String> c = commit;
+            if (c != null) {
+                await(beforeCommit, ctx);
+                ctx.recordCommit(c.get(0), c.get(1), c.get(2));
+                await(afterCommit, ctx);
+            }
             ctx.advance(DeploymentStatus.ANALYZING);
             ctx.advance(DeploymentStatus.BUILDING);
             for (int i = 0; i < lines; i++) {
@@ -62,5 +73,11 @@ public final class LoggingPipeline implements BuildPipeline {
             ctx.advance(DeploymentStatus.PUSHING);
         }
         return new BuildResult("127.0.0.1:5000/" + ctx.app().slug() + ":test", "sha256:" + "ab".repeat(32));
+    }
+
+    private static void await(CountDownLatch latch, BuildContext ctx) throws Exception {
+        while (latch != null && !latch.await(20, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            ctx.throwIfAborted();
+        }
     }
 }

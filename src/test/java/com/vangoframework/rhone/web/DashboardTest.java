@@ -18,6 +18,7 @@ import com.vangoframework.rhone.logs.BuildLog;
 import com.vangoframework.rhone.logs.LogChunkDao;
 import com.vangoframework.rhone.logs.LogStore;
 import com.vangoframework.rhone.testing.Fixtures;
+import com.vangoframework.rhone.testing.SseClient;
 import com.vangoframework.rhone.testing.ScriptedPipeline;
 import com.vangoframework.rhone.testing.TestPostgres;
 import com.vangoframework.rhone.testing.TestService;
@@ -39,7 +40,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The dashboard over HTTP against a running service: sign-in, team scoping, forms, CSRF, limits. */
+/**
+ * The dashboard over HTTP against a running service: sign-in, team scoping, forms, CSRF, limits,
+ * the live app streams and the log download.
+ */
 class DashboardTest {
 
     @TempDir
@@ -65,6 +69,7 @@ class DashboardTest {
         service = new TestService(db, dir, new ScriptedPipeline(),
                 ConfigOverride.config("builds.workerEnabled", "false"),
                 ConfigOverride.config("dashboard.deploysPerMinute", "3"),
+                ConfigOverride.config("dashboard.heartbeat", "300ms"),
                 ConfigOverride.config("dashboard.oauthClientId", "Iv1.client"),
                 ConfigOverride.config("dashboard.oauthClientSecret", "oauth-secret"),
                 ConfigOverride.config("builder.gitHubUrl", github.baseUrl()),
@@ -360,5 +365,193 @@ class DashboardTest {
         long retryId = jdbi.withHandle(h -> h.select("SELECT id FROM deployments WHERE retry_of = ?", d.id())
                 .mapTo(Long.class).one());
         assertThat(location(retried)).isEqualTo("/apps/web/deployments/" + retryId);
+    }
+
+    private String url(String path) {
+        return service.url() + path;
+    }
+
+    /** The next {@code deployment} event's JSON (heartbeats skipped); fails after 20 s. */
+    private static com.fasterxml.jackson.databind.JsonNode nextDeployment(SseClient sse) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            SseClient.Event e = sse.next(20);
+            assertThat(e).as("the stream ended").isNotNull();
+            if ("deployment".equals(e.name())) {
+                return new com.fasterxml.jackson.databind.ObjectMapper().readTree(String.join("\n", e.data()));
+            }
+        }
+        throw new AssertionError("no deployment event within 20 s");
+    }
+
+    /** Every deployment id a stream sends within {@code millis} (heartbeats every 300 ms keep it moving). */
+    private static java.util.List<Long> deploymentIdsWithin(SseClient sse, long millis) throws Exception {
+        java.util.List<Long> ids = new java.util.ArrayList<>();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis);
+        while (System.nanoTime() < deadline) {
+            SseClient.Event e = sse.next(5);
+            if (e != null && "deployment".equals(e.name())) {
+                ids.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(e.data().get(0)).get("id").asLong());
+            }
+        }
+        return ids;
+    }
+
+    @Test
+    void appStreams_needASession_sendOnlyTheViewersTeams_andAnotherTeamsAppIs404() throws Exception {
+        App foreign = fx.app(fx.team("globex"), "secret-app");
+        String cookie = session(acme, "octocat");
+        try (SseClient anonymous = SseClient.open(url("/events/apps"), null, null);
+             SseClient forged = SseClient.open(url("/events/apps"), "A".repeat(43), null);
+             SseClient theirs = SseClient.open(url("/events/apps/secret-app"), cookie, null);
+             SseClient missing = SseClient.open(url("/events/apps/no-such-app"), cookie, null)) {
+            assertThat(anonymous.status()).isEqualTo(401);
+            assertThat(forged.status()).isEqualTo(401);
+            assertThat(theirs.status()).isEqualTo(404);
+            assertThat(missing.status()).isEqualTo(404);
+        }
+
+        long renderedAt = System.currentTimeMillis();
+        DeploymentService requests = new DeploymentService(jdbi);
+        Deployment theirs;
+        Deployment mine;
+        try (SseClient all = SseClient.open(url("/events/apps"), cookie, null);
+             SseClient one = SseClient.open(url("/events/apps/web"), cookie, null)) {
+            assertThat(all.status()).isEqualTo(200);
+            assertThat(all.response().headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+            assertThat(one.status()).isEqualTo(200);
+            // Announced in this order: had the foreign one been sent, it would come first.
+            theirs = requests.request(NewDeployment.manual(foreign.id(), "main", null));
+            mine = requests.request(NewDeployment.manual(web.id(), "main", null));
+            for (SseClient stream : java.util.List.of(all, one)) {
+                com.fasterxml.jackson.databind.JsonNode first = nextDeployment(stream);
+                assertThat(first.get("id").asLong()).isEqualTo(mine.id());
+                assertThat(first.get("app").asText()).isEqualTo("web");
+                assertThat(first.get("status").asText()).isEqualTo("pending");
+                assertThat(first.get("createdIso").asText()).isNotEmpty();
+            }
+            jdbi.useHandle(h -> h.execute("UPDATE deployments SET status = 'cancelled', updated_at = now() WHERE id = ?",
+                    theirs.id()));
+            assertThat(deploymentIdsWithin(all, 1500)).doesNotContain(theirs.id());
+        }
+
+        // A page rendered before both requests catches up on connect: its teams' rows only.
+        try (SseClient late = SseClient.open(url("/events/apps?since=" + renderedAt), cookie, null);
+             SseClient resumed = SseClient.open(url("/events/apps"), cookie, Long.toString(renderedAt))) {
+            for (SseClient stream : java.util.List.of(late, resumed)) {
+                assertThat(nextDeployment(stream).get("id").asLong()).isEqualTo(mine.id());
+                assertThat(deploymentIdsWithin(stream, 1000)).doesNotContain(theirs.id());
+            }
+        }
+    }
+
+    @Test
+    void anAppStream_endsWhenItsSessionEnds_andCannotBeReopened() throws Exception {
+        String cookie = session(acme, "octocat");
+        try (SseClient sse = SseClient.open(url("/events/apps/web"), cookie, null)) {
+            assertThat(sse.status()).isEqualTo(200);
+            new Sessions(jdbi, Clock.systemUTC()).end(cookie);
+            SseClient.Event e;
+            do {
+                e = sse.next(10);
+            } while (e != null);
+        }
+        try (SseClient again = SseClient.open(url("/events/apps/web"), cookie, null)) {
+            assertThat(again.status()).isEqualTo(401);
+        }
+    }
+
+    @Test
+    void theLogDownload_isTheWholeLogAsAnAttachment_forTheViewersTeamsOnly() throws Exception {
+        App foreign = fx.app(fx.team("globex"), "secret-app");
+        Deployment foreignDeployment = fx.pending(foreign);
+        Deployment d = fx.pending(web);
+        LogStore logs = new LogStore(jdbi.onDemand(LogChunkDao.class), LogStore.DEFAULT_CAP_BYTES, Clock.systemUTC());
+        try (BuildLog log = logs.open(d.id(), s -> s)) {
+            for (int i = 0; i < 3000; i++) {
+                log.line("line " + i + " ✓");
+            }
+        }
+        String cookie = session(acme, "octocat");
+        String path = "/apps/web/deployments/" + d.id() + "/log.txt";
+
+        HttpResponse<String> file = get(path, cookie);
+        assertThat(file.statusCode()).isEqualTo(200);
+        assertThat(file.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+        assertThat(file.headers().firstValue("Content-Disposition"))
+                .hasValue("attachment; filename=\"web-deployment-" + d.id() + ".log\"");
+        assertThat(file.body()).isEqualTo(logs.read(d.id()));
+        assertThat(file.body().lines().count()).isEqualTo(3000);
+        assertThat(get("/apps/web/deployments/" + d.id(), cookie).body()).contains("href=\"" + path + "\"");
+
+        HttpResponse<String> anonymous = get(path, null);
+        assertThat(anonymous.statusCode()).isEqualTo(303);
+        assertThat(location(anonymous)).startsWith("/login?next=");
+        assertThat(get("/apps/web/deployments/" + foreignDeployment.id() + "/log.txt", cookie).statusCode())
+                .isEqualTo(404);
+        assertThat(get("/apps/secret-app/deployments/" + foreignDeployment.id() + "/log.txt", cookie).statusCode())
+                .isEqualTo(404);
+    }
+
+    @Test
+    void aDeploymentWithoutALog_saysWhy_insteadOfAnEmptyBox() throws Exception {
+        DeploymentService requests = new DeploymentService(jdbi);
+        Deployment older = requests.request(NewDeployment.manual(web.id(), "main", null));
+        Deployment newer = requests.request(NewDeployment.manual(web.id(), "main", null));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> fx.reload(older).supersededBy() != null);
+        String cookie = session(acme, "octocat");
+        String page = get("/apps/web/deployments/" + older.id(), cookie).body();
+        assertThat(page).contains("No build log: this deployment was superseded by deployment " + newer.id()
+                + " before it started.").contains("id=\"log-viewer\" hidden");
+
+        requests.cancel(fx.reload(newer));
+        assertThat(get("/apps/web/deployments/" + newer.id(), cookie).body())
+                .contains("No build log: this deployment was cancelled before it started.");
+        // A deployment still waiting has its (empty) log box, for the lines to come.
+        Deployment waiting = fx.pending(web);
+        String pending = get("/apps/web/deployments/" + waiting.id(), cookie).body();
+        assertThat(pending).contains("id=\"no-log\" class=\"no-log\" hidden").doesNotContain("id=\"log-viewer\" hidden");
+    }
+
+    @Test
+    void builtImages_showReferenceDigestSizeAndPullLine_andCommitsLinkToTheirForge() throws Exception {
+        App lab = fx.gitApp(acme, "lab", "https://gitlab.example.com/group/sub/lab.git", 600);
+        App local = fx.gitApp(acme, "local", "file:///srv/git/local", 600);
+        String sha = "abcdef0123456789abcdef0123456789abcdef01";
+        String digest = "sha256:" + "5".repeat(64);
+        Deployment built = jdbi.inTransaction(h -> DeploymentService.insert(h, new NewDeployment(lab.id(),
+                DeploymentTrigger.PUSH, "main", sha, "Ship it", "Ada", null, null)));
+        Deployment failed = jdbi.inTransaction(h -> DeploymentService.insert(h, new NewDeployment(lab.id(),
+                DeploymentTrigger.PUSH, "main", sha, "Break it", "Ada", null, null)));
+        jdbi.useHandle(h -> {
+            h.execute("UPDATE deployments SET status = 'built', image_tag = ?, image_digest = ?, image_size_bytes = ?, "
+                    + "build_started_at = now(), build_finished_at = now(), build_duration_ms = 4200 WHERE id = ?",
+                    "127.0.0.1:5000/lab:abcdef012345", digest, 12_345_678L, built.id());
+            h.execute("UPDATE deployments SET status = 'build_failed', error_message = 'no', build_started_at = now(), "
+                    + "build_finished_at = now() WHERE id = ?", failed.id());
+        });
+        Deployment localBuild = jdbi.inTransaction(h -> DeploymentService.insert(h, new NewDeployment(local.id(),
+                DeploymentTrigger.PUSH, "main", sha, "Local", "Ada", null, null)));
+        String cookie = session(acme, "octocat");
+        String pull = "docker pull 127.0.0.1:5000/lab@" + digest;
+
+        String appPage = get("/apps/lab", cookie).body();
+        assertThat(appPage).contains("Latest successful build").contains(pull).contains("12.3 MB")
+                .contains("title=\"12345678 bytes\"").contains("data-copy=\"latest-image-pull\"")
+                .contains("href=\"/apps/lab/deployments/" + built.id() + "\"")
+                .contains("href=\"https://gitlab.example.com/group/sub/lab/-/commit/" + sha + "\"");
+        String page = get("/apps/lab/deployments/" + built.id(), cookie).body();
+        assertThat(page).contains(pull).contains("127.0.0.1:5000/lab:abcdef012345").contains(digest).contains("12.3 MB")
+                .contains("href=\"https://gitlab.example.com/group/sub/lab/-/commit/" + sha + "\"");
+        // A relative time, exact on hover.
+        assertThat(page).containsPattern("<time datetime=\"[0-9T:.-]+Z\" title=\"\\d{4}-\\d\\d-\\d\\d "
+                + "\\d\\d:\\d\\d:\\d\\d UTC\" data-ago>just now</time>");
+
+        // file:// repositories: the SHA only, never a link; no successful build: no box.
+        String localPage = get("/apps/local", cookie).body();
+        assertThat(localPage).contains(sha.substring(0, 12)).doesNotContain("/commit/").contains("id=\"latest-built\"")
+                .containsPattern("id=\"latest-built\"[^>]*hidden");
+        assertThat(get("/apps/local/deployments/" + localBuild.id(), cookie).body()).doesNotContain("/commit/");
     }
 }
