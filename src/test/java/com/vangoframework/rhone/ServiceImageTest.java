@@ -25,6 +25,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,17 +41,22 @@ class ServiceImageTest {
     static final String RUN_ID = HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
     static final String IMAGE = "rhone-test/service:" + RUN_ID;
     static final Duration HEALTHY_WITHIN = Duration.ofSeconds(120);
+    // Not a real certificate: the service only passes the file's path on to buildctl.
+    static final String CA_PEM = "-----BEGIN CERTIFICATE-----\nTUlJQnRlc3Q=\n-----END CERTIFICATE-----";
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     final List<String> containers = new ArrayList<>();
     final List<String> networks = new ArrayList<>();
 
+    static String noDocker;
+
     @BeforeAll
     static void buildImage() throws IOException {
-        String reason = DockerCli.unavailableReason();
-        Assumptions.assumeTrue(reason == null, () -> "no Docker engine (" + reason
-                + "): the service image test needs one; ops/setup-local-builder starts it");
+        noDocker = DockerCli.unavailableReason();
+        if (noDocker != null) {
+            return; // each test reports the skip (surefire hides an assumption failed here)
+        }
         for (String base : List.of(BUILD_IMAGE, RUNTIME_IMAGE, POSTGRES_IMAGE)) {
             assertThat(DockerCli.imageExists(base))
                     .as("base image %s is missing: run ops/make-base-images (ops/setup-local-builder runs it)", base)
@@ -67,9 +73,15 @@ class ServiceImageTest {
         assertThat(build.ok()).as("docker build failed (%s):%n%s", log, DockerCli.tail(build.output())).isTrue();
     }
 
+    @BeforeEach
+    void needsDocker() {
+        Assumptions.assumeTrue(noDocker == null, () -> "skipped: no Docker engine (" + noDocker
+                + "); the service image test needs one, and ops/setup-local-builder starts it");
+    }
+
     @AfterAll
     static void removeImage() {
-        if (DockerCli.unavailableReason() == null) {
+        if (noDocker == null) {
             DockerCli.run(Duration.ofMinutes(1), "image", "rm", "-f", IMAGE);
         }
     }
@@ -81,7 +93,7 @@ class ServiceImageTest {
     }
 
     @Test
-    void withDatabaseUrlAndTheDockerEngine_containerTurnsHealthyAsTheRhoneUser() throws Exception {
+    void withDatabaseUrl_turnsHealthyAsTheRhoneUser_migratedAndWithItsTlsFilesWritten() throws Exception {
         String network = "rhone-image-test-" + RUN_ID;
         DockerCli.check(Duration.ofSeconds(30), "network", "create", network);
         networks.add(network);
@@ -98,6 +110,7 @@ class ServiceImageTest {
                 // The builder health check asks the host's engine, as a single-box install would.
                 "-v", DockerCli.BINARY + ":/usr/bin/docker:ro", "-v", "/var/run/docker.sock:/var/run/docker.sock",
                 "--group-add", socketGroup,
+                "-e", "BUILDKIT_TLS_CA_PEM=" + CA_PEM,
                 "--health-interval", "2s", IMAGE);
 
         assertThat(awaitHealth(service, "healthy")).isEqualTo("healthy");
@@ -108,6 +121,14 @@ class ServiceImageTest {
 
         assertThat(DockerCli.check(Duration.ofSeconds(20), "exec", service, "stat", "-c", "%U", "/proc/1"))
                 .as("the JVM's user").isEqualTo("rhone");
+        List<String> jvmEnv = List.of(DockerCli.check(Duration.ofSeconds(20), "exec", service, "cat", "/proc/1/environ")
+                .split("\0"));
+        assertThat(jvmEnv).as("the JVM's environment").noneMatch(v -> v.startsWith("BUILDKIT_TLS_CA_PEM="));
+        String caFile = jvmEnv.stream().filter(v -> v.startsWith("BUILDKIT_TLS_CA=")).findFirst()
+                .orElseThrow(() -> new AssertionError("BUILDKIT_TLS_CA is not set: " + jvmEnv)).substring(16);
+        assertThat(DockerCli.check(Duration.ofSeconds(20), "exec", service, "stat", "-c", "%U %a", caFile))
+                .as("the CA file written from BUILDKIT_TLS_CA_PEM").isEqualTo("rhone 600");
+        assertThat(DockerCli.check(Duration.ofSeconds(20), "exec", service, "cat", caFile)).isEqualTo(CA_PEM);
         long migrations;
         try (Stream<Path> files = Files.list(Path.of("db/migration"))) {
             migrations = files.count();
