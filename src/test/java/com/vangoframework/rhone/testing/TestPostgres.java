@@ -1,5 +1,6 @@
 package com.vangoframework.rhone.testing;
 
+import com.github.dockerjava.api.exception.NotFoundException;
 import com.vangoframework.rhone.db.Database;
 import com.vangoframework.rhone.db.DatabaseTarget;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -9,6 +10,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jdbi.v3.core.Jdbi;
+import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.PostgreSQLContainer;
 import org.testcontainers.utility.DockerImageName;
 
@@ -40,10 +42,7 @@ public final class TestPostgres {
         }
         String image = System.getenv("RHONE_TEST_POSTGRES_IMAGE");
         if (image != null && !image.isBlank()) {
-            PostgreSQLContainer<?> container = new PostgreSQLContainer<>(
-                    DockerImageName.parse(image).asCompatibleSubstituteFor("postgres"));
-            container.start();
-            return new DatabaseTarget(container.getJdbcUrl(), container.getUsername(), container.getPassword());
+            return startContainer(image);
         }
         try {
             EmbeddedPostgres pg = EmbeddedPostgres.builder().setServerConfig("max_connections", "400").start();
@@ -51,6 +50,27 @@ public final class TestPostgres {
         } catch (java.io.IOException e) {
             throw new IllegalStateException("could not start the embedded PostgreSQL for tests", e);
         }
+    }
+
+    /**
+     * A PostgreSQL container from a local image, never pulled (nothing can be pulled here; a pull
+     * would hang for minutes), removed when the test JVM exits. Ryuk, Testcontainers' own reaper,
+     * needs a pulled image too, so runs set TESTCONTAINERS_RYUK_DISABLED=true and rely on this.
+     */
+    private static DatabaseTarget startContainer(String image) {
+        try {
+            DockerClientFactory.instance().client().inspectImageCmd(image).exec();
+        } catch (NotFoundException e) {
+            throw new IllegalStateException("RHONE_TEST_POSTGRES_IMAGE names " + image + ", which the local Docker "
+                    + "engine does not have: run ops/make-base-images", e);
+        }
+        PostgreSQLContainer<?> container = new PostgreSQLContainer<>(
+                DockerImageName.parse(image).asCompatibleSubstituteFor("postgres"))
+                .withImagePullPolicy(name -> false)
+                .withCommand("postgres", "-c", "fsync=off", "-c", "max_connections=400");
+        container.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(container::stop, "test-postgres-container-stop"));
+        return new DatabaseTarget(container.getJdbcUrl(), container.getUsername(), container.getPassword());
     }
 
     private static String env(String name) {
