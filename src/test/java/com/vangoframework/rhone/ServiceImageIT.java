@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * images (ops/make-base-images), run as a container, and judged by its own Docker health check.
  * Skipped only when there is no Docker engine; with one, missing base images are a failure.
  */
-class ServiceImageTest {
+class ServiceImageIT {
 
     static final String BUILD_IMAGE = System.getenv().getOrDefault("RHONE_TEST_BUILD_IMAGE", "local/rhone-maven:17");
     static final String RUNTIME_IMAGE = System.getenv().getOrDefault("RHONE_TEST_RUNTIME_IMAGE", "local/rhone-jre:17");
