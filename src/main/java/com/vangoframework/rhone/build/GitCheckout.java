@@ -66,9 +66,7 @@ public final class GitCheckout {
         String where = displayUrl(url);
         CredentialsProvider cp = token.<CredentialsProvider>map(t ->
                 new UsernamePasswordCredentialsProvider("x-access-token", t)).orElse(null);
-        // JGit's timeout bounds each network read, not the whole clone: keep it short so a stalled
-        // server (or a cancel waiting on a blocked read) is noticed quickly.
-        int timeoutSeconds = (int) Math.max(1, Math.min(timeout.toSeconds(), 30));
+        int timeoutSeconds = readTimeoutSeconds();
         // The refs are listed from inside a repository: JGit's dumb-HTTP transport needs one.
         try (Git git = Git.init().setDirectory(dir.toFile()).setInitialBranch("rhone").call()) {
             ObjectId target = d.commitSha() != null ? ObjectId.fromString(d.commitSha())
@@ -138,9 +136,9 @@ public final class GitCheckout {
             return new BuildFailure("repository " + where + " was not found or rhone has no access to it: "
                     + "check the app's repository and the GitHub App installation", e);
         }
-        if (reason.contains("timeout") || reason.contains("timed out")) {
-            return new BuildFailure("cloning " + where + " timed out after " + timeout.toSeconds()
-                    + " s: check that the git host is reachable", e);
+        if (reason.contains("timeout") || reason.contains("timed out") || timedOut(e)) {
+            return new BuildFailure("cloning " + where + " timed out: the git host sent nothing for "
+                    + readTimeoutSeconds() + " s; check that it is reachable", e);
         }
         if (reason.contains("invalid advertisement") || reason.contains("not a git repository")
                 || reason.contains("invalid content-type")) {
@@ -155,6 +153,16 @@ public final class GitCheckout {
                 + "): check the URL and that the git host is up, then retry", e);
     }
 
+    /** A read waited past the timeout (JGit says only "connection failed" on top of it). */
+    private static boolean timedOut(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The connection itself failed: refused, reset, closed early, unknown host. */
     private static boolean unreachable(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
@@ -164,6 +172,14 @@ public final class GitCheckout {
             }
         }
         return safeReason((Exception) e).toLowerCase(java.util.Locale.ROOT).contains("connection failed");
+    }
+
+    /**
+     * JGit's timeout bounds each network read, not the whole clone: kept short so a stalled server
+     * (or a cancel waiting on a blocked read) is noticed quickly; the build timeout bounds the rest.
+     */
+    private int readTimeoutSeconds() {
+        return (int) Math.max(1, Math.min(timeout.toSeconds(), 30));
     }
 
     /** The innermost message: JGit wraps the socket's own words ("Connection refused") twice. */

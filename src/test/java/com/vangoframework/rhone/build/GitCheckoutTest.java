@@ -130,6 +130,21 @@ class GitCheckoutTest {
     }
 
     @Test
+    void hostThatNeverAnswers_timesOutWithTheReadTimeoutItReallyUsed() throws Exception {
+        try (OddGitHosts host = OddGitHosts.silent()) {
+            StepFixture step = new StepFixture();
+            GitCheckout checkout = new GitCheckout(a -> Optional.empty(), "https://github.com", Duration.ofSeconds(1));
+            try (BuildLog log = step.log(List.of())) {
+                assertThatThrownBy(() -> checkout.checkout(withUrl(step.app, host.url()), step.deployment,
+                        dir.resolve("src"), Optional.empty(), log, step.ctx))
+                        .isInstanceOf(BuildFailure.class)
+                        .hasMessage("cloning " + host.url() + " timed out: the git host sent nothing for 1 s; "
+                                + "check that it is reachable");
+            }
+        }
+    }
+
+    @Test
     void nothingListening_isOneSentenceNamingTheUrl() throws Exception {
         String url = "http://127.0.0.1:" + com.vangoframework.rhone.testing.ChildProcesses.freePort() + "/repo.git";
         assertThat(assertOneSentenceNaming(url, "check the URL")).contains("Connection refused");

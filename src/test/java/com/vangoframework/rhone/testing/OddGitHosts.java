@@ -13,8 +13,8 @@ import java.util.concurrent.Executors;
 
 /**
  * Git hosts that are not the smart-HTTP server a clone expects: a plain file server over a bare
- * repository (git's "dumb" HTTP protocol), a server that closes every connection at once, and a
- * web server that answers every path with an HTML page.
+ * repository (git's "dumb" HTTP protocol), a server that closes every connection at once, one
+ * that never answers, and a web server that answers every path with an HTML page.
  */
 public final class OddGitHosts implements AutoCloseable {
 
@@ -67,6 +67,29 @@ public final class OddGitHosts implements AutoCloseable {
         acceptor.setDaemon(true);
         acceptor.start();
         return new OddGitHosts(socket, "http://127.0.0.1:" + socket.getLocalPort() + "/repo.git");
+    }
+
+    /** Accepts connections and never answers (a stalled host); closes them when the host is closed. */
+    public static OddGitHosts silent() throws IOException {
+        ServerSocket socket = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        java.util.List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread acceptor = new Thread(() -> {
+            while (!socket.isClosed()) {
+                try {
+                    held.add(socket.accept());
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "silent-host");
+        acceptor.setDaemon(true);
+        acceptor.start();
+        return new OddGitHosts(() -> {
+            socket.close();
+            for (Socket s : held) {
+                s.close();
+            }
+        }, "http://127.0.0.1:" + socket.getLocalPort() + "/repo.git");
     }
 
     /** A web site, not a git host: 200 and an HTML page for every path. */
