@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.vangoframework.rhone.testing.ChildProcesses;
 import com.vangoframework.rhone.testing.DockerCli;
 import java.io.IOException;
 import java.net.URI;
@@ -47,7 +48,6 @@ class ServiceImageIT {
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     final List<String> containers = new ArrayList<>();
-    final List<String> networks = new ArrayList<>();
 
     static String noDocker;
 
@@ -89,23 +89,27 @@ class ServiceImageIT {
     @AfterEach
     void removeContainers() {
         containers.forEach(c -> DockerCli.run(Duration.ofMinutes(1), "rm", "-f", "-v", c));
-        networks.forEach(n -> DockerCli.run(Duration.ofMinutes(1), "network", "rm", n));
     }
 
     @Test
     void withDatabaseUrl_turnsHealthyAsTheRhoneUser_migratedAndWithItsTlsFilesWritten() throws Exception {
-        String network = "rhone-image-test-" + RUN_ID;
-        DockerCli.check(Duration.ofSeconds(30), "network", "create", network);
-        networks.add(network);
         String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
-        String db = start("pg", "--network", network, "--network-alias", "db",
+        String db = start("pg", "-p", "127.0.0.1::5432",
                 "-e", "POSTGRES_USER=rhone", "-e", "POSTGRES_PASSWORD=" + password, "-e", "POSTGRES_DB=rhone",
                 POSTGRES_IMAGE);
         awaitPostgres(db);
+        String dbAddress = DockerCli.check(Duration.ofSeconds(20), "port", db, "5432/tcp").lines().findFirst()
+                .orElseThrow();
 
+        // On the host's network, as a single-box install runs it: the registry it pushes to
+        // (127.0.0.1:5000, from ops/setup-local-builder) is on the host's loopback, and the
+        // `registry` health check must find it.
         String socketGroup = Files.getAttribute(Path.of("/var/run/docker.sock"), "unix:gid").toString();
-        String service = start("service", "--network", network, "-p", "127.0.0.1::8080", "-p", "127.0.0.1::8081",
-                "-e", "DATABASE_URL=postgres://rhone:" + password + "@db:5432/rhone",
+        int apiPort = ChildProcesses.freePort();
+        int adminPort = ChildProcesses.freePort();
+        String service = start("service", "--network", "host",
+                "-e", "RHONE_PORT=" + apiPort, "-e", "RHONE_ADMIN_PORT=" + adminPort,
+                "-e", "DATABASE_URL=postgres://rhone:" + password + "@" + dbAddress + "/rhone",
                 "-e", "RHONE_SECRET_KEY=" + Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(32)),
                 // The builder health check asks the host's engine, as a single-box install would.
                 "-v", DockerCli.BINARY + ":/usr/bin/docker:ro", "-v", "/var/run/docker.sock:/var/run/docker.sock",
@@ -114,10 +118,11 @@ class ServiceImageIT {
                 "--health-interval", "2s", IMAGE);
 
         assertThat(awaitHealth(service, "healthy")).isEqualTo("healthy");
-        HttpResponse<String> health = get(service, 8081, "/healthcheck");
+        HttpResponse<String> health = getAt("127.0.0.1:" + adminPort, "/healthcheck");
         assertThat(health.statusCode()).isEqualTo(200);
-        assertThat(health.body()).contains("\"postgresql\":{\"healthy\":true", "\"builder\":{\"healthy\":true");
-        assertThat(get(service, 8080, "/api/apps/web/deployments").statusCode()).isEqualTo(401);
+        assertThat(health.body()).contains("\"postgresql\":{\"healthy\":true", "\"builder\":{\"healthy\":true",
+                "\"registry\":{\"healthy\":true");
+        assertThat(getAt("127.0.0.1:" + apiPort, "/api/apps/web/deployments").statusCode()).isEqualTo(401);
 
         assertThat(DockerCli.check(Duration.ofSeconds(20), "exec", service, "stat", "-c", "%U", "/proc/1"))
                 .as("the JVM's user").isEqualTo("rhone");
@@ -224,7 +229,10 @@ class ServiceImageIT {
 
     private static HttpResponse<String> get(String container, int port, String path) throws Exception {
         String published = DockerCli.check(Duration.ofSeconds(20), "port", container, port + "/tcp");
-        String address = published.lines().findFirst().orElseThrow();
+        return getAt(published.lines().findFirst().orElseThrow(), path);
+    }
+
+    private static HttpResponse<String> getAt(String address, String path) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + address + path))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     }

@@ -54,8 +54,7 @@ public final class CreateAppCommand extends RhoneCommand {
         String teamSlug = args.getString("team");
         String slug = args.getString("slug");
         return context.jdbi().inTransaction(handle -> {
-            Team team = handle.attach(TeamDao.class).findBySlug(teamSlug)
-                    .orElseThrow(() -> new UsageError("--team: no team named '" + teamSlug + "'"));
+            Team team = team(handle.attach(TeamDao.class), teamSlug);
             AppDao apps = handle.attach(AppDao.class);
             if (apps.findBySlug(slug).isPresent()) {
                 throw new UsageError("--slug: an app named '" + slug + "' already exists");

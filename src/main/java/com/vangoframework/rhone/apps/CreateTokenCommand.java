@@ -26,8 +26,7 @@ public final class CreateTokenCommand extends RhoneCommand {
     @Override
     protected List<String> execute(Namespace args, Context context) throws UsageError {
         String teamSlug = args.getString("team");
-        Team team = context.jdbi().onDemand(TeamDao.class).findBySlug(teamSlug)
-                .orElseThrow(() -> new UsageError("--team: no team named '" + teamSlug + "'"));
+        Team team = team(context.jdbi().onDemand(TeamDao.class), teamSlug);
         String token = ApiTokens.generate();
         context.jdbi().onDemand(ApiTokenDao.class).insert(team.id(), ApiTokens.sha256(token), args.getString("name"));
         return List.of("API token for team " + team.slug() + " (shown once; only its hash is stored):", token);

@@ -25,8 +25,7 @@ public final class ListTokensCommand extends RhoneCommand {
     @Override
     protected List<String> execute(Namespace args, Context context) throws UsageError {
         String teamSlug = args.getString("team");
-        Team team = context.jdbi().onDemand(TeamDao.class).findBySlug(teamSlug)
-                .orElseThrow(() -> new UsageError("--team: no team named '" + teamSlug + "'"));
+        Team team = team(context.jdbi().onDemand(TeamDao.class), teamSlug);
         // Last use is recorded at most once a minute, so it can lag a busy client by that much.
         Table table = new Table("ID", "CREATED", "LAST_USED", "REVOKED", "NAME");
         for (ApiTokenDao.TokenInfo t : context.jdbi().onDemand(ApiTokenDao.class).listForTeam(team.id())) {

@@ -108,6 +108,11 @@ public abstract class RhoneCommand extends ConfiguredCommand<RhoneConfiguration>
         }
     }
 
+    /** The team a {@code --team} argument names, or the one error every command gives for a missing one. */
+    protected static Team team(TeamDao teams, String slug) throws UsageError {
+        return teams.findBySlug(slug).orElseThrow(() -> new UsageError("--team: no team named '" + slug + "'"));
+    }
+
     protected static void require(java.util.Optional<String> problem) throws UsageError {
         if (problem.isPresent()) {
             throw new UsageError(problem.get());

@@ -11,7 +11,7 @@ import java.time.Duration;
 /**
  * Whether the image registry answers its API ({@code GET /v2/}): 200, or 401 when it wants
  * credentials (the push logs in), is reachable. Loopback registries speak plain HTTP, as Docker
- * assumes for them; every other registry HTTPS.
+ * assumes for them; every other registry HTTPS ({@link RegistryAddress}).
  */
 public final class RegistryHealthCheck extends HealthCheck {
 
@@ -24,7 +24,8 @@ public final class RegistryHealthCheck extends HealthCheck {
 
     public RegistryHealthCheck(String registry) {
         this.registry = registry;
-        this.probe = URI.create((isLoopback(registry) ? "http://" : "https://") + registry + "/v2/");
+        // The API's root, whatever repository path the configured name carries.
+        this.probe = URI.create(RegistryAddress.of(registry).baseUrl() + "/v2/");
     }
 
     @Override
@@ -44,9 +45,4 @@ public final class RegistryHealthCheck extends HealthCheck {
         }
     }
 
-    static boolean isLoopback(String registry) {
-        String host = registry.startsWith("[") ? registry.substring(1, registry.indexOf(']'))
-                : registry.split("[:/]", 2)[0];
-        return host.equals("localhost") || host.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}") || host.equals("::1");
-    }
 }

@@ -3,7 +3,6 @@ package com.vangoframework.rhone.build;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -28,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * failure. Manifests are asked for with the Docker v2 and OCI {@code Accept} types (without them
  * a registry answers with the old schema 1); an index (several platforms, or BuildKit's
  * attestations) is measured by its first real platform's manifest. Credentials are the builder's
- * registry credentials, as Basic auth or exchanged for a token when the registry asks for one.
+ * registry credentials, as Basic auth or exchanged for a token when the registry asks for one;
+ * they are only ever sent to the registry's own scheme, host and port.
  */
 public final class RegistryImageSize {
 
@@ -111,7 +111,7 @@ public final class RegistryImageSize {
     }
 
     /** {@code host[:port]/path[:tag]}: where the registry is and the repository's name on it. */
-    record ImageName(String host, String repository) {
+    record ImageName(RegistryAddress registry, String repository) {
         static ImageName parse(String ref) {
             int slash = ref.indexOf('/');
             if (slash <= 0) {
@@ -130,20 +130,17 @@ public final class RegistryImageSize {
             if (!path.matches("[a-z0-9]+(?:[._/-][a-z0-9]+)*")) {
                 throw new IllegalArgumentException("not a repository name: " + path);
             }
-            return new ImageName(host, path);
-        }
-
-        /** Docker talks plain HTTP to a registry on the loopback interface only; so does this. */
-        String baseUrl() {
-            String bare = host.replaceFirst(":\\d+$", "");
-            boolean loopback = bare.equals("localhost") || bare.startsWith("127.") || bare.equals("[::1]");
-            return (loopback ? "http://" : "https://") + host;
+            return new ImageName(RegistryAddress.of(host), path);
         }
     }
 
-    /** One measurement's requests, with the token once the registry gave one. */
+    /**
+     * One measurement's requests, with the token once the registry gave one, all within one
+     * deadline: a registry that answers its headers and then stalls cannot hold the build.
+     */
     private final class Session {
         private final ImageName name;
+        private final long deadline = System.nanoTime() + timeout.toNanos();
         private String authorization;
 
         Session(ImageName name) {
@@ -151,28 +148,43 @@ public final class RegistryImageSize {
         }
 
         JsonNode manifest(String digest) throws IOException, InterruptedException {
-            URI uri = URI.create(name.baseUrl() + "/v2/" + name.repository() + "/manifests/" + digest);
-            HttpResponse<InputStream> response = get(uri, ACCEPT);
+            URI uri = URI.create(name.registry().baseUrl() + "/v2/" + name.repository() + "/manifests/" + digest);
+            HttpResponse<byte[]> response = get(uri, ACCEPT);
             if (response.statusCode() == 401 && authorization == null) {
-                response.body().close();
                 authorization = authorize(response.headers().firstValue("WWW-Authenticate").orElse(""));
                 if (authorization != null) {
                     response = get(uri, ACCEPT);
                 }
             }
             if (response.statusCode() != 200) {
-                response.body().close();
                 throw new IOException("the registry answered " + response.statusCode() + " for " + uri);
             }
-            return json.readTree(bounded(response.body()));
+            return json.readTree(response.body());
         }
 
-        private HttpResponse<InputStream> get(URI uri, String accept) throws IOException, InterruptedException {
-            HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", accept);
+        private HttpResponse<byte[]> get(URI uri, String accept) throws IOException, InterruptedException {
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).header("Accept", accept);
             if (authorization != null) {
                 request.header("Authorization", authorization);
             }
-            return http.send(request.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            return send(request.GET().build());
+        }
+
+        private HttpResponse<byte[]> send(HttpRequest request) throws IOException, InterruptedException {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new IOException("out of time (" + timeout.toSeconds() + " s) before " + request.uri());
+            }
+            java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> answer =
+                    http.sendAsync(request, info -> new BoundedBody(MAX_BODY_BYTES));
+            try {
+                return answer.get(left, java.util.concurrent.TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                answer.cancel(true); // closes the exchange
+                throw new IOException("the registry did not answer within " + timeout.toSeconds() + " s", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            }
         }
 
         /** The Authorization header a challenge asks for, or null when there is nothing to offer. */
@@ -190,39 +202,91 @@ public final class RegistryImageSize {
             while (m.find()) {
                 params.put(m.group(1).toLowerCase(java.util.Locale.ROOT), m.group(2));
             }
-            String realm = params.get("realm");
-            if (realm == null || !(realm.startsWith("https://") || realm.startsWith(name.baseUrl()))) {
-                return null; // credentials go over TLS only, or to the registry's own address
+            URI realm;
+            try {
+                realm = new URI(params.getOrDefault("realm", ""));
+            } catch (java.net.URISyntaxException e) {
+                return null;
             }
-            StringBuilder url = new StringBuilder(realm).append(realm.contains("?") ? '&' : '?');
+            // The registry's credentials go to the registry itself only: a token service on another
+            // host (named by whoever answered) is asked without them, over TLS only.
+            boolean own = name.registry().isOrigin(realm);
+            boolean tls = "https".equalsIgnoreCase(realm.getScheme()) && realm.getHost() != null
+                    && realm.getRawUserInfo() == null;
+            if (!own && !tls) {
+                return null;
+            }
+            StringBuilder url = new StringBuilder(realm.toString()).append(realm.getRawQuery() != null ? '&' : '?');
             url.append("scope=").append(URLEncoder.encode(params.getOrDefault("scope",
                     "repository:" + name.repository() + ":pull"), StandardCharsets.UTF_8));
             if (params.containsKey("service")) {
                 url.append("&service=").append(URLEncoder.encode(params.get("service"), StandardCharsets.UTF_8));
             }
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url.toString())).timeout(timeout);
-            if (basic != null) {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url.toString()));
+            if (basic != null && own) {
                 request.header("Authorization", basic);
             }
-            HttpResponse<InputStream> response = http.send(request.GET().build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<byte[]> response = send(request.GET().build());
             if (response.statusCode() != 200) {
-                response.body().close();
                 return null;
             }
-            JsonNode body = json.readTree(bounded(response.body()));
+            JsonNode body = json.readTree(response.body());
             String token = body.path("token").asText(body.path("access_token").asText(""));
             return token.isEmpty() ? null : "Bearer " + token;
         }
     }
 
-    private static byte[] bounded(InputStream body) throws IOException {
-        try (body) {
-            byte[] bytes = body.readNBytes(MAX_BODY_BYTES + 1);
-            if (bytes.length > MAX_BODY_BYTES) {
-                throw new IOException("the registry's answer is larger than " + MAX_BODY_BYTES + " bytes");
+    /** A body read into memory up to {@code limit} bytes; past it the exchange is cancelled. */
+    static final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
+        private final HttpResponse.BodySubscriber<byte[]> bytes = HttpResponse.BodySubscribers.ofByteArray();
+        private final java.util.concurrent.CompletableFuture<byte[]> result = new java.util.concurrent.CompletableFuture<>();
+        private final long limit;
+        private java.util.concurrent.Flow.Subscription subscription;
+        private long seen;
+
+        BoundedBody(long limit) {
+            this.limit = limit;
+            bytes.getBody().whenComplete((body, e) -> {
+                if (e != null) {
+                    result.completeExceptionally(e);
+                } else {
+                    result.complete(body);
+                }
+            });
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<byte[]> getBody() {
+            return result;
+        }
+
+        @Override
+        public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+            subscription = s;
+            bytes.onSubscribe(s);
+        }
+
+        @Override
+        public void onNext(java.util.List<java.nio.ByteBuffer> items) {
+            for (java.nio.ByteBuffer b : items) {
+                seen += b.remaining();
             }
-            return bytes;
+            if (seen > limit) {
+                subscription.cancel();
+                result.completeExceptionally(new IOException("the registry's answer is larger than " + limit + " bytes"));
+                return;
+            }
+            bytes.onNext(items);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            bytes.onError(t);
+        }
+
+        @Override
+        public void onComplete() {
+            bytes.onComplete();
         }
     }
 }

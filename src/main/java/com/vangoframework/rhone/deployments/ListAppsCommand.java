@@ -34,8 +34,7 @@ public final class ListAppsCommand extends RhoneCommand {
         String teamSlug = args.getString("team");
         Long teamId = null;
         if (teamSlug != null) {
-            Team team = context.jdbi().onDemand(TeamDao.class).findBySlug(teamSlug)
-                    .orElseThrow(() -> new UsageError("--team: no team named '" + teamSlug + "'"));
+            Team team = team(context.jdbi().onDemand(TeamDao.class), teamSlug);
             teamId = team.id();
         }
         Table table = new Table("APP", "TEAM", "BRANCH", "LATEST", "STATUS", "SOURCE");

@@ -32,8 +32,7 @@ public final class AddMemberCommand extends RhoneCommand {
     protected List<String> execute(Namespace args, Context context) throws UsageError {
         String teamSlug = args.getString("team");
         return context.jdbi().inTransaction(h -> {
-            Team team = h.attach(TeamDao.class).findBySlug(teamSlug)
-                    .orElseThrow(() -> new UsageError("--team: no team named '" + teamSlug + "'"));
+            Team team = team(h.attach(TeamDao.class), teamSlug);
             SessionDao dao = h.attach(SessionDao.class);
             SessionDao.User user = dao.upsertUser(args.getString("user"));
             boolean added = dao.addMember(team.id(), user.id()) == 1;

@@ -130,6 +130,7 @@ public final class AppEventsFilter implements Filter {
         private final String cookie;
         private final String slug;
         private long cursor;
+        private long checkedAt = System.nanoTime();
 
         Stream(Writer w, HttpServletResponse response, LiveApps.Subscription sub, String cookie, String slug) {
             this.w = w;
@@ -152,14 +153,19 @@ public final class AppEventsFilter implements Filter {
                 if (batch.ended()) {
                     return;
                 }
+                // Access is read again once a heartbeat has passed since the last check, busy or
+                // not: a removed member must not keep a stream alive by its team's own traffic.
+                if (System.nanoTime() - checkedAt >= heartbeatMillis * 1_000_000L) {
+                    if (!stillAllowed()) {
+                        return;
+                    }
+                    checkedAt = System.nanoTime();
+                }
                 if (batch.catchUp()) {
                     catchUp();
                 }
                 send(batch.changes());
                 if (batch.changes().isEmpty() && !batch.catchUp()) {
-                    if (!stillAllowed()) {
-                        return;
-                    }
                     w.write(": heartbeat\n\n");
                 }
                 flush();

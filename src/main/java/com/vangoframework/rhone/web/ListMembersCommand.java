@@ -30,8 +30,7 @@ public final class ListMembersCommand extends RhoneCommand {
     @Override
     protected List<String> execute(Namespace args, Context context) throws UsageError {
         String teamSlug = args.getString("team");
-        Team team = context.jdbi().onDemand(TeamDao.class).findBySlug(teamSlug)
-                .orElseThrow(() -> new UsageError("--team: no team named '" + teamSlug + "'"));
+        Team team = team(context.jdbi().onDemand(TeamDao.class), teamSlug);
         Table table = new Table("LOGIN", "ROLE", "ADDED", "NAME");
         for (SessionDao.Member m : context.jdbi().onDemand(SessionDao.class).members(team.id())) {
             table.row(m.login(), m.role(), m.addedAt(), m.name());

@@ -37,8 +37,7 @@ public final class RemoveMemberCommand extends RhoneCommand {
         String teamSlug = args.getString("team");
         String login = args.getString("user");
         return context.jdbi().inTransaction(h -> {
-            Team team = h.attach(TeamDao.class).findBySlug(teamSlug)
-                    .orElseThrow(() -> new UsageError("--team: no team named '" + teamSlug + "'"));
+            Team team = team(h.attach(TeamDao.class), teamSlug);
             SessionDao dao = h.attach(SessionDao.class);
             SessionDao.User user = dao.userByLogin(login)
                     .orElseThrow(() -> new UsageError("--user: no user '" + login + "'"));

@@ -92,6 +92,40 @@ class RegistryImageSizeTest {
     }
 
     @Test
+    void aChallengeNamingAnotherHost_neverGetsTheRegistrysCredentials() {
+        WireMockServer elsewhere = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
+        elsewhere.start();
+        try {
+            elsewhere.stubFor(get(urlPathEqualTo("/token"))
+                    .willReturn(aResponse().withHeader("Content-Type", "application/json").withBody("{\"token\":\"t\"}")));
+            String other = "127.0.0.1:" + elsewhere.port();
+            for (String realm : java.util.List.of(
+                    "http://" + other + "/token", // another port, plain HTTP
+                    "http://" + host() + "@" + other + "/token", // the registry's address as a user part
+                    "http://" + host() + "0/token")) { // the registry's address as a prefix of another port
+                registry.resetAll();
+                registry.stubFor(get(urlPathEqualTo("/v2/web/manifests/" + AMD64)).willReturn(aResponse().withStatus(401)
+                        .withHeader("WWW-Authenticate", "Bearer realm=\"" + realm + "\",service=\"reg\"")));
+                RegistryImageSize sizes = new RegistryImageSize(new RegistryAuth(host(), "x", "fly-token"),
+                        Duration.ofSeconds(5));
+                assertThat(sizes.measure(host() + "/web:abc", AMD64)).as(realm).isEmpty();
+            }
+            assertThat(elsewhere.getAllServeEvents()).as("requests that reached the other host").isEmpty();
+        } finally {
+            elsewhere.stop();
+        }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60) // guards against a hang; the measurement's own deadline is 1 s
+    void aRegistryThatStallsInTheMiddleOfItsAnswer_leavesTheSizeUnknown_withinTheDeadline() {
+        registry.stubFor(get(urlPathEqualTo("/v2/web/manifests/" + AMD64))
+                .willReturn(aResponse().withBody(manifest(500, 10) + " ".repeat(4000)).withChunkedDribbleDelay(40, 30_000)));
+        RegistryImageSize sizes = new RegistryImageSize(new RegistryAuth(host(), "", ""), Duration.ofSeconds(1));
+        assertThat(sizes.measure(host() + "/web:abc", AMD64)).isEmpty();
+    }
+
+    @Test
     void whatTheRegistryCannotTell_isUnknown_neverAnError() {
         registry.stubFor(get(urlPathEqualTo("/v2/web/manifests/" + AMD64))
                 .willReturn(aResponse().withBody("<html>not a manifest</html>")));

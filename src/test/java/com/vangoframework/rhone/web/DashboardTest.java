@@ -462,6 +462,45 @@ class DashboardTest {
     }
 
     @Test
+    void aRemovedMembersAppStream_ends_evenWhileTheTeamsDeploymentsKeepChanging() throws Exception {
+        String cookie = session(acme, "busybee");
+        Deployment d = fx.pending(web);
+        java.util.concurrent.atomic.AtomicBoolean churn = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        // A change every 50 ms: the stream never has an idle heartbeat to re-check access on.
+        Thread writer = new Thread(() -> {
+            while (churn.get()) {
+                jdbi.useHandle(h -> h.execute("UPDATE deployments SET commit_message = ? WHERE id = ?",
+                        "change " + n.incrementAndGet(), d.id()));
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        try (SseClient sse = SseClient.open(url("/events/apps/web"), cookie, null)) {
+            assertThat(sse.status()).isEqualTo(200);
+            writer.start();
+            SseClient.Event first;
+            do {
+                first = sse.next(10);
+            } while (first != null && !first.name().equals("deployment"));
+            assertThat(first).as("the team's changes reach the member").isNotNull();
+            jdbi.useHandle(h -> h.execute("DELETE FROM team_members WHERE user_id = "
+                    + "(SELECT id FROM users WHERE login = 'busybee')"));
+            int after = 0;
+            while (sse.next(10) != null) {
+                after++;
+                assertThat(after).as("events sent after the member was removed").isLessThan(1000);
+            }
+        } finally {
+            churn.set(false);
+            writer.join();
+        }
+    }
+
+    @Test
     void theLogDownload_isTheWholeLogAsAnAttachment_forTheViewersTeamsOnly() throws Exception {
         App foreign = fx.app(fx.team("globex"), "secret-app");
         Deployment foreignDeployment = fx.pending(foreign);
