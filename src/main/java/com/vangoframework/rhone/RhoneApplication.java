@@ -64,6 +64,7 @@ import com.vangoframework.rhone.logs.LogStore;
 import com.vangoframework.rhone.logs.LogStreamFilter;
 import com.vangoframework.rhone.web.AddMemberCommand;
 import com.vangoframework.rhone.web.AppEventsFilter;
+import com.vangoframework.rhone.web.AppGoneMapper;
 import com.vangoframework.rhone.web.BearerTokenFilter;
 import com.vangoframework.rhone.web.CommitLinks;
 import com.vangoframework.rhone.web.DashboardConfiguration;
@@ -207,6 +208,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
                 .buildAuthFilter()));
         environment.jersey().register(new AuthValueFactoryProvider.Binder<>(TeamPrincipal.class));
         environment.jersey().register(new ParamExceptionMapper());
+        environment.jersey().register(new AppGoneMapper());
         environment.jersey().register(new DeploymentResource(apps, deployments, deploymentDao, logs,
                 environment.getObjectMapper()));
 

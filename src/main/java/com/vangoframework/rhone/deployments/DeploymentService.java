@@ -50,6 +50,9 @@ public final class DeploymentService {
         try {
             id = DeploymentInsert.insert(handle.getConnection(), request);
         } catch (SQLException e) {
+            if ("23503".equals(e.getSQLState())) { // foreign_key_violation: delete-app committed first
+                throw new AppGone(request.appId());
+            }
             throw new SqlFailure("requesting a deployment of app " + request.appId(), e);
         }
         return handle.attach(DeploymentDao.class).findById(id).orElseThrow();
@@ -101,6 +104,13 @@ public final class DeploymentService {
     }
 
     /** An action that the deployment's current status does not allow (HTTP 409). */
+    /** The app was deleted while a request for it was on its way (the request changed nothing). */
+    public static final class AppGone extends RuntimeException {
+        public AppGone(long appId) {
+            super("app " + appId + " was deleted while this request was made");
+        }
+    }
+
     public static final class DeploymentConflict extends RuntimeException {
         public DeploymentConflict(String message) {
             super(message);

@@ -39,6 +39,17 @@ class DeploymentDaoTest {
     }
 
     @Test
+    void aRequestForAnAppDeletedMeanwhile_isAppGone_notADatabaseError_andWritesNothing() {
+        long gone = other.id();
+        jdbi.useHandle(h -> h.execute("DELETE FROM apps WHERE id = ?", gone));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+                        new DeploymentService(jdbi).request(NewDeployment.manual(gone, "main", null)))
+                .isInstanceOf(DeploymentService.AppGone.class)
+                .hasMessage("app " + gone + " was deleted while this request was made");
+        assertThat(fx.count("deployments")).isZero();
+    }
+
+    @Test
     void claim_takesOldestPending_andSetsLeaseAndAttempt() {
         Deployment first = fx.pending(app);
         fx.pending(other);
