@@ -15,22 +15,10 @@ import com.vangoframework.rhone.apps.RevokeTokenCommand;
 import com.vangoframework.rhone.apps.SecretBox;
 import com.vangoframework.rhone.apps.SecretKeys;
 import com.vangoframework.rhone.apps.SetEnvCommand;
+import com.vangoframework.rhone.apps.TeamDao;
 import com.vangoframework.rhone.apps.TeamPrincipal;
 import com.vangoframework.rhone.apps.UnsetEnvCommand;
 import com.vangoframework.rhone.apps.UpdateAppCommand;
-import com.vangoframework.rhone.build.BuildctlImageBuilder;
-import com.vangoframework.rhone.build.BuilderConfiguration;
-import com.vangoframework.rhone.build.BuilderHealthCheck;
-import com.vangoframework.rhone.build.DockerImageBuilder;
-import com.vangoframework.rhone.build.GitCheckout;
-import com.vangoframework.rhone.build.ImageBuilder;
-import com.vangoframework.rhone.build.ImagePipeline;
-import com.vangoframework.rhone.build.IsolatedGitConfig;
-import com.vangoframework.rhone.build.ProcessRunner;
-import com.vangoframework.rhone.build.RailpackAnalyzer;
-import com.vangoframework.rhone.build.RegistryHealthCheck;
-import com.vangoframework.rhone.build.RegistryImageSize;
-import com.vangoframework.rhone.build.RepoCredentials;
 import com.vangoframework.rhone.db.Database;
 import com.vangoframework.rhone.db.DbCommand;
 import com.vangoframework.rhone.db.EmbeddedPostgresHost;
@@ -39,10 +27,10 @@ import com.vangoframework.rhone.deployments.BuildQueue;
 import com.vangoframework.rhone.deployments.DeleteAppCommand;
 import com.vangoframework.rhone.deployments.DeploymentDao;
 import com.vangoframework.rhone.deployments.DeploymentEvents;
-import com.vangoframework.rhone.deployments.DeploymentResource;
 import com.vangoframework.rhone.deployments.DeploymentService;
 import com.vangoframework.rhone.deployments.ListAppsCommand;
 import com.vangoframework.rhone.deployments.QueueHealthCheck;
+import com.vangoframework.rhone.deployments.RequestStatements;
 import com.vangoframework.rhone.deployments.ShowAppCommand;
 import com.vangoframework.rhone.github.AppJwt;
 import com.vangoframework.rhone.github.AppPrivateKey;
@@ -61,7 +49,19 @@ import com.vangoframework.rhone.logs.LiveLogs;
 import com.vangoframework.rhone.logs.LogChunkDao;
 import com.vangoframework.rhone.logs.LogRetention;
 import com.vangoframework.rhone.logs.LogStore;
-import com.vangoframework.rhone.logs.LogStreamFilter;
+import com.vangoframework.rhone.pipeline.BuildctlImageBuilder;
+import com.vangoframework.rhone.pipeline.BuilderConfiguration;
+import com.vangoframework.rhone.pipeline.BuilderHealthCheck;
+import com.vangoframework.rhone.pipeline.DockerImageBuilder;
+import com.vangoframework.rhone.pipeline.GitCheckout;
+import com.vangoframework.rhone.pipeline.ImageBuilder;
+import com.vangoframework.rhone.pipeline.ImagePipeline;
+import com.vangoframework.rhone.pipeline.IsolatedGitConfig;
+import com.vangoframework.rhone.pipeline.ProcessRunner;
+import com.vangoframework.rhone.pipeline.RailpackAnalyzer;
+import com.vangoframework.rhone.pipeline.RegistryHealthCheck;
+import com.vangoframework.rhone.pipeline.RegistryImageSize;
+import com.vangoframework.rhone.pipeline.RepoCredentials;
 import com.vangoframework.rhone.web.AddMemberCommand;
 import com.vangoframework.rhone.web.AppEventsFilter;
 import com.vangoframework.rhone.web.AppGoneMapper;
@@ -73,12 +73,15 @@ import com.vangoframework.rhone.web.DashboardResource;
 import com.vangoframework.rhone.web.DeployRateLimiter;
 import com.vangoframework.rhone.web.ListMembersCommand;
 import com.vangoframework.rhone.web.LiveApps;
+import com.vangoframework.rhone.web.LogStreamFilter;
 import com.vangoframework.rhone.web.LoginLinkCommand;
 import com.vangoframework.rhone.web.ParamExceptionMapper;
 import com.vangoframework.rhone.web.RemoveMemberCommand;
+import com.vangoframework.rhone.web.SessionDao;
 import com.vangoframework.rhone.web.Sessions;
 import com.vangoframework.rhone.web.SignInResource;
 import com.vangoframework.rhone.web.WebAccess;
+import com.vangoframework.rhone.web.api.DeploymentResource;
 import io.dropwizard.assets.AssetsBundle;
 import io.dropwizard.auth.AuthDynamicFeature;
 import io.dropwizard.auth.AuthValueFactoryProvider;
@@ -107,6 +110,14 @@ import org.slf4j.LoggerFactory;
 
 /** Wires the service together, once, in the order it starts. No container, just constructors. */
 public class RhoneApplication extends Application<RhoneConfiguration> {
+
+    /**
+     * Every DAO of the service: their JDBI metadata is built once on the root Jdbi (see
+     * {@link Database#configure}), so no handle rebuilds it per statement.
+     */
+    public static final List<Class<?>> DAOS = List.of(TeamDao.class, AppDao.class, EnvVarDao.class,
+            ApiTokenDao.class, DeploymentDao.class, RequestStatements.class, LogChunkDao.class, GitHubDao.class,
+            SessionDao.class, DashboardDao.class);
 
     private InstallationTokens tokens; // created once by installationTokens(), shared
 
@@ -177,7 +188,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         DataSourceFactory dataSourceFactory = config.getDatabase().dataSourceFactory(database.target());
         ManagedDataSource dataSource = dataSourceFactory.build(environment.metrics(), "postgresql");
         Jdbi jdbi = Database.configure(new JdbiFactory().build(environment, dataSourceFactory, dataSource,
-                "postgresql"));
+                "postgresql"), DAOS);
 
         // 2. Data access and the deployment service.
         AppDao apps = jdbi.onDemand(AppDao.class);

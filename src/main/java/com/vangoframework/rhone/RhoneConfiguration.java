@@ -1,10 +1,10 @@
 package com.vangoframework.rhone;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.vangoframework.rhone.build.BuilderConfiguration;
 import com.vangoframework.rhone.db.DatabaseConfiguration;
-import com.vangoframework.rhone.github.GitHubConfiguration;
 import com.vangoframework.rhone.deployments.BuildsConfiguration;
+import com.vangoframework.rhone.github.GitHubConfiguration;
+import com.vangoframework.rhone.pipeline.BuilderConfiguration;
 import io.dropwizard.core.Configuration;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotEmpty;

@@ -3,6 +3,7 @@ package com.vangoframework.rhone.apps;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import com.vangoframework.rhone.CliErrors;
+import com.vangoframework.rhone.RhoneApplication;
 import com.vangoframework.rhone.RhoneConfiguration;
 import com.vangoframework.rhone.db.Database;
 import com.vangoframework.rhone.db.EmbeddedPostgresHost;
@@ -56,7 +57,7 @@ public abstract class RhoneCommand extends ConfiguredCommand<RhoneConfiguration>
             if (config.getDatabase().isMigrateOnStart()) {
                 db.migrate();
             }
-            output.addAll(execute(namespace, new Context(db.jdbi(), config, db.isEmbedded())));
+            output.addAll(execute(namespace, new Context(db.jdbi(RhoneApplication.DAOS), config, db.isEmbedded())));
         }
         printAfterLogs(output);
     }

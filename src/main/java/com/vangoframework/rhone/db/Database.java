@@ -1,15 +1,7 @@
 package com.vangoframework.rhone.db;
 
-import com.vangoframework.rhone.apps.ApiTokenDao;
-import com.vangoframework.rhone.apps.AppDao;
-import com.vangoframework.rhone.apps.EnvVarDao;
-import com.vangoframework.rhone.apps.TeamDao;
-import com.vangoframework.rhone.deployments.DeploymentDao;
-import com.vangoframework.rhone.deployments.RequestStatements;
-import com.vangoframework.rhone.github.GitHubDao;
-import com.vangoframework.rhone.logs.LogChunkDao;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.Collection;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import io.dropwizard.jdbi3.NamePrependingTemplateEngine;
@@ -30,12 +22,6 @@ import org.slf4j.LoggerFactory;
 public final class Database implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
-
-    /** Every DAO of the service (see {@link #configure}). */
-    static final List<Class<?>> DAOS = List.of(TeamDao.class, AppDao.class, EnvVarDao.class, ApiTokenDao.class,
-            DeploymentDao.class, RequestStatements.class, LogChunkDao.class, GitHubDao.class,
-            com.vangoframework.rhone.web.SessionDao.class,
-            com.vangoframework.rhone.web.DashboardDao.class);
 
     private final DatabaseTarget target;
     private final EmbeddedPostgresHost embedded;
@@ -81,11 +67,12 @@ public final class Database implements AutoCloseable {
     }
 
     /** A plain Jdbi for commands; the server builds its pooled one through JdbiFactory instead. */
-    public Jdbi jdbi() {
-        return configure(Jdbi.create(target.jdbcUrl(), target.user(), target.password()));
+    public Jdbi jdbi(Collection<Class<?>> daos) {
+        return configure(Jdbi.create(target.jdbcUrl(), target.user(), target.password()), daos);
     }
 
-    public static Jdbi configure(Jdbi jdbi) {
+    /** Plugins, the plain-SQL engine, and the metadata of {@code daos} (the composition root's list). */
+    public static Jdbi configure(Jdbi jdbi, Collection<Class<?>> daos) {
         jdbi.installPlugin(new SqlObjectPlugin()).installPlugin(new PostgresPlugin())
                 .installPlugin(new com.vangoframework.rhone.deployments.DeploymentsJdbiPlugin());
         // The SQL is plain SQL: no template engine parses it on every execution (JDBI's default
@@ -101,7 +88,7 @@ public final class Database implements AutoCloseable {
         Extensions extensions = jdbi.getConfig(Extensions.class);
         ExtensionFactory sqlObjects = extensions.findFactory(SqlObjectFactory.class)
                 .orElseThrow(() -> new IllegalStateException("the SQL object plugin is not installed"));
-        for (Class<?> dao : DAOS) {
+        for (Class<?> dao : daos) {
             extensions.findMetadata(dao, sqlObjects);
         }
         return jdbi;

@@ -1,7 +1,7 @@
 package com.vangoframework.rhone.github;
 
 import com.vangoframework.rhone.apps.App;
-import com.vangoframework.rhone.build.RepoCredentials;
+import com.vangoframework.rhone.pipeline.RepoCredentials;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,7 +1,9 @@
 /**
- * The HTTP edge of the dashboard: sessions and sign-in, the Freemarker pages and their forms, the
- * live app pages' event streams ({@link com.vangoframework.rhone.web.AppEventsFilter}, fed by
- * {@link com.vangoframework.rhone.web.LiveApps} from the live logs' notifications), and JSON error
- * bodies with one actionable sentence. Page scripts are static files under {@code /assets/}.
+ * The HTTP edge: sessions and sign-in, the Freemarker pages and their forms, the Server-Sent
+ * Events streams (build logs in {@link com.vangoframework.rhone.web.LogStreamFilter}, the live app
+ * pages in {@link com.vangoframework.rhone.web.AppEventsFilter}, fed by
+ * {@link com.vangoframework.rhone.web.LiveApps}), JSON error bodies with one actionable sentence,
+ * and the JSON API in {@code web.api}. Page scripts are static files under {@code /assets/}. The
+ * feature packages it calls know no HTTP.
  */
 package com.vangoframework.rhone.web;

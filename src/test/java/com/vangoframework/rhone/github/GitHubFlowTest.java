@@ -79,7 +79,7 @@ class GitHubFlowTest {
         Path key = dir.resolve("app.pem");
         Files.writeString(key, GitHubAuthTest.pkcs1Pem());
         String gitBase = git.url("x").replace("/x.git", "");
-        service = new TestService(db, dir.resolve("data"), null, (com.vangoframework.rhone.build.RepoCredentials) null,
+        service = new TestService(db, dir.resolve("data"), null, (com.vangoframework.rhone.pipeline.RepoCredentials) null,
                 ConfigOverride.config("github.appId", "1"),
                 ConfigOverride.config("github.privateKeyFile", key.toString()),
                 ConfigOverride.config("github.webhookSecret", SECRET),

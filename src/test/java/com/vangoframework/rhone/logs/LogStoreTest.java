@@ -2,8 +2,8 @@ package com.vangoframework.rhone.logs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.vangoframework.rhone.build.SecretMasker;
 import com.vangoframework.rhone.deployments.Deployment;
+import com.vangoframework.rhone.pipeline.SecretMasker;
 import com.vangoframework.rhone.testing.Fixtures;
 import com.vangoframework.rhone.testing.TestPostgres;
 import java.time.Clock;

@@ -2,8 +2,8 @@ package com.vangoframework.rhone.testing;
 
 import com.vangoframework.rhone.RhoneApplication;
 import com.vangoframework.rhone.RhoneConfiguration;
-import com.vangoframework.rhone.build.RepoCredentials;
 import com.vangoframework.rhone.deployments.BuildPipeline;
+import com.vangoframework.rhone.pipeline.RepoCredentials;
 import io.dropwizard.core.setup.Environment;
 
 /**

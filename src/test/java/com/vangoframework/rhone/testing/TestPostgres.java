@@ -99,7 +99,8 @@ public final class TestPostgres {
     }
 
     public static Jdbi jdbi(DatabaseTarget target) {
-        return Database.configure(Jdbi.create(target.jdbcUrl(), target.user(), target.password()));
+        return Database.configure(Jdbi.create(target.jdbcUrl(), target.user(), target.password()),
+                com.vangoframework.rhone.RhoneApplication.DAOS);
     }
 
     static String replaceDatabase(String jdbcUrl, String database) {

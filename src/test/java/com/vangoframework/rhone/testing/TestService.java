@@ -20,7 +20,7 @@ public final class TestService {
     private final DropwizardTestSupport<RhoneConfiguration> support;
 
     public TestService(DatabaseTarget db, Path dataDir, BuildPipeline pipeline, ConfigOverride... extra) {
-        this(db, dataDir, pipeline, com.vangoframework.rhone.build.RepoCredentials.NONE, extra);
+        this(db, dataDir, pipeline, com.vangoframework.rhone.pipeline.RepoCredentials.NONE, extra);
     }
 
     /** A service whose pipeline is made from the application's parts (see {@link TestApplication}). */
@@ -33,7 +33,7 @@ public final class TestService {
 
     /** {@code pipeline} null: the real build pipeline, cloning with {@code credentials}. */
     public TestService(DatabaseTarget db, Path dataDir, BuildPipeline pipeline,
-                       com.vangoframework.rhone.build.RepoCredentials credentials, ConfigOverride... extra) {
+                       com.vangoframework.rhone.pipeline.RepoCredentials credentials, ConfigOverride... extra) {
         this(db, dataDir, () -> new TestApplication(pipeline, credentials), extra);
     }
 

@@ -1,0 +1,131 @@
+package com.vangoframework.rhone.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.vangoframework.rhone.deployments.BuildContext;
+import com.vangoframework.rhone.deployments.BuildFailure;
+import com.vangoframework.rhone.logs.BuildLog;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds and pushes in one {@code buildctl build} against the rhone-builder BuildKit daemon over
+ * mTLS. The digest comes from {@code --metadata-file} ({@code containerimage.digest}); the
+ * per-app registry cache is imported and exported next to the image.
+ */
+public final class BuildctlImageBuilder implements ImageBuilder {
+
+    /** buildctl's connection: tcp address and the client's mTLS files (empty: plain, for a local socket). */
+    public record Daemon(String buildctl, String addr, String caCert, String cert, String key) {
+    }
+
+    private final Daemon daemon;
+    private final String railpackFrontend;
+    private final RegistryAuth auth;
+    private final ProcessRunner runner;
+    private final ObjectMapper json;
+
+    public BuildctlImageBuilder(Daemon daemon, String railpackFrontend, RegistryAuth auth, ProcessRunner runner,
+                                ObjectMapper json) {
+        this.daemon = daemon;
+        this.railpackFrontend = railpackFrontend;
+        this.auth = auth;
+        this.runner = runner;
+        this.json = json;
+    }
+
+    List<String> connection() {
+        List<String> args = new ArrayList<>(List.of(daemon.buildctl(), "--addr", daemon.addr()));
+        if (!daemon.caCert().isEmpty()) {
+            args.addAll(List.of("--tlscacert", daemon.caCert(), "--tlscert", daemon.cert(), "--tlskey", daemon.key()));
+        }
+        return args;
+    }
+
+    List<String> buildCommand(Request r, Path metadataFile) {
+        List<String> args = connection();
+        args.addAll(List.of("build", "--progress=plain"));
+        if (r.plan().kind() == BuildPlan.Kind.RAILPACK) {
+            args.addAll(List.of("--frontend", "gateway.v0", "--opt", "source=" + railpackFrontend));
+        } else {
+            args.addAll(List.of("--frontend", "dockerfile.v0"));
+        }
+        args.addAll(List.of("--local", "context=" + r.plan().contextDir(),
+                "--local", "dockerfile=" + r.plan().planDir(),
+                "--opt", "build-arg:secrets-hash=" + r.secretsHash()));
+        args.addAll(r.secretArgs());
+        args.addAll(List.of("--output", "type=image,name=" + r.imageTag() + ",push=true",
+                "--import-cache", "type=registry,ref=" + r.cacheRef(),
+                "--export-cache", "type=registry,ref=" + r.cacheRef() + ",mode=max",
+                "--metadata-file", metadataFile.toString()));
+        return args;
+    }
+
+    public List<String> healthCommand() {
+        List<String> args = connection();
+        args.addAll(List.of("debug", "workers"));
+        return args;
+    }
+
+    @Override
+    public Image build(Request r, BuildLog log, BuildContext ctx, PushingListener onPushing)
+            throws BuildFailure, BuildContext.BuildAbortedException, InterruptedException {
+        Path metadata = r.workDir().resolve("buildctl-metadata.json");
+        Map<String, String> env = new HashMap<>(r.secretEnv());
+        try {
+            Path dockerConfig = auth.writeDockerConfig(r.workDir());
+            if (dockerConfig != null) {
+                env.put("DOCKER_CONFIG", dockerConfig.toString());
+            }
+            // BuildKit pushes inside the solve; its progress says when ("#12 pushing layers").
+            java.util.concurrent.atomic.AtomicBoolean pushing = new java.util.concurrent.atomic.AtomicBoolean();
+            OutputTail out = new OutputTail(line -> {
+                log.line(line);
+                if (line.contains("pushing layers") && pushing.compareAndSet(false, true)) {
+                    try {
+                        onPushing.pushing();
+                    } catch (BuildContext.BuildAbortedException aborted) {
+                        // The abort has already killed buildctl; the runner reports it.
+                    }
+                }
+            }, 40);
+            int exit = runner.run(new ProcessRunner.Command(buildCommand(r, metadata), r.workDir(), env, r.timeout()),
+                    out, ctx);
+            if (exit != 0) {
+                throw new BuildFailure(ImageBuilder.failureSentence(out.lines()));
+            }
+            if (pushing.compareAndSet(false, true)) {
+                onPushing.pushing();
+            }
+            return new Image(r.imageTag(), digestFrom(metadata));
+        } catch (ProcessRunner.NotInstalled e) {
+            throw new BuildFailure("buildctl is not installed on this node (" + daemon.buildctl()
+                    + "): install it, or set RHONE_BUILDER=docker", e);
+        } catch (IOException e) {
+            throw new BuildFailure("BuildKit could not be used: " + e.getMessage(), e);
+        }
+    }
+
+    String digestFrom(Path metadata) throws BuildFailure {
+        try {
+            JsonNode node = json.readTree(Files.readString(metadata));
+            JsonNode digest = node.get("containerimage.digest");
+            if (digest == null || !digest.asText().matches("sha256:[0-9a-f]{64}")) {
+                throw new BuildFailure("BuildKit's metadata has no image digest: the push may not have happened");
+            }
+            return digest.asText();
+        } catch (IOException e) {
+            throw new BuildFailure("BuildKit wrote no readable metadata file: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "BuildKit at " + daemon.addr();
+    }
+}

@@ -1,0 +1,86 @@
+package com.vangoframework.rhone.pipeline;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.util.Duration;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+
+/** How this node builds images. Every field has an env var in config.yml. */
+public class BuilderConfiguration {
+
+    /** {@code docker}: the local Docker engine's BuildKit; {@code buildctl}: the rhone-builder daemon. */
+    @Pattern(regexp = "docker|buildctl", message = "must be docker or buildctl")
+    private String type = "docker";
+
+    /** Images are pushed as {@code <registry>/<app-slug>:<sha12>}. */
+    @NotEmpty
+    private String registry = "127.0.0.1:5000";
+    private String registryUser = "";
+    private String registryPassword = "";
+
+    private String dockerBinary = "/usr/bin/docker";
+    private String buildctlBinary = "buildctl";
+    private String buildkitAddr = "tcp://rhone-builder.internal:1234";
+    private String buildkitCaCert = "";
+    private String buildkitCert = "";
+    private String buildkitKey = "";
+
+    private String railpackBinary = "railpack";
+    /** Pinned: a new frontend release must be a deliberate upgrade. */
+    private String railpackFrontend = "ghcr.io/railwayapp/railpack-frontend:v0.37.0";
+
+    /** Checkouts and per-build private files; each build gets its own directory, removed after. */
+    private String workDir = "";
+
+    @NotNull
+    private Duration cloneTimeout = Duration.minutes(5);
+
+    private long logCapBytes = 10L * 1024 * 1024;
+
+    /** Web and git base URL of GitHub (clone URLs are {@code <gitHubUrl>/owner/name.git}). */
+    private String gitHubUrl = "https://github.com";
+
+    @JsonProperty public String getType() { return type; }
+    @JsonProperty public void setType(String type) { this.type = type; }
+    @JsonProperty public String getRegistry() { return registry; }
+    @JsonProperty public void setRegistry(String registry) { this.registry = registry; }
+    @JsonProperty public String getRegistryUser() { return registryUser; }
+    @JsonProperty public void setRegistryUser(String registryUser) { this.registryUser = nz(registryUser); }
+    @JsonProperty public String getRegistryPassword() { return registryPassword; }
+    @JsonProperty public void setRegistryPassword(String registryPassword) { this.registryPassword = nz(registryPassword); }
+    @JsonProperty public String getDockerBinary() { return dockerBinary; }
+    @JsonProperty public void setDockerBinary(String dockerBinary) { this.dockerBinary = dockerBinary; }
+    @JsonProperty public String getBuildctlBinary() { return buildctlBinary; }
+    @JsonProperty public void setBuildctlBinary(String buildctlBinary) { this.buildctlBinary = buildctlBinary; }
+    @JsonProperty public String getBuildkitAddr() { return buildkitAddr; }
+    @JsonProperty public void setBuildkitAddr(String buildkitAddr) { this.buildkitAddr = buildkitAddr; }
+    @JsonProperty public String getBuildkitCaCert() { return buildkitCaCert; }
+    @JsonProperty public void setBuildkitCaCert(String v) { this.buildkitCaCert = nz(v); }
+    @JsonProperty public String getBuildkitCert() { return buildkitCert; }
+    @JsonProperty public void setBuildkitCert(String v) { this.buildkitCert = nz(v); }
+    @JsonProperty public String getBuildkitKey() { return buildkitKey; }
+    @JsonProperty public void setBuildkitKey(String v) { this.buildkitKey = nz(v); }
+    @JsonProperty public String getRailpackBinary() { return railpackBinary; }
+    @JsonProperty public void setRailpackBinary(String railpackBinary) { this.railpackBinary = railpackBinary; }
+    @JsonProperty public String getRailpackFrontend() { return railpackFrontend; }
+    @JsonProperty public void setRailpackFrontend(String railpackFrontend) { this.railpackFrontend = railpackFrontend; }
+    @JsonProperty public String getWorkDir() { return workDir; }
+    @JsonProperty public void setWorkDir(String workDir) { this.workDir = nz(workDir); }
+    @JsonProperty public Duration getCloneTimeout() { return cloneTimeout; }
+    @JsonProperty public void setCloneTimeout(Duration cloneTimeout) { this.cloneTimeout = cloneTimeout; }
+    @JsonProperty public long getLogCapBytes() { return logCapBytes; }
+    @JsonProperty public void setLogCapBytes(long logCapBytes) { this.logCapBytes = logCapBytes; }
+    @JsonProperty public String getGitHubUrl() { return gitHubUrl; }
+    @JsonProperty public void setGitHubUrl(String gitHubUrl) { this.gitHubUrl = gitHubUrl; }
+
+    /** Registry credentials; registry.fly.io takes user {@code x} and the FLY_API_TOKEN. */
+    public RegistryAuth registryAuth() {
+        String user = registryUser.isEmpty() && registry.startsWith("registry.fly.io") ? "x" : registryUser;
+        return new RegistryAuth(registry, user, registryPassword);
+    }
+
+    private static String nz(String s) {
+        return s == null ? "" : s;
+    }
+}

@@ -1,0 +1,133 @@
+package com.vangoframework.rhone.pipeline;
+
+import com.vangoframework.rhone.deployments.BuildContext;
+import com.vangoframework.rhone.deployments.BuildFailure;
+import com.vangoframework.rhone.logs.BuildLog;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds with the local Docker engine's BuildKit and pushes with the Docker CLI. Debian's CLI has
+ * no buildx, so this runs {@code DOCKER_BUILDKIT=1 docker build} and then {@code docker push}; the
+ * digest comes from the push output, which reports the manifest digest the registry stored.
+ */
+public final class DockerImageBuilder implements ImageBuilder {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DockerImageBuilder.class);
+    private static final Pattern PUSH_DIGEST = Pattern.compile("digest: (sha256:[0-9a-f]{64})");
+
+    private final String docker;
+    private final String railpackFrontend;
+    private final RegistryAuth auth;
+    private final ProcessRunner runner;
+    /** Background removals of pushed images, by tag: a rebuild of the same commit waits for its tag's. */
+    private final java.util.concurrent.ConcurrentMap<String, java.util.concurrent.CompletableFuture<Integer>> removals =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    public DockerImageBuilder(String docker, String railpackFrontend, RegistryAuth auth, ProcessRunner runner) {
+        this.docker = docker;
+        this.railpackFrontend = railpackFrontend;
+        this.auth = auth;
+        this.runner = runner;
+    }
+
+    List<String> buildCommand(Request r) {
+        List<String> args = new ArrayList<>(List.of(docker, "build", "--progress=plain", "--tag", r.imageTag(),
+                "--build-arg", "secrets-hash=" + r.secretsHash()));
+        args.addAll(r.secretArgs());
+        if (r.plan().kind() == BuildPlan.Kind.RAILPACK) {
+            // The railpack frontend reads the plan instead of a Dockerfile.
+            args.addAll(List.of("--build-arg", "BUILDKIT_SYNTAX=" + railpackFrontend));
+        }
+        args.addAll(List.of("--file", r.plan().planFile().toString(), r.plan().contextDir().toString()));
+        return args;
+    }
+
+    List<String> pushCommand(Request r) {
+        return List.of(docker, "push", r.imageTag());
+    }
+
+    @Override
+    public Image build(Request r, BuildLog log, BuildContext ctx, PushingListener onPushing)
+            throws BuildFailure, BuildContext.BuildAbortedException, InterruptedException {
+        var removal = removals.get(r.imageTag());
+        if (removal != null) {
+            removal.join(); // never completes exceptionally; bounded by the removal's time limit
+        }
+        Map<String, String> env = new HashMap<>(r.secretEnv());
+        env.put("DOCKER_BUILDKIT", "1");
+        try {
+            Path dockerConfig = auth.writeDockerConfig(r.workDir());
+            if (dockerConfig != null) {
+                env.put("DOCKER_CONFIG", dockerConfig.toString());
+            }
+            OutputTail build = new OutputTail(log::line, 40);
+            int exit = runner.run(new ProcessRunner.Command(buildCommand(r), r.plan().contextDir(), env, r.timeout()),
+                    build, ctx);
+            if (exit != 0) {
+                throw new BuildFailure(ImageBuilder.failureSentence(build.lines()));
+            }
+            onPushing.pushing();
+            log.line("Pushing " + r.imageTag());
+            OutputTail push = new OutputTail(log::line, 40);
+            Map<String, String> pushEnv = new HashMap<>(env);
+            r.secretEnv().keySet().forEach(pushEnv::remove);
+            exit = runner.run(new ProcessRunner.Command(pushCommand(r), r.workDir(), pushEnv, r.timeout()), push, ctx);
+            if (exit != 0) {
+                throw new BuildFailure("pushing " + r.imageTag() + " failed: "
+                        + push.lines().stream().reduce((a, b) -> b).orElse("see the build log"));
+            }
+            String digest = null;
+            for (String line : push.lines()) {
+                Matcher m = PUSH_DIGEST.matcher(line);
+                if (m.find()) {
+                    digest = m.group(1);
+                }
+            }
+            // The image lives in the registry now; the engine's copy would only fill this node's disk
+            // (BuildKit keeps its own build cache). Nobody needs to wait for that.
+            removeLocalImage(r.imageTag());
+            if (digest == null) {
+                throw new BuildFailure("the registry did not report a digest for " + r.imageTag());
+            }
+            return new Image(r.imageTag(), digest);
+        } catch (ProcessRunner.NotInstalled e) {
+            throw new BuildFailure("docker is not installed on this builder (" + docker + "): run ops/setup-local-builder", e);
+        } catch (IOException e) {
+            throw new BuildFailure("the Docker engine could not be used: " + e.getMessage(), e);
+        }
+    }
+
+    private void removeLocalImage(String tag) {
+        try {
+            var removal = runner.runInBackground(new ProcessRunner.Command(List.of(docker, "image", "rm", tag), null,
+                    Map.of(), java.time.Duration.ofMinutes(1)));
+            removals.put(tag, removal);
+            removal.whenComplete((exit, e) -> {
+                removals.remove(tag, removal);
+                if (exit != null && exit != 0) {
+                    LOG.warn("Removing the pushed image {} from the local engine exited {}", tag, exit);
+                }
+            });
+        } catch (ProcessRunner.NotInstalled e) {
+            LOG.warn("Could not remove the pushed image {} from the local engine", tag, e);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "local Docker engine (" + docker + ")";
+    }
+
+    public List<String> versionCommand() {
+        return List.of(docker, "version", "--format", "{{.Server.Version}}");
+    }
+}

@@ -1,0 +1,80 @@
+package com.vangoframework.rhone.pipeline;
+
+import com.vangoframework.rhone.deployments.BuildContext;
+import com.vangoframework.rhone.deployments.BuildFailure;
+import com.vangoframework.rhone.logs.BuildLog;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Builds a plan into an image and pushes it; {@code buildctl} in production, the local Docker engine here. */
+public interface ImageBuilder {
+
+    /**
+     * One build. {@code secrets} are the app's env vars: they reach the build only as BuildKit
+     * secrets ({@code RUN --mount=type=secret,id=NAME}), never as build args. {@code workDir} is
+     * private to this build (registry credentials are written there, never to a shared path).
+     */
+    record Request(BuildPlan plan, String imageTag, String cacheRef, Map<String, String> secrets, String secretsHash,
+                   Path workDir, Duration timeout) {
+        public Request {
+            secrets = Map.copyOf(secrets);
+        }
+
+        /**
+         * The environment of the build client: each secret under a prefixed name, so an app's
+         * env var called PATH, LD_PRELOAD or DOCKER_CONFIG cannot change how docker or buildctl
+         * itself runs. BuildKit reads the value from there ({@code --secret id=NAME,env=RHONE_SECRET_NAME}).
+         */
+        public Map<String, String> secretEnv() {
+            Map<String, String> env = new java.util.HashMap<>();
+            secrets.forEach((name, value) -> env.put(SECRET_ENV_PREFIX + name, value));
+            return env;
+        }
+
+        public List<String> secretArgs() {
+            List<String> args = new java.util.ArrayList<>();
+            for (String name : new TreeMap<>(secrets).keySet()) {
+                args.add("--secret");
+                args.add("id=" + name + ",env=" + SECRET_ENV_PREFIX + name);
+            }
+            return args;
+        }
+    }
+
+    String SECRET_ENV_PREFIX = "RHONE_SECRET_";
+
+    record Image(String tag, String digest) {
+    }
+
+    /** @param onPushing called once the image is built and the push starts */
+    Image build(Request request, BuildLog log, BuildContext ctx, PushingListener onPushing)
+            throws BuildFailure, BuildContext.BuildAbortedException, InterruptedException;
+
+    @FunctionalInterface
+    interface PushingListener {
+        void pushing() throws BuildContext.BuildAbortedException;
+    }
+
+    /** Short description for logs and health checks. */
+    String describe();
+
+    Pattern ERROR_LINE = Pattern.compile("^(?:#\\d+ )?(?:ERROR|error):? ?(.*)$");
+
+    /** The last BuildKit error line of a failed build, as one sentence. */
+    static String failureSentence(Iterable<String> tail) {
+        String found = null;
+        for (String line : tail) {
+            Matcher m = ERROR_LINE.matcher(line.strip());
+            if (m.matches() && !m.group(1).isBlank()) {
+                found = m.group(1).strip();
+            }
+        }
+        return found == null ? "the image build failed: see the build log"
+                : "the image build failed: " + found;
+    }
+}

@@ -1,0 +1,16 @@
+package com.vangoframework.rhone.pipeline;
+
+import com.vangoframework.rhone.apps.App;
+import java.util.Optional;
+
+/**
+ * The token a clone presents for an app, if any: for GitHub apps the App's installation token,
+ * for plain git URLs nothing. The github package implements it; the pipeline never calls GitHub.
+ */
+@FunctionalInterface
+public interface RepoCredentials {
+
+    Optional<String> tokenFor(App app) throws Exception;
+
+    RepoCredentials NONE = app -> Optional.empty();
+}

@@ -1,0 +1,255 @@
+package com.vangoframework.rhone.web;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.vangoframework.rhone.deployments.Deployment;
+import com.vangoframework.rhone.logs.EmptyLog;
+import com.vangoframework.rhone.logs.LiveLogs;
+import com.vangoframework.rhone.logs.LogChunkDao;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code GET /apps/{slug}/deployments/{id}/logs}: the build log and status as Server-Sent Events.
+ *
+ * <ul>
+ *   <li>{@code log} events carry stored lines, one {@code data:} field per line; their {@code id}
+ *       is the number of lines sent so far, so a reconnect with {@code Last-Event-ID: N} (or a page
+ *       that rendered N lines and opens the stream with {@code ?after=N}) resumes at line N + 1:
+ *       nothing lost, nothing repeated.</li>
+ *   <li>{@code status} events (JSON) on connect, on every status change and when the clone
+ *       records the commit;</li>
+ *   <li>{@code complete} once the build has finished and every line was sent; the stream ends.</li>
+ *   <li>a comment line as a heartbeat when nothing happened for a while, so proxies keep the
+ *       connection and a gone viewer is noticed.</li>
+ * </ul>
+ * The viewer's team is checked like on every app-scoped route: another team's deployment is a 404.
+ * A servlet filter in front of the pages, so that every flush reaches the browser at once.
+ */
+public final class LogStreamFilter implements Filter {
+
+    /** The stream's path; every other request under /apps/ goes on to the pages. */
+    private static final Pattern PATH = Pattern.compile("/apps/([a-z0-9][a-z0-9-]{0,62})/deployments/([^/]+)/logs");
+
+    public static final String EVENT_STREAM = "text/event-stream";
+
+    private final WebAccess access;
+    private final LiveLogs live;
+    private final ObjectMapper json;
+    private final long heartbeatMillis;
+    /** Each open stream holds a request thread; past the cap a viewer is told to come back. */
+    private final Semaphore streams;
+
+    /** {@code streams}: the node's cap on open streams, shared with the live app pages. */
+    public LogStreamFilter(WebAccess access, LiveLogs live, ObjectMapper json, Duration heartbeat, Semaphore streams) {
+        this.streams = streams;
+        this.access = access;
+        this.live = live;
+        this.json = json;
+        this.heartbeatMillis = heartbeat.toMillis();
+    }
+
+    @Override
+    public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+            throws IOException, ServletException {
+        HttpServletRequest request = (HttpServletRequest) req;
+        Matcher path = PATH.matcher(request.getRequestURI());
+        if (!"GET".equals(request.getMethod()) || !path.matches()) {
+            chain.doFilter(req, res);
+            return;
+        }
+        HttpServletResponse response = (HttpServletResponse) res;
+        Optional<Viewer> viewer = access.sessions().viewer(cookie(request, Sessions.COOKIE));
+        if (viewer.isEmpty()) {
+            plain(response, 401, "sign in to follow build logs");
+            return;
+        }
+        // The same team check as every app-scoped route: another team's deployment is a 404.
+        Optional<Deployment> deployment = access.findApp(viewer.get(), path.group(1))
+                .flatMap(app -> access.findDeployment(app, path.group(2)));
+        if (deployment.isEmpty()) {
+            plain(response, 404, "no such deployment in your teams");
+            return;
+        }
+        if (!streams.tryAcquire()) {
+            response.setHeader("Retry-After", "5");
+            plain(response, 503, "too many live log viewers on this node; retrying shortly");
+            return;
+        }
+        try {
+            stream(request, response, deployment.get());
+        } finally {
+            streams.release();
+        }
+    }
+
+    private void stream(HttpServletRequest request, HttpServletResponse response, Deployment deployment)
+            throws IOException {
+        // The browser's own Last-Event-ID wins over the page's starting point.
+        long start = Math.max(cursor(request.getHeader("Last-Event-ID"))
+                .orElse(cursor(request.getParameter("after")).orElse(0L)), 0L);
+        response.setStatus(200);
+        response.setContentType(EVENT_STREAM + ";charset=utf-8");
+        response.setHeader("Cache-Control", "no-cache");
+        response.setHeader("X-Accel-Buffering", "no");
+        // Written straight to the servlet response: each flush reaches the browser (a JAX-RS
+        // resource's output is buffered until 8 KiB or the end, whatever it flushes).
+        try (LiveLogs.Subscription sub = live.subscribe(deployment)) {
+            Writer w = new BufferedWriter(new OutputStreamWriter(response.getOutputStream(), StandardCharsets.UTF_8),
+                    16 * 1024);
+            send(w, sub, start, response);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException gone) {
+            // the viewer left; nothing to answer
+        }
+    }
+
+    private static String cookie(HttpServletRequest request, String name) {
+        if (request.getCookies() == null) {
+            return null;
+        }
+        for (Cookie c : request.getCookies()) {
+            if (name.equals(c.getName())) {
+                return c.getValue();
+            }
+        }
+        return null;
+    }
+
+    private static void plain(HttpServletResponse response, int status, String message) throws IOException {
+        response.setStatus(status);
+        response.setContentType("text/plain;charset=utf-8");
+        response.getWriter().println(message);
+    }
+
+    private void send(Writer w, LiveLogs.Subscription sub, long start, HttpServletResponse response)
+            throws IOException, InterruptedException {
+        long cursor = start;
+        Map<String, Object> sent = null;
+        w.write("retry: 2000\n\n");
+        while (true) {
+            long version = sub.version();
+            // Status before lines: once a finished status is seen, the lines read after it are
+            // the last ones (the build stores its log before it records the outcome).
+            Deployment current = sub.deployment();
+            Map<String, Object> status = statusOf(current);
+            if (!status.equals(sent)) { // a new status, or the commit the clone just recorded
+                sent = status;
+                event(w, "status", cursor, List.of(json.writeValueAsString(status)));
+            }
+            List<LogChunkDao.Stored> chunks = sub.after(cursor);
+            if (!chunks.isEmpty()) {
+                for (LogChunkDao.Stored chunk : chunks) {
+                    cursor = lines(w, chunk, cursor);
+                }
+                flush(w, response);
+                continue;
+            }
+            if (current.status().isBuildFinished()) {
+                event(w, "complete", cursor, List.of(json.writeValueAsString(statusOf(current))));
+                flush(w, response);
+                return;
+            }
+            flush(w, response);
+            sub.await(version, heartbeatMillis);
+            if (sub.version() == version) {
+                w.write(": heartbeat\n\n");
+                flush(w, response);
+            }
+        }
+    }
+
+    private static void flush(Writer w, HttpServletResponse response) throws IOException {
+        w.flush();
+        response.flushBuffer();
+    }
+
+    /** Sends the chunk's lines past {@code cursor} as one event; returns the new cursor. */
+    private static long lines(Writer w, LogChunkDao.Stored chunk, long cursor) throws IOException {
+        if (chunk.end() <= cursor) {
+            return cursor;
+        }
+        // Written straight out of the chunk's text, line by line, without splitting it into copies.
+        String content = chunk.content();
+        int skip = (int) Math.max(0, cursor - chunk.firstLine());
+        int at = 0;
+        for (int i = 0; i < skip; i++) {
+            at = content.indexOf('\n', at) + 1;
+        }
+        w.write("id: " + chunk.end() + "\nevent: log\n");
+        while (true) {
+            int nl = content.indexOf('\n', at);
+            w.write("data: ");
+            w.write(content, at, (nl < 0 ? content.length() : nl) - at);
+            w.write('\n');
+            if (nl < 0) {
+                break;
+            }
+            at = nl + 1;
+        }
+        w.write('\n');
+        return chunk.end();
+    }
+
+    private static void event(Writer w, String name, long id, List<String> data) throws IOException {
+        w.write("id: " + id + "\nevent: " + name + "\n");
+        for (String line : data) {
+            w.write("data: ");
+            w.write(line);
+            w.write('\n');
+        }
+        w.write('\n');
+    }
+
+    /** What the page shows about a deployment, as the {@code status} and {@code complete} events carry it. */
+    public static Map<String, Object> statusOf(Deployment d) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("id", d.id());
+        s.put("status", d.status().dbValue());
+        s.put("finished", d.status().isBuildFinished());
+        s.put("error", d.errorMessage());
+        s.put("image_tag", d.imageTag());
+        s.put("image_digest", d.imageDigest());
+        s.put("image_size_bytes", d.imageSizeBytes());
+        s.put("duration_ms", d.buildDurationMs());
+        s.put("commit_sha", d.commitSha());
+        s.put("commit_message", d.commitMessage() == null ? null
+                : d.commitMessage().lines().findFirst().orElse(""));
+        s.put("commit_author", d.commitAuthor());
+        s.put("created_at", d.createdAt() == null ? null : d.createdAt().toString());
+        s.put("build_started_at", d.buildStartedAt() == null ? null : d.buildStartedAt().toString());
+        s.put("superseded_by", d.supersededBy());
+        s.put("empty_log", EmptyLog.explain(d));
+        return s;
+    }
+
+    private static Optional<Long> cursor(String value) {
+        if (value == null || value.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Long.parseLong(value.trim()));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package com.vangoframework.rhone.web.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.vangoframework.rhone.apps.App;
+import com.vangoframework.rhone.apps.AppDao;
+import com.vangoframework.rhone.apps.TeamPrincipal;
+import com.vangoframework.rhone.deployments.Deployment;
+import com.vangoframework.rhone.deployments.DeploymentDao;
+import com.vangoframework.rhone.deployments.DeploymentService;
+import com.vangoframework.rhone.deployments.DeploymentStatus;
+import com.vangoframework.rhone.deployments.NewDeployment;
+import com.vangoframework.rhone.logs.LogStore;
+import com.vangoframework.rhone.web.ApiErrors;
+import io.dropwizard.auth.Auth;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The team-scoped deployments API. Every route resolves the app through the caller's team, so
+ * another team's app or deployment is a 404, exactly like one that does not exist.
+ */
+@Path("/api/apps/{slug}/deployments")
+@Produces(MediaType.APPLICATION_JSON)
+public final class DeploymentResource {
+
+    static final int MAX_PAGE = 100;
+
+    private final AppDao apps;
+    private final DeploymentService deployments;
+    private final DeploymentDao dao;
+    private final LogStore logs;
+    private final ObjectMapper json;
+
+    public DeploymentResource(AppDao apps, DeploymentService deployments, DeploymentDao dao, LogStore logs,
+                              ObjectMapper json) {
+        this.apps = apps;
+        this.deployments = deployments;
+        this.dao = dao;
+        this.logs = logs;
+        this.json = json;
+    }
+
+    /** Body (optional): {@code {"commit_sha": "<40 hex>"}}; without one the branch head is built. */
+    @POST
+    public Response create(@Auth TeamPrincipal team, @PathParam("slug") String slug, byte[] body) {
+        App app = app(team, slug);
+        String sha = commitShaFrom(body);
+        NewDeployment request;
+        try {
+            request = NewDeployment.manual(app.id(), app.branch(), sha);
+        } catch (IllegalArgumentException e) {
+            throw ApiErrors.unprocessable(e.getMessage());
+        }
+        return Response.status(Response.Status.CREATED).entity(deployments.request(request)).build();
+    }
+
+    @GET
+    public Map<String, Object> list(@Auth TeamPrincipal team, @PathParam("slug") String slug,
+                                    @QueryParam("limit") Integer limit, @QueryParam("before") Long before) {
+        App app = app(team, slug);
+        int size = limit == null ? 20 : limit;
+        if (size < 1 || size > MAX_PAGE) {
+            throw ApiErrors.unprocessable("limit must be between 1 and " + MAX_PAGE);
+        }
+        List<Deployment> page = dao.list(new DeploymentDao.Page(app.id(), before, size));
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("deployments", page);
+        result.put("next_before", page.size() == size ? page.get(page.size() - 1).id() : null);
+        return result;
+    }
+
+    @GET
+    @Path("/{id}")
+    public Deployment get(@Auth TeamPrincipal team, @PathParam("slug") String slug, @PathParam("id") String id) {
+        return deployment(app(team, slug), id);
+    }
+
+    /** The stored build log as plain text (secrets were masked before it was stored). */
+    @GET
+    @Path("/{id}/log")
+    @Produces(MediaType.TEXT_PLAIN + "; charset=utf-8")
+    public String log(@Auth TeamPrincipal team, @PathParam("slug") String slug, @PathParam("id") String id) {
+        return logs.read(deployment(app(team, slug), id).id());
+    }
+
+    @POST
+    @Path("/{id}/cancel")
+    public Response cancel(@Auth TeamPrincipal team, @PathParam("slug") String slug, @PathParam("id") String id) {
+        Deployment d = deployment(app(team, slug), id);
+        try {
+            Deployment after = deployments.cancel(d);
+            // 202: a running build was asked to stop and will end as cancelled shortly.
+            Response.Status status = after.status() == DeploymentStatus.CANCELLED
+                    ? Response.Status.OK : Response.Status.ACCEPTED;
+            return Response.status(status).entity(after).build();
+        } catch (DeploymentService.DeploymentConflict e) {
+            throw ApiErrors.conflict(e.getMessage());
+        }
+    }
+
+    @POST
+    @Path("/{id}/retry")
+    public Response retry(@Auth TeamPrincipal team, @PathParam("slug") String slug, @PathParam("id") String id) {
+        App app = app(team, slug);
+        Deployment d = deployment(app, id);
+        try {
+            return Response.status(Response.Status.CREATED).entity(deployments.retry(app, d)).build();
+        } catch (DeploymentService.DeploymentConflict e) {
+            throw ApiErrors.conflict(e.getMessage());
+        }
+    }
+
+    private App app(TeamPrincipal team, String slug) {
+        return ApiErrors.found(apps.findForTeam(team.teamId(), slug), () -> "no app named '" + slug + "' in your team");
+    }
+
+    private Deployment deployment(App app, String id) {
+        long parsed;
+        try {
+            parsed = Long.parseLong(id);
+        } catch (NumberFormatException e) {
+            throw ApiErrors.notFound("no deployment " + id + " in app " + app.slug());
+        }
+        return ApiErrors.found(deployments.find(app, parsed), () -> "no deployment " + id + " in app " + app.slug());
+    }
+
+    private String commitShaFrom(byte[] body) {
+        if (body == null || new String(body, StandardCharsets.UTF_8).isBlank()) {
+            return null;
+        }
+        JsonNode node;
+        try {
+            node = json.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw ApiErrors.badRequest("the request body is not valid JSON");
+        } catch (java.io.IOException e) {
+            throw ApiErrors.badRequest("the request body could not be read");
+        }
+        if (node == null || !node.isObject()) {
+            throw ApiErrors.badRequest("the request body must be a JSON object");
+        }
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!name.equals("commit_sha")) {
+                throw ApiErrors.unprocessable("unknown field '" + name + "'; the only field is commit_sha");
+            }
+        }
+        JsonNode sha = node.get("commit_sha");
+        if (sha == null || sha.isNull()) {
+            return null;
+        }
+        if (!sha.isTextual()) {
+            throw ApiErrors.unprocessable("commit_sha must be a string of 40 hexadecimal characters");
+        }
+        return sha.asText();
+    }
+}

@@ -1,0 +1,129 @@
+package com.vangoframework.rhone.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.vangoframework.rhone.deployments.BuildFailure;
+import com.vangoframework.rhone.logs.BuildLog;
+import com.vangoframework.rhone.testing.FakeBin;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** buildctl at its boundary: the exact command line, the metadata file, progress and errors. */
+class BuildctlImageBuilderTest {
+
+    @TempDir
+    Path dir;
+
+    private static final String FRONTEND = "ghcr.io/railwayapp/railpack-frontend:v0.37.0";
+
+    private BuildctlImageBuilder builder(String buildctl, RegistryAuth auth) {
+        return new BuildctlImageBuilder(new BuildctlImageBuilder.Daemon(buildctl, "tcp://builder.internal:1234",
+                "/tls/ca.pem", "/tls/cert.pem", "/tls/key.pem"), FRONTEND, auth, new ProcessRunner(), new ObjectMapper());
+    }
+
+    private ImageBuilder.Request request(BuildPlan plan, Map<String, String> secrets) {
+        return new ImageBuilder.Request(plan, "registry.fly.io/web:0123456789ab", "registry.fly.io/web:buildcache",
+                secrets, "f".repeat(64), dir, Duration.ofMinutes(5));
+    }
+
+    @Test
+    void railpackBuild_usesTheGatewayFrontendWithThePlanDirectory() {
+        var r = request(BuildPlan.railpack(Path.of("/w/src"), Path.of("/w/plan")), Map.of("B", "2", "A", "1"));
+        assertThat(builder("buildctl", new RegistryAuth("registry.fly.io", "x", "t")).buildCommand(r, Path.of("/w/meta.json")))
+                .containsExactly("buildctl", "--addr", "tcp://builder.internal:1234",
+                        "--tlscacert", "/tls/ca.pem", "--tlscert", "/tls/cert.pem", "--tlskey", "/tls/key.pem",
+                        "build", "--progress=plain",
+                        "--frontend", "gateway.v0", "--opt", "source=" + FRONTEND,
+                        "--local", "context=/w/src", "--local", "dockerfile=/w/plan",
+                        "--opt", "build-arg:secrets-hash=" + "f".repeat(64),
+                        "--secret", "id=A,env=RHONE_SECRET_A", "--secret", "id=B,env=RHONE_SECRET_B",
+                        "--output", "type=image,name=registry.fly.io/web:0123456789ab,push=true",
+                        "--import-cache", "type=registry,ref=registry.fly.io/web:buildcache",
+                        "--export-cache", "type=registry,ref=registry.fly.io/web:buildcache,mode=max",
+                        "--metadata-file", "/w/meta.json");
+    }
+
+    @Test
+    void dockerfileBuild_usesTheDockerfileFrontend_andSecretValuesNeverAppearInArguments() {
+        var r = request(BuildPlan.dockerfile(Path.of("/w/src")), Map.of("API_KEY", "very-secret-value"));
+        List<String> args = builder("buildctl", new RegistryAuth("r", "", "")).buildCommand(r, Path.of("/m.json"));
+        assertThat(args).containsSequence("--frontend", "dockerfile.v0", "--local", "context=/w/src",
+                "--local", "dockerfile=/w/src");
+        assertThat(String.join(" ", args)).doesNotContain("very-secret-value")
+                .contains("id=API_KEY,env=RHONE_SECRET_API_KEY");
+        // An env var named like the client's own settings cannot reach the client as such.
+        assertThat(request(BuildPlan.dockerfile(Path.of("/s")), Map.of("LD_PRELOAD", "/evil.so", "PATH", "/x"))
+                .secretEnv()).containsOnlyKeys("RHONE_SECRET_LD_PRELOAD", "RHONE_SECRET_PATH");
+        assertThat(builder("buildctl", new RegistryAuth("r", "", "")).healthCommand())
+                .endsWith("debug", "workers");
+    }
+
+    @Test
+    void secretsHash_changesWithAnyValue_ignoresOrder_andIsKeyed() {
+        var box = new com.vangoframework.rhone.apps.SecretBox(new byte[32]);
+        var other = new com.vangoframework.rhone.apps.SecretBox(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+                14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32});
+        var secrets = new com.vangoframework.rhone.apps.AppSecrets(null, box);
+        String h1 = secrets.fingerprint(7, Map.of("A", "1", "B", "2"));
+        assertThat(secrets.fingerprint(7, new java.util.TreeMap<>(Map.of("B", "2", "A", "1")))).isEqualTo(h1);
+        assertThat(secrets.fingerprint(7, Map.of("A", "1", "B", "3"))).isNotEqualTo(h1).hasSize(64);
+        // Not a plain hash: without the key nobody can test guesses against it.
+        assertThat(new com.vangoframework.rhone.apps.AppSecrets(null, other).fingerprint(7, Map.of("A", "1", "B", "2")))
+                .isNotEqualTo(h1);
+    }
+
+    @Test
+    void build_readsTheDigestFromTheMetadataFile_andReportsPushingFromProgress() throws Exception {
+        StepFixture step = new StepFixture();
+        Path buildctl = FakeBin.install("buildctl", dir.resolve("bin"));
+        Path src = Files.createDirectories(dir.resolve("src"));
+        AtomicInteger pushing = new AtomicInteger();
+        ImageBuilder.Image image;
+        try (BuildLog log = step.log(List.of("fly-token-value"))) {
+            image = builder(buildctl.toString(), new RegistryAuth("registry.fly.io", "x", "fly-token-value"))
+                    .build(request(BuildPlan.dockerfile(src), Map.of()), log, step.ctx, pushing::incrementAndGet);
+        }
+        assertThat(image.digest()).isEqualTo("sha256:" + "1".repeat(64));
+        assertThat(pushing.get()).isEqualTo(1);
+        assertThat(step.storedLog()).contains("#3 pushing layers");
+        List<String> recorded = Files.readAllLines(dir.resolve("buildctl-args.txt"));
+        assertThat(recorded).contains("--metadata-file", dir.resolve("buildctl-metadata.json").toString());
+        // Registry credentials went to a private DOCKER_CONFIG in the build's own work dir.
+        assertThat(dir.resolve("docker-config/config.json")).exists();
+        assertThat(Files.readString(dir.resolve("docker-config/config.json"))).contains("registry.fly.io")
+                .doesNotContain("fly-token-value"); // base64 of user:password, as docker expects
+    }
+
+    @Test
+    void failedSolve_becomesOneSentenceFromBuildKitsError() throws Exception {
+        StepFixture step = new StepFixture();
+        Path buildctl = FakeBin.install("buildctl", dir.resolve("bin"));
+        Path src = Files.createDirectories(dir.resolve("src"));
+        Files.writeString(src.resolve("FAIL"), "");
+        try (BuildLog log = step.log(List.of())) {
+            assertThatThrownBy(() -> builder(buildctl.toString(), new RegistryAuth("r", "", ""))
+                    .build(request(BuildPlan.dockerfile(src), Map.of()), log, step.ctx, () -> { }))
+                    .isInstanceOf(BuildFailure.class)
+                    .hasMessage("the image build failed: failed to solve: process \"/bin/sh -c make\" did not "
+                            + "complete successfully: exit code: 2");
+        }
+    }
+
+    @Test
+    void missingBuildctl_isAClearFailure() throws Exception {
+        StepFixture step = new StepFixture();
+        try (BuildLog log = step.log(List.of())) {
+            assertThatThrownBy(() -> builder(dir.resolve("nope").toString(), new RegistryAuth("r", "", ""))
+                    .build(request(BuildPlan.dockerfile(dir), Map.of()), log, step.ctx, () -> { }))
+                    .isInstanceOf(BuildFailure.class).hasMessageStartingWith("buildctl is not installed on this node");
+        }
+    }
+}
