@@ -70,7 +70,7 @@ public final class GitCheckout {
         // The refs are listed from inside a repository: JGit's dumb-HTTP transport needs one.
         try (Git git = Git.init().setDirectory(dir.toFile()).setInitialBranch("rhone").call()) {
             ObjectId target = d.commitSha() != null ? ObjectId.fromString(d.commitSha())
-                    : branchHead(git, url, where, d.branch(), cp, timeoutSeconds);
+                    : branchHead(git, app, where, d.branch(), cp, timeoutSeconds);
             ctx.throwIfAborted();
             log.line("Fetching " + target.name() + (d.commitSha() == null ? " (head of " + d.branch() + ")" : "")
                     + " from " + where);
@@ -91,7 +91,7 @@ public final class GitCheckout {
                     throw new BuildFailure("commit " + d.commitSha() + " was not found in " + where
                             + ": check the SHA, or push it first", e);
                 }
-                throw transportFailure(where, e);
+                throw transportFailure(app, where, e);
             }
             ctx.throwIfAborted();
             git.reset().setMode(ResetCommand.ResetType.HARD).setRef(target.name()).call();
@@ -111,14 +111,14 @@ public final class GitCheckout {
         }
     }
 
-    private ObjectId branchHead(Git git, String url, String where, String branch, CredentialsProvider cp,
+    private ObjectId branchHead(Git git, App app, String where, String branch, CredentialsProvider cp,
                                 int timeoutSeconds) throws BuildFailure {
         Collection<Ref> refs;
         try {
-            refs = git.lsRemote().setRemote(url).setHeads(true).setCredentialsProvider(cp)
+            refs = git.lsRemote().setRemote(urlOf(app)).setHeads(true).setCredentialsProvider(cp)
                     .setTimeout(timeoutSeconds).call();
         } catch (TransportException e) {
-            throw transportFailure(where, e);
+            throw transportFailure(app, where, e);
         } catch (GitAPIException e) {
             throw new BuildFailure("could not list the branches of " + where + ": " + safeReason(e), e);
         }
@@ -129,12 +129,14 @@ public final class GitCheckout {
     }
 
     /** One sentence naming the URL and what to try, whatever JGit's words were. */
-    private BuildFailure transportFailure(String where, TransportException e) {
+    private BuildFailure transportFailure(App app, String where, TransportException e) {
         String reason = safeReason(e).toLowerCase(java.util.Locale.ROOT);
         if (reason.contains("not authorized") || reason.contains("authentication") || reason.contains("not found")
                 || reason.contains("401") || reason.contains("403") || reason.contains("404")) {
             return new BuildFailure("repository " + where + " was not found or rhone has no access to it: "
-                    + "check the app's repository and the GitHub App installation", e);
+                    + (app.isGitHub() ? "check the app's repository and the GitHub App installation"
+                    : "check the app's git URL; rhone sends no credentials to a plain git URL, so the "
+                    + "repository must be readable without them"), e);
         }
         if (reason.contains("timeout") || reason.contains("timed out") || timedOut(e)) {
             return new BuildFailure("cloning " + where + " timed out: the git host sent nothing for "
@@ -164,14 +166,14 @@ public final class GitCheckout {
     }
 
     /** The connection itself failed: refused, reset, closed early, unknown host. */
-    private static boolean unreachable(Throwable e) {
+    private static boolean unreachable(TransportException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof java.net.SocketException || t instanceof java.net.UnknownHostException
                     || t instanceof java.io.EOFException) {
                 return true;
             }
         }
-        return safeReason((Exception) e).toLowerCase(java.util.Locale.ROOT).contains("connection failed");
+        return safeReason(e).toLowerCase(java.util.Locale.ROOT).contains("connection failed");
     }
 
     /**

@@ -61,9 +61,11 @@ class GitCheckoutTest {
             repo.commit("hello", Map.of("README", "hi\n"));
         }
         try (GitServer server = new GitServer(dir.resolve("repos"), TOKEN)) {
-            App app = withUrl(step.app, server.url("web"));
+            // A GitHub app (tokens are for those only), on a git host standing in for GitHub.
+            String gitHubUrl = server.url("web").substring(0, server.url("web").length() - "/web.git".length());
+            App app = new App(step.app.id(), step.app.teamId(), step.app.slug(), "web", 42L, null, "main", 60, null);
             String wrong = "ghs_wrongTokenValue987654321";
-            GitCheckout checkout = new GitCheckout(a -> Optional.of(wrong), "https://github.com", Duration.ofMinutes(1));
+            GitCheckout checkout = new GitCheckout(a -> Optional.of(wrong), gitHubUrl, Duration.ofMinutes(1));
             try (BuildLog log = step.log(List.of(wrong))) {
                 assertThatThrownBy(() -> checkout.checkout(app, step.deployment, dir.resolve("src"), checkout.token(app),
                         log, step.ctx))
@@ -109,6 +111,17 @@ class GitCheckoutTest {
         }
         try (OddGitHosts host = OddGitHosts.dumbHttp(dir.resolve("bare.git"))) {
             assertOneSentenceNaming(host.url(), "check");
+        }
+    }
+
+    @Test
+    void plainGitUrlThatIsNotFound_pointsAtTheUrl_notAtTheGitHubApp() throws Exception {
+        commitAndServe("hello");
+        try (OddGitHosts host = OddGitHosts.dumbHttp(dir.resolve("bare.git"))) {
+            String missing = host.url().replace("/repo.git", "/nothing-here.git");
+            assertThat(assertOneSentenceNaming(missing, "check the app's git URL")).isEqualTo("repository " + missing
+                    + " was not found or rhone has no access to it: check the app's git URL; rhone sends no "
+                    + "credentials to a plain git URL, so the repository must be readable without them");
         }
     }
 
