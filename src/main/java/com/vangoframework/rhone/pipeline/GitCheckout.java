@@ -82,8 +82,11 @@ public final class GitCheckout {
                         .setCredentialsProvider(cp)
                         .setTimeout(timeoutSeconds)
                         .setProgressMonitor(new AbortingMonitor(ctx))
-                        // A cancel closes the connection, which also ends a read that is blocked.
-                        .setTransportConfigCallback(transport -> ctx.onAbort(transport::close))
+                        .setTransportConfigCallback(transport -> {
+                            SameHostHttp.restrict(transport, url);
+                            // A cancel closes the connection, which also ends a read that is blocked.
+                            ctx.onAbort(transport::close);
+                        })
                         .call();
             } catch (TransportException e) {
                 ctx.throwIfAborted();
@@ -115,8 +118,9 @@ public final class GitCheckout {
                                 int timeoutSeconds) throws BuildFailure {
         Collection<Ref> refs;
         try {
-            refs = git.lsRemote().setRemote(urlOf(app)).setHeads(true).setCredentialsProvider(cp)
-                    .setTimeout(timeoutSeconds).call();
+            String url = urlOf(app);
+            refs = git.lsRemote().setRemote(url).setHeads(true).setCredentialsProvider(cp)
+                    .setTimeout(timeoutSeconds).setTransportConfigCallback(t -> SameHostHttp.restrict(t, url)).call();
         } catch (TransportException e) {
             throw transportFailure(app, where, e);
         } catch (GitAPIException e) {

@@ -100,6 +100,24 @@ class GitCheckoutTest {
     }
 
     @Test
+    void dumbHttpServerNamingAlternatesOnAnotherHost_isRefused_andTheOtherHostIsNeverAsked() throws Exception {
+        commitAndServe("hello");
+        Path bare = dir.resolve("bare.git");
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere.git"));
+        Files.move(bare.resolve("objects"), elsewhere.resolve("objects"));
+        Files.createDirectories(bare.resolve("objects/info"));
+        try (OddGitHosts other = OddGitHosts.dumbHttp(elsewhere);
+             OddGitHosts host = OddGitHosts.dumbHttp(bare)) {
+            // The objects are only on the other host, which the server names as its alternate.
+            Files.writeString(bare.resolve("objects/info/http-alternates"), other.url() + "/objects\n");
+            assertThat(assertOneSentenceNaming(host.url(), "rhone only fetches from the app's own git host"))
+                    .contains("the git server pointed rhone at http://127.0.0.1:" + other.url().split(":")[2]
+                            .replace("/repo.git", ""));
+            assertThat(other.requests()).as("requests that reached the other host").isZero();
+        }
+    }
+
+    @Test
     void dumbHttpServerWithACorruptPack_isOneSentenceNamingTheUrl() throws Exception {
         commitAndServe("hello");
         try (Stream<Path> packs = Files.list(dir.resolve("bare.git/objects/pack"))) {

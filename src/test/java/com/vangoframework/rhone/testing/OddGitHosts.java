@@ -20,20 +20,33 @@ public final class OddGitHosts implements AutoCloseable {
 
     private final AutoCloseable server;
     private final String url;
+    private final java.util.concurrent.atomic.AtomicInteger requests;
 
     private OddGitHosts(AutoCloseable server, String url) {
+        this(server, url, new java.util.concurrent.atomic.AtomicInteger());
+    }
+
+    private OddGitHosts(AutoCloseable server, String url, java.util.concurrent.atomic.AtomicInteger requests) {
         this.server = server;
         this.url = url;
+        this.requests = requests;
     }
 
     public String url() {
         return url;
     }
 
+    /** HTTP requests the plain file server has answered so far. */
+    public int requests() {
+        return requests.get();
+    }
+
     /** Serves the files of {@code bareRepo} as they are, GET only (needs {@code git update-server-info}). */
     public static OddGitHosts dumbHttp(Path bareRepo) throws IOException {
         HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
         http.createContext("/repo.git/", exchange -> {
+            requests.incrementAndGet();
             Path file = bareRepo.resolve(exchange.getRequestURI().getPath().substring("/repo.git/".length()))
                     .normalize();
             if (!exchange.getRequestMethod().equals("GET") || !file.startsWith(bareRepo) || !Files.isRegularFile(file)) {
@@ -49,7 +62,8 @@ public final class OddGitHosts implements AutoCloseable {
         });
         http.setExecutor(Executors.newCachedThreadPool());
         http.start();
-        return new OddGitHosts(() -> http.stop(0), "http://127.0.0.1:" + http.getAddress().getPort() + "/repo.git");
+        return new OddGitHosts(() -> http.stop(0), "http://127.0.0.1:" + http.getAddress().getPort() + "/repo.git",
+                requests);
     }
 
     /** Accepts connections and closes them before answering anything. */
