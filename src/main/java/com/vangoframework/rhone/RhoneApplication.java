@@ -22,6 +22,7 @@ import com.vangoframework.rhone.apps.UpdateAppCommand;
 import com.vangoframework.rhone.db.Database;
 import com.vangoframework.rhone.db.DbCommand;
 import com.vangoframework.rhone.db.EmbeddedPostgresHost;
+import com.vangoframework.rhone.deployments.AppOverviewDao;
 import com.vangoframework.rhone.deployments.BuildPipeline;
 import com.vangoframework.rhone.deployments.BuildQueue;
 import com.vangoframework.rhone.deployments.DeleteAppCommand;
@@ -116,8 +117,8 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
      * {@link Database#configure}), so no handle rebuilds it per statement.
      */
     public static final List<Class<?>> DAOS = List.of(TeamDao.class, AppDao.class, EnvVarDao.class,
-            ApiTokenDao.class, DeploymentDao.class, RequestStatements.class, LogChunkDao.class, GitHubDao.class,
-            SessionDao.class, DashboardDao.class);
+            ApiTokenDao.class, DeploymentDao.class, RequestStatements.class, AppOverviewDao.class, LogChunkDao.class,
+            GitHubDao.class, SessionDao.class, DashboardDao.class);
 
     private InstallationTokens tokens; // created once by installationTokens(), shared
 

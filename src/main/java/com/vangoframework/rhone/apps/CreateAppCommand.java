@@ -35,10 +35,7 @@ public final class CreateAppCommand extends RhoneCommand {
         String installation = args.getString("installation");
         String gitUrl = args.getString("git_url");
         if (gitUrl != null) {
-            if (repo != null || installation != null) {
-                throw new UsageError("--git-url cannot be combined with --repo or --installation");
-            }
-            require(Names.checkGitUrl("--git-url", gitUrl));
+            checkGitUrlSource(gitUrl, repo, installation);
         } else {
             if (repo == null || installation == null) {
                 throw new UsageError("--repo and --installation are required together (or give --git-url)");
@@ -68,6 +65,14 @@ public final class CreateAppCommand extends RhoneCommand {
             return List.of("created app " + app.slug() + " (id " + app.id() + ") building " + source
                     + " branch " + app.branch());
         });
+    }
+
+    /** A plain git URL as an app's source: valid, and not mixed with a GitHub repository. */
+    static void checkGitUrlSource(String gitUrl, String repo, String installation) throws UsageError {
+        if (repo != null || installation != null) {
+            throw new UsageError("--git-url cannot be combined with --repo or --installation");
+        }
+        require(Names.checkGitUrl("--git-url", gitUrl));
     }
 
     static long installationId(String value) throws UsageError {

@@ -114,6 +114,11 @@ public abstract class RhoneCommand extends ConfiguredCommand<RhoneConfiguration>
         return teams.findBySlug(slug).orElseThrow(() -> new UsageError("--team: no team named '" + slug + "'"));
     }
 
+    /** The app an {@code --app} argument names, or the one error every command gives for a missing one. */
+    protected static App app(AppDao apps, String slug) throws UsageError {
+        return apps.findBySlug(slug).orElseThrow(() -> new UsageError("--app: no app named '" + slug + "'"));
+    }
+
     protected static void require(java.util.Optional<String> problem) throws UsageError {
         if (problem.isPresent()) {
             throw new UsageError(problem.get());

@@ -40,8 +40,7 @@ public final class SetEnvCommand extends RhoneCommand {
         SecretBox box = context.secretBox();
         String slug = args.getString("app");
         return context.jdbi().inTransaction(handle -> {
-            App app = handle.attach(AppDao.class).findBySlug(slug)
-                    .orElseThrow(() -> new UsageError("--app: no app named '" + slug + "'"));
+            App app = app(handle.attach(AppDao.class), slug);
             EnvVarDao env = handle.attach(EnvVarDao.class);
             vars.forEach((name, value) -> env.upsert(app.id(), name, box.encrypt(app.id(), name, value)));
             // Never echo values back: a terminal's scrollback is not a secret store.

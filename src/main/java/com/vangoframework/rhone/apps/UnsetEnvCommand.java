@@ -38,8 +38,7 @@ public final class UnsetEnvCommand extends RhoneCommand {
     protected List<String> execute(Namespace args, Context context) throws UsageError {
         String slug = args.getString("app");
         return context.jdbi().inTransaction(handle -> {
-            App app = handle.attach(AppDao.class).findBySlug(slug)
-                    .orElseThrow(() -> new UsageError("--app: no app named '" + slug + "'"));
+            App app = app(handle.attach(AppDao.class), slug);
             EnvVarDao env = handle.attach(EnvVarDao.class);
             List<String> removed = new ArrayList<>();
             List<String> missing = new ArrayList<>();

@@ -23,7 +23,7 @@ public final class UpdateAppCommand extends RhoneCommand {
         subparser.addArgument("--app").required(true).help("app slug");
         subparser.addArgument("--branch").help("branch to build");
         subparser.addArgument("--build-timeout").dest("build_timeout").help("build timeout in minutes (1-1440)");
-        subparser.addArgument("--git-url").dest("git_url").help("build this plain git URL (https or file) instead");
+        subparser.addArgument("--git-url").dest("git_url").help("build this plain git URL instead: https://, http:// or file:///path/to/repo");
         subparser.addArgument("--repo").help("build this GitHub repository owner/name instead");
         subparser.addArgument("--installation").help("GitHub App installation id of the repository");
     }
@@ -47,10 +47,7 @@ public final class UpdateAppCommand extends RhoneCommand {
             CreateAppCommand.timeoutSeconds(timeout);
         }
         if (gitUrl != null) {
-            if (repo != null || installation != null) {
-                throw new UsageError("--git-url cannot be combined with --repo or --installation");
-            }
-            require(Names.checkGitUrl("--git-url", gitUrl));
+            CreateAppCommand.checkGitUrlSource(gitUrl, repo, installation);
         }
         if (repo != null) {
             require(Names.checkRepo("--repo", repo));
@@ -65,7 +62,7 @@ public final class UpdateAppCommand extends RhoneCommand {
         String slug = args.getString("app");
         return context.jdbi().inTransaction(h -> {
             AppDao apps = h.attach(AppDao.class);
-            App old = apps.findBySlug(slug).orElseThrow(() -> new UsageError("--app: no app named '" + slug + "'"));
+            App old = app(apps, slug);
             App updated = apply(old, args);
             if (updated.equals(old)) {
                 return List.of("app " + slug + " already has these settings; nothing changed");

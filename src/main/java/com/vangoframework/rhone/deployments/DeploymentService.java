@@ -103,7 +103,6 @@ public final class DeploymentService {
         throw new DeploymentConflict("deployment " + deployment.id() + " changed state while cancelling; try again");
     }
 
-    /** An action that the deployment's current status does not allow (HTTP 409). */
     /** The app was deleted while a request for it was on its way (the request changed nothing). */
     public static final class AppGone extends RuntimeException {
         public AppGone(long appId) {
@@ -111,6 +110,7 @@ public final class DeploymentService {
         }
     }
 
+    /** An action that the deployment's current status does not allow (HTTP 409). */
     public static final class DeploymentConflict extends RuntimeException {
         public DeploymentConflict(String message) {
             super(message);

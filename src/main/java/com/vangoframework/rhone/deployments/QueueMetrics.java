@@ -64,9 +64,6 @@ final class QueueMetrics {
 
     /** A build this node ran ended; {@code started} is when it was claimed (null if unknown). */
     void finished(DeploymentStatus outcome, Instant started, Instant now) {
-        if (!DeploymentStatus.BUILD_FINISHED.contains(outcome)) {
-            return;
-        }
         outcomes.labelValues(outcome.dbValue()).inc();
         if (started != null) {
             buildDuration.labelValues(outcome.dbValue()).observe(seconds(Duration.between(started, now)));

@@ -40,8 +40,7 @@ public final class ShowAppCommand extends RhoneCommand {
     protected List<String> execute(Namespace args, Context context) throws UsageError {
         String slug = args.getString("app");
         return context.jdbi().inTransaction(h -> {
-            App app = h.attach(AppDao.class).findBySlug(slug)
-                    .orElseThrow(() -> new UsageError("--app: no app named '" + slug + "'"));
+            App app = app(h.attach(AppDao.class), slug);
             return describe(h, app);
         });
     }

@@ -70,7 +70,7 @@ public final class GitCheckout {
         // The refs are listed from inside a repository: JGit's dumb-HTTP transport needs one.
         try (Git git = Git.init().setDirectory(dir.toFile()).setInitialBranch("rhone").call()) {
             ObjectId target = d.commitSha() != null ? ObjectId.fromString(d.commitSha())
-                    : branchHead(git, app, where, d.branch(), cp, timeoutSeconds);
+                    : branchHead(git, app, url, where, d.branch(), cp, timeoutSeconds);
             ctx.throwIfAborted();
             log.line("Fetching " + target.name() + (d.commitSha() == null ? " (head of " + d.branch() + ")" : "")
                     + " from " + where);
@@ -114,11 +114,10 @@ public final class GitCheckout {
         }
     }
 
-    private ObjectId branchHead(Git git, App app, String where, String branch, CredentialsProvider cp,
+    private ObjectId branchHead(Git git, App app, String url, String where, String branch, CredentialsProvider cp,
                                 int timeoutSeconds) throws BuildFailure {
         Collection<Ref> refs;
         try {
-            String url = urlOf(app);
             refs = git.lsRemote().setRemote(url).setHeads(true).setCredentialsProvider(cp)
                     .setTimeout(timeoutSeconds).setTransportConfigCallback(t -> SameHostHttp.restrict(t, url)).call();
         } catch (TransportException e) {
@@ -161,23 +160,26 @@ public final class GitCheckout {
 
     /** A read waited past the timeout (JGit says only "connection failed" on top of it). */
     private static boolean timedOut(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.net.SocketTimeoutException) {
-                return true;
-            }
-        }
-        return false;
+        return causedBy(e, java.net.SocketTimeoutException.class);
     }
 
     /** The connection itself failed: refused, reset, closed early, unknown host. */
     private static boolean unreachable(TransportException e) {
+        return causedBy(e, java.net.SocketException.class, java.net.UnknownHostException.class,
+                java.io.EOFException.class)
+                || safeReason(e).toLowerCase(java.util.Locale.ROOT).contains("connection failed");
+    }
+
+    @SafeVarargs
+    private static boolean causedBy(Throwable e, Class<? extends Throwable>... types) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.net.SocketException || t instanceof java.net.UnknownHostException
-                    || t instanceof java.io.EOFException) {
-                return true;
+            for (Class<? extends Throwable> type : types) {
+                if (type.isInstance(t)) {
+                    return true;
+                }
             }
         }
-        return safeReason(e).toLowerCase(java.util.Locale.ROOT).contains("connection failed");
+        return false;
     }
 
     /**

@@ -84,7 +84,7 @@ public final class RegistryImageSize {
     static OptionalLong sizeOf(JsonNode manifest) {
         JsonNode config = manifest.path("config").path("size");
         JsonNode layers = manifest.path("layers");
-        if (!config.canConvertToLong() || !layers.isArray()) {
+        if (!config.canConvertToLong() || config.asLong() < 0 || !layers.isArray()) {
             return OptionalLong.empty();
         }
         long total = config.asLong();
@@ -93,7 +93,11 @@ public final class RegistryImageSize {
             if (!size.canConvertToLong() || size.asLong() < 0) {
                 return OptionalLong.empty();
             }
-            total += size.asLong();
+            try {
+                total = Math.addExact(total, size.asLong()); // the registry's numbers, not ours
+            } catch (ArithmeticException overflow) {
+                return OptionalLong.empty();
+            }
         }
         return OptionalLong.of(total);
     }

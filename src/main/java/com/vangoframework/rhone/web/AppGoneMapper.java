@@ -19,9 +19,6 @@ public final class AppGoneMapper implements ExceptionMapper<DeploymentService.Ap
 
     @Override
     public Response toResponse(DeploymentService.AppGone e) {
-        if (uri.getPath().startsWith("api/")) {
-            return ApiErrors.response(404, MESSAGE).build();
-        }
-        return Pages.errorResponse(404, "Not found", MESSAGE, null).build();
+        return Pages.errorFor(uri, 404, "Not found", MESSAGE);
     }
 }

@@ -12,7 +12,7 @@ import java.time.Instant;
 public record DeploymentView(long id, String app, String status, String statusLabel, boolean running,
                              boolean finished, boolean retryable, String trigger, String branch, String commitSha,
                              String shortSha, String commitMessage, String commitAuthor, String commitUrl,
-                             Long durationMs, String duration, String createdIso, String createdExact,
+                             String duration, String createdIso, String createdExact,
                              String createdAgo, String startedIso, String imageTag, String imageDigest,
                              Long imageSizeBytes, String imageSize, String pullCommand, String error,
                              String emptyLog) {
@@ -23,8 +23,7 @@ public record DeploymentView(long id, String app, String status, String statusLa
         return new DeploymentView(d.id(), app.slug(), status, label(status), d.status().isActive(),
                 d.status().isBuildFinished(), d.status().isBuildFinished() && !"built".equals(status),
                 d.trigger().dbValue(), d.branch(), d.commitSha(), d.shortSha(), message, d.commitAuthor(),
-                links.commit(app, d.commitSha()).orElse(null), d.buildDurationMs(),
-                Formats.duration(d.buildDurationMs()), iso(d.createdAt()), Formats.exact(d.createdAt()),
+                links.commit(app, d.commitSha()).orElse(null), Formats.duration(d.buildDurationMs()), iso(d.createdAt()), Formats.exact(d.createdAt()),
                 Formats.ago(d.createdAt(), now), iso(d.buildStartedAt()), d.imageTag(), d.imageDigest(),
                 d.imageSizeBytes(), Formats.bytes(d.imageSizeBytes()), pullCommand(d.imageTag(), d.imageDigest()),
                 d.errorMessage(), EmptyLog.explain(d));

@@ -10,7 +10,6 @@ import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
-import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.BufferedWriter;
@@ -77,7 +76,7 @@ public final class LogStreamFilter implements Filter {
             return;
         }
         HttpServletResponse response = (HttpServletResponse) res;
-        Optional<Viewer> viewer = access.sessions().viewer(cookie(request, Sessions.COOKIE));
+        Optional<Viewer> viewer = access.sessions().viewer(Sessions.cookie(request));
         if (viewer.isEmpty()) {
             plain(response, 401, "sign in to follow build logs");
             return;
@@ -121,18 +120,6 @@ public final class LogStreamFilter implements Filter {
         } catch (IOException gone) {
             // the viewer left; nothing to answer
         }
-    }
-
-    private static String cookie(HttpServletRequest request, String name) {
-        if (request.getCookies() == null) {
-            return null;
-        }
-        for (Cookie c : request.getCookies()) {
-            if (name.equals(c.getName())) {
-                return c.getValue();
-            }
-        }
-        return null;
     }
 
     private static void plain(HttpServletResponse response, int status, String message) throws IOException {

@@ -20,6 +20,15 @@ public final class Pages {
                 .entity(new Page("error", title, viewer).with("status", status).with("message", message));
     }
 
+    /**
+     * An error in the asker's language, for mappers that serve both edges: JSON under
+     * {@code /api} (the API's {@code {"code", "message"}}), an error page elsewhere.
+     */
+    public static Response errorFor(jakarta.ws.rs.core.UriInfo uri, int status, String title, String message) {
+        return uri.getPath().startsWith("api/") ? ApiErrors.response(status, message).build()
+                : errorResponse(status, title, message, null).build();
+    }
+
     public static WebApplicationException notFound(String message, Viewer viewer) {
         return error(404, "Not found", message, viewer);
     }

@@ -21,10 +21,7 @@ public final class ParamExceptionMapper implements ExceptionMapper<ParamExceptio
         String message = e.getParameterType().getSimpleName().replace("Param", "").toLowerCase(java.util.Locale.ROOT)
                 + " parameter '" + e.getParameterName() + "' has a value of the wrong kind: it must be "
                 + expected(e);
-        if (uri.getPath().startsWith("api/")) {
-            return ApiErrors.response(422, message).build();
-        }
-        return Pages.errorResponse(422, "Invalid request", message, null).build();
+        return Pages.errorFor(uri, 422, "Invalid request", message);
     }
 
     /** What the parameter's Java type takes, in words. */

@@ -142,7 +142,7 @@ class CliAdminTest {
     }
 
     @Test
-    void updateApp_changesBranchTimeoutAndSource_andTheNextApiDeployBuildsTheNewBranch() throws Exception {
+    void updateApp_changesBranchTimeoutAndSource_andTheNextApiDeployIsForTheNewBranch() throws Exception {
         Team team = fx.team("ua-acme");
         App app = fx.gitApp(team, "ua-web", "https://git.example.test/web.git", 1800);
         String token = fx.token(team);

@@ -126,6 +126,14 @@ class RegistryImageSizeTest {
     }
 
     @Test
+    void sizesThatCannotBeTrue_negativeOrOverflowing_areUnknown() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertThat(RegistryImageSize.sizeOf(json.readTree(manifest(-5, 10)))).isEmpty();
+        assertThat(RegistryImageSize.sizeOf(json.readTree(manifest(1, Long.MAX_VALUE)))).isEmpty();
+        assertThat(RegistryImageSize.sizeOf(json.readTree(manifest(1, 2, 3)))).hasValue(6);
+    }
+
+    @Test
     void whatTheRegistryCannotTell_isUnknown_neverAnError() {
         registry.stubFor(get(urlPathEqualTo("/v2/web/manifests/" + AMD64))
                 .willReturn(aResponse().withBody("<html>not a manifest</html>")));

@@ -49,6 +49,8 @@ class CommitLinksTest {
     void userInfoInTheGitUrl_neverReachesTheLink() {
         assertThat(commit("https://deploy-bot@github.com/acme/web.git")).isEqualTo(
                 "https://github.com/acme/web/commit/" + SHA);
+        assertThat(commit("https://bot:s3cret@github.com/acme/web.git")).isEqualTo(
+                "https://github.com/acme/web/commit/" + SHA).doesNotContain("s3cret");
     }
 
     @Test

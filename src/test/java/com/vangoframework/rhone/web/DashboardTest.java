@@ -462,6 +462,15 @@ class DashboardTest {
     }
 
     @Test
+    void aMalformedQueryParameterOnAPage_isA422PageNamingIt() throws Exception {
+        HttpResponse<String> r = get("/apps/web?before=abc", session(acme, "octocat"));
+        assertThat(r.statusCode()).isEqualTo(422);
+        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
+        assertThat(r.body()).contains("query parameter &#39;before&#39; has a value of the wrong kind: "
+                + "it must be a whole number");
+    }
+
+    @Test
     void aRemovedMembersAppStream_ends_evenWhileTheTeamsDeploymentsKeepChanging() throws Exception {
         String cookie = session(acme, "busybee");
         Deployment d = fx.pending(web);
@@ -507,7 +516,7 @@ class DashboardTest {
         Deployment d = fx.pending(web);
         LogStore logs = new LogStore(jdbi.onDemand(LogChunkDao.class), LogStore.DEFAULT_CAP_BYTES, Clock.systemUTC());
         try (BuildLog log = logs.open(d.id(), s -> s)) {
-            for (int i = 0; i < 3000; i++) {
+            for (int i = 0; i < 5000; i++) {
                 log.line("line " + i + " ✓");
             }
         }
@@ -520,7 +529,8 @@ class DashboardTest {
         assertThat(file.headers().firstValue("Content-Disposition"))
                 .hasValue("attachment; filename=\"web-deployment-" + d.id() + ".log\"");
         assertThat(file.body()).isEqualTo(logs.read(d.id()));
-        assertThat(file.body().lines().count()).isEqualTo(3000);
+        // More than one page of DashboardResource.DOWNLOAD_CHUNKS chunks (256 lines each): the stream pages on.
+        assertThat(file.body().lines().count()).isEqualTo(5000);
         assertThat(get("/apps/web/deployments/" + d.id(), cookie).body()).contains("href=\"" + path + "\"");
 
         HttpResponse<String> anonymous = get(path, null);
