@@ -1,6 +1,7 @@
 package com.vangoframework.rhone;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.vangoframework.rhone.cli.CommandConfiguration;
 import com.vangoframework.rhone.db.DatabaseConfiguration;
 import com.vangoframework.rhone.deployments.BuildsConfiguration;
 import com.vangoframework.rhone.github.GitHubConfiguration;
@@ -10,8 +11,9 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import java.nio.file.Path;
+import java.util.List;
 
-public class RhoneConfiguration extends Configuration {
+public class RhoneConfiguration extends Configuration implements CommandConfiguration {
 
     /** Where the embedded database and generated keys live; created when missing. */
     @NotEmpty
@@ -99,6 +101,16 @@ public class RhoneConfiguration extends Configuration {
     @JsonProperty
     public void setBuilder(BuilderConfiguration builder) {
         this.builder = builder;
+    }
+
+    @Override
+    public String publicUrl() {
+        return github.getPublicUrl();
+    }
+
+    @Override
+    public List<Class<?>> daos() {
+        return RhoneApplication.DAOS;
     }
 
     /**

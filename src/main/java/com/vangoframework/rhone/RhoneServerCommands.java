@@ -1,5 +1,6 @@
 package com.vangoframework.rhone;
 
+import com.vangoframework.rhone.cli.CliErrors;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.cli.CheckCommand;
 import io.dropwizard.core.cli.Cli;

@@ -1,5 +1,6 @@
 package com.vangoframework.rhone.apps;
 
+import com.vangoframework.rhone.cli.RhoneCommand;
 import java.util.List;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
@@ -51,7 +52,7 @@ public final class CreateAppCommand extends RhoneCommand {
         String teamSlug = args.getString("team");
         String slug = args.getString("slug");
         return context.jdbi().inTransaction(handle -> {
-            Team team = team(handle.attach(TeamDao.class), teamSlug);
+            Team team = AppsCli.team(handle.attach(TeamDao.class), teamSlug);
             AppDao apps = handle.attach(AppDao.class);
             if (apps.findBySlug(slug).isPresent()) {
                 throw new UsageError("--slug: an app named '" + slug + "' already exists");

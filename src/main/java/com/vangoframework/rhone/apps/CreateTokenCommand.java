@@ -1,5 +1,6 @@
 package com.vangoframework.rhone.apps;
 
+import com.vangoframework.rhone.cli.RhoneCommand;
 import java.util.List;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
@@ -26,7 +27,7 @@ public final class CreateTokenCommand extends RhoneCommand {
     @Override
     protected List<String> execute(Namespace args, Context context) throws UsageError {
         String teamSlug = args.getString("team");
-        Team team = team(context.jdbi().onDemand(TeamDao.class), teamSlug);
+        Team team = AppsCli.team(context.jdbi().onDemand(TeamDao.class), teamSlug);
         String token = ApiTokens.generate();
         context.jdbi().onDemand(ApiTokenDao.class).insert(team.id(), ApiTokens.sha256(token), args.getString("name"));
         return List.of("API token for team " + team.slug() + " (shown once; only its hash is stored):", token);

@@ -1,5 +1,7 @@
 package com.vangoframework.rhone.apps;
 
+import com.vangoframework.rhone.cli.RhoneCommand;
+import com.vangoframework.rhone.cli.Table;
 import java.util.List;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
@@ -25,7 +27,7 @@ public final class ListTokensCommand extends RhoneCommand {
     @Override
     protected List<String> execute(Namespace args, Context context) throws UsageError {
         String teamSlug = args.getString("team");
-        Team team = team(context.jdbi().onDemand(TeamDao.class), teamSlug);
+        Team team = AppsCli.team(context.jdbi().onDemand(TeamDao.class), teamSlug);
         // Last use is recorded at most once a minute, so it can lag a busy client by that much.
         Table table = new Table("ID", "CREATED", "LAST_USED", "REVOKED", "NAME");
         for (ApiTokenDao.TokenInfo t : context.jdbi().onDemand(ApiTokenDao.class).listForTeam(team.id())) {

@@ -1,5 +1,7 @@
 package com.vangoframework.rhone.apps;
 
+import com.vangoframework.rhone.cli.RhoneCommand;
+import com.vangoframework.rhone.cli.Table;
 import java.util.List;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;

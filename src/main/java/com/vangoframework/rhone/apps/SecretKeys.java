@@ -1,5 +1,6 @@
 package com.vangoframework.rhone.apps;
 
+import com.vangoframework.rhone.cli.RhoneCommand;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +31,11 @@ public final class SecretKeys {
                     + "generate one with `openssl rand -base64 32` and keep it with your database backups");
         }
         return new SecretBox(loadOrGenerate(dataDir.resolve(KEY_FILE)));
+    }
+
+    /** The key of the database a command opened: configured, or the embedded database's file. */
+    public static SecretBox forCommand(RhoneCommand.Context context) {
+        return load(context.config().getSecretKey(), Path.of(context.config().getDataDir()), context.embedded());
     }
 
     static byte[] decode(String value) {

@@ -1,5 +1,6 @@
 package com.vangoframework.rhone.apps;
 
+import com.vangoframework.rhone.cli.RhoneCommand;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,10 +38,10 @@ public final class SetEnvCommand extends RhoneCommand {
     @Override
     protected List<String> execute(Namespace args, Context context) throws UsageError {
         Map<String, String> vars = parse(args.getList("vars"));
-        SecretBox box = context.secretBox();
+        SecretBox box = SecretKeys.forCommand(context);
         String slug = args.getString("app");
         return context.jdbi().inTransaction(handle -> {
-            App app = app(handle.attach(AppDao.class), slug);
+            App app = AppsCli.app(handle.attach(AppDao.class), slug);
             EnvVarDao env = handle.attach(EnvVarDao.class);
             vars.forEach((name, value) -> env.upsert(app.id(), name, box.encrypt(app.id(), name, value)));
             // Never echo values back: a terminal's scrollback is not a secret store.

@@ -1,5 +1,6 @@
 package com.vangoframework.rhone.apps;
 
+import com.vangoframework.rhone.cli.RhoneCommand;
 import java.util.ArrayList;
 import java.util.List;
 import net.sourceforge.argparse4j.inf.Namespace;
@@ -38,7 +39,7 @@ public final class UnsetEnvCommand extends RhoneCommand {
     protected List<String> execute(Namespace args, Context context) throws UsageError {
         String slug = args.getString("app");
         return context.jdbi().inTransaction(handle -> {
-            App app = app(handle.attach(AppDao.class), slug);
+            App app = AppsCli.app(handle.attach(AppDao.class), slug);
             EnvVarDao env = handle.attach(EnvVarDao.class);
             List<String> removed = new ArrayList<>();
             List<String> missing = new ArrayList<>();

@@ -1,5 +1,7 @@
 package com.vangoframework.rhone.apps;
 
+import com.vangoframework.rhone.cli.RhoneCommand;
+import com.vangoframework.rhone.cli.Table;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -62,7 +64,7 @@ public final class UpdateAppCommand extends RhoneCommand {
         String slug = args.getString("app");
         return context.jdbi().inTransaction(h -> {
             AppDao apps = h.attach(AppDao.class);
-            App old = app(apps, slug);
+            App old = AppsCli.app(apps, slug);
             App updated = apply(old, args);
             if (updated.equals(old)) {
                 return List.of("app " + slug + " already has these settings; nothing changed");

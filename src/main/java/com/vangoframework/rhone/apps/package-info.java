@@ -1,2 +1,2 @@
-/** Teams, users, API tokens, apps and their encrypted env vars, the admin CLI commands that create, list, change and revoke them, and the table format the list commands share. */
+/** Teams, users, API tokens, apps and their encrypted env vars, and the admin CLI commands that create, list, change and revoke them (on the {@code cli} base). */
 package com.vangoframework.rhone.apps;

@@ -2,8 +2,8 @@ package com.vangoframework.rhone.deployments;
 
 import com.vangoframework.rhone.apps.App;
 import com.vangoframework.rhone.apps.Names;
-import com.vangoframework.rhone.apps.RhoneCommand;
 import com.vangoframework.rhone.apps.TeamDao;
+import com.vangoframework.rhone.cli.RhoneCommand;
 import java.util.ArrayList;
 import java.util.List;
 import net.sourceforge.argparse4j.impl.Arguments;

@@ -1,10 +1,11 @@
 package com.vangoframework.rhone.deployments;
 
+import com.vangoframework.rhone.apps.AppsCli;
 import com.vangoframework.rhone.apps.Names;
-import com.vangoframework.rhone.apps.RhoneCommand;
-import com.vangoframework.rhone.apps.Table;
 import com.vangoframework.rhone.apps.Team;
 import com.vangoframework.rhone.apps.TeamDao;
+import com.vangoframework.rhone.cli.RhoneCommand;
+import com.vangoframework.rhone.cli.Table;
 import java.util.List;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
@@ -34,7 +35,7 @@ public final class ListAppsCommand extends RhoneCommand {
         String teamSlug = args.getString("team");
         Long teamId = null;
         if (teamSlug != null) {
-            Team team = team(context.jdbi().onDemand(TeamDao.class), teamSlug);
+            Team team = AppsCli.team(context.jdbi().onDemand(TeamDao.class), teamSlug);
             teamId = team.id();
         }
         Table table = new Table("APP", "TEAM", "BRANCH", "LATEST", "STATUS", "SOURCE");

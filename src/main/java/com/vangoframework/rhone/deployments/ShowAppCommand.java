@@ -2,11 +2,12 @@ package com.vangoframework.rhone.deployments;
 
 import com.vangoframework.rhone.apps.App;
 import com.vangoframework.rhone.apps.AppDao;
+import com.vangoframework.rhone.apps.AppsCli;
 import com.vangoframework.rhone.apps.EnvVarDao;
 import com.vangoframework.rhone.apps.Names;
-import com.vangoframework.rhone.apps.RhoneCommand;
-import com.vangoframework.rhone.apps.Table;
 import com.vangoframework.rhone.apps.TeamDao;
+import com.vangoframework.rhone.cli.RhoneCommand;
+import com.vangoframework.rhone.cli.Table;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -40,7 +41,7 @@ public final class ShowAppCommand extends RhoneCommand {
     protected List<String> execute(Namespace args, Context context) throws UsageError {
         String slug = args.getString("app");
         return context.jdbi().inTransaction(h -> {
-            App app = app(h.attach(AppDao.class), slug);
+            App app = AppsCli.app(h.attach(AppDao.class), slug);
             return describe(h, app);
         });
     }

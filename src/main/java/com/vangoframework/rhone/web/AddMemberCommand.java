@@ -1,9 +1,10 @@
 package com.vangoframework.rhone.web;
 
+import com.vangoframework.rhone.apps.AppsCli;
 import com.vangoframework.rhone.apps.Names;
-import com.vangoframework.rhone.apps.RhoneCommand;
 import com.vangoframework.rhone.apps.Team;
 import com.vangoframework.rhone.apps.TeamDao;
+import com.vangoframework.rhone.cli.RhoneCommand;
 import java.util.List;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
@@ -32,7 +33,7 @@ public final class AddMemberCommand extends RhoneCommand {
     protected List<String> execute(Namespace args, Context context) throws UsageError {
         String teamSlug = args.getString("team");
         return context.jdbi().inTransaction(h -> {
-            Team team = team(h.attach(TeamDao.class), teamSlug);
+            Team team = AppsCli.team(h.attach(TeamDao.class), teamSlug);
             SessionDao dao = h.attach(SessionDao.class);
             SessionDao.User user = dao.upsertUser(args.getString("user"));
             boolean added = dao.addMember(team.id(), user.id()) == 1;

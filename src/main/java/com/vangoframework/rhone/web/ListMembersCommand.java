@@ -1,10 +1,11 @@
 package com.vangoframework.rhone.web;
 
+import com.vangoframework.rhone.apps.AppsCli;
 import com.vangoframework.rhone.apps.Names;
-import com.vangoframework.rhone.apps.RhoneCommand;
-import com.vangoframework.rhone.apps.Table;
 import com.vangoframework.rhone.apps.Team;
 import com.vangoframework.rhone.apps.TeamDao;
+import com.vangoframework.rhone.cli.RhoneCommand;
+import com.vangoframework.rhone.cli.Table;
 import java.util.List;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
@@ -30,7 +31,7 @@ public final class ListMembersCommand extends RhoneCommand {
     @Override
     protected List<String> execute(Namespace args, Context context) throws UsageError {
         String teamSlug = args.getString("team");
-        Team team = team(context.jdbi().onDemand(TeamDao.class), teamSlug);
+        Team team = AppsCli.team(context.jdbi().onDemand(TeamDao.class), teamSlug);
         Table table = new Table("LOGIN", "ROLE", "ADDED", "NAME");
         for (SessionDao.Member m : context.jdbi().onDemand(SessionDao.class).members(team.id())) {
             table.row(m.login(), m.role(), m.addedAt(), m.name());

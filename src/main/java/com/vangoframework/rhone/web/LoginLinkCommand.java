@@ -1,6 +1,6 @@
 package com.vangoframework.rhone.web;
 
-import com.vangoframework.rhone.apps.RhoneCommand;
+import com.vangoframework.rhone.cli.RhoneCommand;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -44,7 +44,7 @@ public final class LoginLinkCommand extends RhoneCommand {
                 .orElseThrow(() -> new UsageError("--user: no user '" + login
                         + "'; add them to a team first: add-member --team TEAM --user " + login));
         String token = new Sessions(context.jdbi(), Clock.systemUTC()).createLoginLink(user.id());
-        String base = context.config().getGithub().getPublicUrl();
+        String base = context.config().publicUrl();
         return List.of("One-time sign-in link for " + user.login() + " (valid for "
                 + Sessions.LINK_LIFETIME.toMinutes() + " minutes):", base + "/login/link#" + token);
     }

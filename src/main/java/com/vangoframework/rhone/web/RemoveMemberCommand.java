@@ -1,9 +1,10 @@
 package com.vangoframework.rhone.web;
 
+import com.vangoframework.rhone.apps.AppsCli;
 import com.vangoframework.rhone.apps.Names;
-import com.vangoframework.rhone.apps.RhoneCommand;
 import com.vangoframework.rhone.apps.Team;
 import com.vangoframework.rhone.apps.TeamDao;
+import com.vangoframework.rhone.cli.RhoneCommand;
 import java.util.List;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
@@ -37,7 +38,7 @@ public final class RemoveMemberCommand extends RhoneCommand {
         String teamSlug = args.getString("team");
         String login = args.getString("user");
         return context.jdbi().inTransaction(h -> {
-            Team team = team(h.attach(TeamDao.class), teamSlug);
+            Team team = AppsCli.team(h.attach(TeamDao.class), teamSlug);
             SessionDao dao = h.attach(SessionDao.class);
             SessionDao.User user = dao.userByLogin(login)
                     .orElseThrow(() -> new UsageError("--user: no user '" + login + "'"));

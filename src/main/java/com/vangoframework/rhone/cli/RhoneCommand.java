@@ -1,15 +1,10 @@
-package com.vangoframework.rhone.apps;
+package com.vangoframework.rhone.cli;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import com.vangoframework.rhone.CliErrors;
-import com.vangoframework.rhone.RhoneApplication;
-import com.vangoframework.rhone.RhoneConfiguration;
 import com.vangoframework.rhone.db.Database;
 import com.vangoframework.rhone.db.EmbeddedPostgresHost;
 import io.dropwizard.core.cli.Cli;
-import io.dropwizard.core.cli.ConfiguredCommand;
-import io.dropwizard.core.setup.Bootstrap;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,17 +18,14 @@ import org.slf4j.LoggerFactory;
  * is closed and the log queue written, so the last line of stdout is the command's own (e.g. a
  * token). A {@link UsageError} becomes one line on stderr and a non-zero exit status.
  */
-public abstract class RhoneCommand extends ConfiguredCommand<RhoneConfiguration> {
+public abstract class RhoneCommand extends ServiceCommand {
 
     protected RhoneCommand(String name, String description) {
         super(name, description);
     }
 
-    /** What a command needs: the database and, for env vars, the key. */
-    protected record Context(Jdbi jdbi, RhoneConfiguration config, boolean embedded) {
-        public SecretBox secretBox() {
-            return SecretKeys.load(config.getSecretKey(), Path.of(config.getDataDir()), embedded);
-        }
+    /** What a command needs: the database, and the configuration (for env vars, the key). */
+    public record Context(Jdbi jdbi, CommandConfiguration config, boolean embedded) {
     }
 
     /** Validates everything first, writes in one transaction, and returns the lines to print. */
@@ -44,8 +36,7 @@ public abstract class RhoneCommand extends ConfiguredCommand<RhoneConfiguration>
     }
 
     @Override
-    protected void run(Bootstrap<RhoneConfiguration> bootstrap, Namespace namespace, RhoneConfiguration config)
-            throws Exception {
+    protected void run(Namespace namespace, CommandConfiguration config) throws Exception {
         // Commands talk to people: keep the embedded database's INFO chatter out of their output.
         for (String name : new String[] {org.slf4j.Logger.ROOT_LOGGER_NAME, "com.vangoframework.rhone"}) {
             ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(name)).setLevel(Level.WARN);
@@ -57,7 +48,7 @@ public abstract class RhoneCommand extends ConfiguredCommand<RhoneConfiguration>
             if (config.getDatabase().isMigrateOnStart()) {
                 db.migrate();
             }
-            output.addAll(execute(namespace, new Context(db.jdbi(RhoneApplication.DAOS), config, db.isEmbedded())));
+            output.addAll(execute(namespace, new Context(db.jdbi(config.daos()), config, db.isEmbedded())));
         }
         printAfterLogs(output);
     }
@@ -79,8 +70,8 @@ public abstract class RhoneCommand extends ConfiguredCommand<RhoneConfiguration>
     public void onError(Cli cli, Namespace namespace, Throwable e) {
         if (e instanceof UsageError) {
             cli.getStdErr().println("error: " + e.getMessage());
-        } else if (!CliErrors.reportConfigurationProblem(cli, e)) {
-            CliErrors.reportFailure(cli, e);
+        } else {
+            super.onError(cli, namespace, e);
         }
     }
 
@@ -107,16 +98,6 @@ public abstract class RhoneCommand extends ConfiguredCommand<RhoneConfiguration>
             namespace.getAttrs().put("vars", rest);
             namespace.getAttrs().put("file", last);
         }
-    }
-
-    /** The team a {@code --team} argument names, or the one error every command gives for a missing one. */
-    protected static Team team(TeamDao teams, String slug) throws UsageError {
-        return teams.findBySlug(slug).orElseThrow(() -> new UsageError("--team: no team named '" + slug + "'"));
-    }
-
-    /** The app an {@code --app} argument names, or the one error every command gives for a missing one. */
-    protected static App app(AppDao apps, String slug) throws UsageError {
-        return apps.findBySlug(slug).orElseThrow(() -> new UsageError("--app: no app named '" + slug + "'"));
     }
 
     protected static void require(java.util.Optional<String> problem) throws UsageError {

@@ -1,4 +1,4 @@
-package com.vangoframework.rhone.apps;
+package com.vangoframework.rhone.cli;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

@@ -1,10 +1,7 @@
-package com.vangoframework.rhone.db;
+package com.vangoframework.rhone.cli;
 
-import com.vangoframework.rhone.CliErrors;
-import com.vangoframework.rhone.RhoneConfiguration;
-import com.vangoframework.rhone.apps.RhoneCommand;
-import io.dropwizard.core.cli.ConfiguredCommand;
-import io.dropwizard.core.setup.Bootstrap;
+import com.vangoframework.rhone.db.Database;
+import com.vangoframework.rhone.db.EmbeddedPostgresHost;
 import java.nio.file.Path;
 import java.util.List;
 import net.sourceforge.argparse4j.inf.Namespace;
@@ -12,7 +9,7 @@ import net.sourceforge.argparse4j.inf.Subparser;
 import org.flywaydb.core.api.output.MigrateResult;
 
 /** {@code db migrate config.yml}: applies the Flyway migrations and says where the schema now is. */
-public final class DbCommand extends ConfiguredCommand<RhoneConfiguration> {
+public final class DbCommand extends ServiceCommand {
 
     public DbCommand() {
         super("db", "Database maintenance: db migrate");
@@ -25,14 +22,7 @@ public final class DbCommand extends ConfiguredCommand<RhoneConfiguration> {
     }
 
     @Override
-    public void onError(io.dropwizard.core.cli.Cli cli, Namespace namespace, Throwable e) {
-        if (!CliErrors.reportConfigurationProblem(cli, e)) {
-            CliErrors.reportFailure(cli, e);
-        }
-    }
-
-    @Override
-    protected void run(Bootstrap<RhoneConfiguration> bootstrap, Namespace namespace, RhoneConfiguration config) {
+    protected void run(Namespace namespace, CommandConfiguration config) {
         MigrateResult result;
         try (Database db = Database.open(config.getDatabase(), Path.of(config.getDataDir()),
                 EmbeddedPostgresHost.Role.COMMAND)) {

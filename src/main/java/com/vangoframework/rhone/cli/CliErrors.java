@@ -1,4 +1,4 @@
-package com.vangoframework.rhone;
+package com.vangoframework.rhone.cli;
 
 import io.dropwizard.configuration.ConfigurationException;
 import io.dropwizard.core.cli.Cli;
