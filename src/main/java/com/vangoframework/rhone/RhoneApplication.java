@@ -340,7 +340,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
 
     /** Tokens for clones: the GitHub App's installation tokens for GitHub apps, nothing for plain git URLs. */
     protected RepoCredentials repoCredentials(RhoneConfiguration config) {
-        return installationTokens(config).<RepoCredentials>map(t -> t).orElse(app -> {
+        return installationTokens(config).<RepoCredentials>map(tokens -> tokens::tokenFor).orElse(app -> {
             if (app.isGitHub()) {
                 throw new com.vangoframework.rhone.deployments.BuildFailure("the GitHub App is not configured "
                         + "on this service: set GITHUB_APP_ID and GITHUB_PRIVATE_KEY");

@@ -35,4 +35,25 @@ class PackageDirectionsTest {
                 .because("the queue owns the BuildPipeline port; the pipeline plugs into it")
                 .check(MAIN);
     }
+
+    @Test
+    void theCliBaseUsesTheDatabaseOnly_andNothingNamesTheCompositionRoot() {
+        noClasses().that().resideInAPackage("..rhone.cli..")
+                .should().dependOnClassesThat().resideInAnyPackage("..rhone.apps..", "..rhone.deployments..",
+                        "..rhone.logs..", "..rhone.github..", "..rhone.pipeline..", "..rhone.web..")
+                .because("every feature writes its commands on cli, so cli knows none of them")
+                .check(MAIN);
+        noClasses().that().resideOutsideOfPackage("com.vangoframework.rhone")
+                .should().dependOnClassesThat().resideInAPackage("com.vangoframework.rhone")
+                .because("the composition root names every package; none names it back")
+                .check(MAIN);
+    }
+
+    @Test
+    void gitHubKnowsNothingOfThePipeline_theRootAdaptsItsTokensToTheClonesCredentials() {
+        noClasses().that().resideInAPackage("..rhone.github..")
+                .should().dependOnClassesThat().resideInAPackage("..rhone.pipeline..")
+                .because("the pipeline uses github's tokens through its own RepoCredentials port")
+                .check(MAIN);
+    }
 }

@@ -1,7 +1,6 @@
 package com.vangoframework.rhone.github;
 
 import com.vangoframework.rhone.apps.App;
-import com.vangoframework.rhone.pipeline.RepoCredentials;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,9 +18,10 @@ import org.kohsuke.github.GitHubRateLimitHandler;
 /**
  * Installation access tokens for clones, through the real GitHub client. Cached per installation
  * and replaced five minutes before GitHub's expiry (tokens live an hour). The App itself signs in
- * with a fresh short-lived JWT.
+ * with a fresh short-lived JWT. The composition root hands {@link #tokenFor} to the pipeline as its
+ * clone credentials; this package knows nothing of the pipeline.
  */
-public final class InstallationTokens implements RepoCredentials {
+public final class InstallationTokens {
 
     static final Duration REFRESH_BEFORE_EXPIRY = Duration.ofMinutes(5);
 
@@ -48,7 +48,7 @@ public final class InstallationTokens implements RepoCredentials {
                 .build();
     }
 
-    @Override
+    /** The token a clone of {@code app} presents: its installation's, or none for a plain git URL. */
     public Optional<String> tokenFor(App app) throws IOException {
         if (!app.isGitHub()) {
             return Optional.empty();
