@@ -1,6 +1,5 @@
 package com.vangoframework.rhone.apps;
 
-import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
@@ -32,9 +31,6 @@ public interface AppDao {
 
     @SqlQuery("SELECT * FROM apps WHERE id = :id")
     Optional<App> findById(@Bind("id") long id);
-
-    @SqlQuery("SELECT * FROM apps WHERE team_id = :teamId ORDER BY slug")
-    List<App> listForTeam(@Bind("teamId") long teamId);
 
     /** {@code update-app}: the source, branch and timeout as validated; the schema checks the source again. */
     @SqlUpdate("""

@@ -77,10 +77,6 @@ public interface LogChunkDao {
         return out;
     }
 
-    /** How many lines are stored. */
-    @SqlQuery("SELECT coalesce(max(first_line + line_count), 0) FROM deployment_log_chunks WHERE deployment_id = :id")
-    long lineCount(@Bind("id") long deploymentId);
-
     @SqlQuery("SELECT content FROM deployment_log_chunks WHERE deployment_id = :id ORDER BY seq")
     List<String> contents(@Bind("id") long deploymentId);
 
