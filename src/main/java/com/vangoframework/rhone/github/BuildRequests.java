@@ -1,0 +1,156 @@
+package com.vangoframework.rhone.github;
+
+import static com.vangoframework.rhone.github.WebhookEvent.branch;
+import static com.vangoframework.rhone.github.WebhookEvent.sha;
+import static com.vangoframework.rhone.github.WebhookEvent.text;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.vangoframework.rhone.deployments.DeploymentInsert;
+import com.vangoframework.rhone.deployments.DeploymentTrigger;
+import com.vangoframework.rhone.deployments.NewDeployment;
+import com.vangoframework.rhone.github.DeliveryStatements.Target;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The deliveries that only look up apps and request builds: pushes, pull requests opened or
+ * updated, re-requested check suites, pings, and events or actions rhone does not use. They run as
+ * plain JDBC on one pooled connection: this is the path that takes GitHub's whole delivery rate
+ * (see {@link DeliveryStatements}). Its two shared steps, the apps a delivery may build and the
+ * deployments it creates, run on a JDBI transaction's connection in {@link RareDeliveries} too.
+ */
+final class BuildRequests {
+
+    /** The work done once a delivery's apps are known. */
+    @FunctionalInterface
+    interface AppsWork {
+        DeliveryOutcome run(List<Target> apps) throws SQLException;
+    }
+
+    private static final Set<String> SKIP_MARKERS = Set.of("[skip ci]", "[ci skip]", "[skip rhone]");
+    private static final Set<String> PULL_REQUEST_BUILDS = Set.of("opened", "synchronize", "reopened");
+    private static final String ZERO_SHA = "0".repeat(40);
+
+    private BuildRequests() {
+    }
+
+    static DeliveryOutcome route(Connection c, WebhookEvent e) throws SQLException {
+        return switch (e.event()) {
+            case "ping" -> DeliveryOutcome.of("pong");
+            case "push", "pull_request", "check_run", "check_suite" -> withApps(c, e, apps -> switch (e.event()) {
+                case "push" -> push(c, apps, e);
+                case "pull_request" -> pullRequest(c, apps, e);
+                // Re-requested and rebuild actions are RareDeliveries'; every other action is unused.
+                case "check_run" -> DeliveryOutcome.of("ignored: check_run " + e.action());
+                default -> checkSuite(c, apps, e);
+            });
+            default -> DeliveryOutcome.of("ignored: " + e.event() + " events are not used");
+        };
+    }
+
+    /**
+     * Runs {@code work} with the apps built from the delivery's repository through its
+     * installation. One statement on the common path: the apps come back only while the
+     * installation may build; an empty answer is the rare case worth a second look.
+     */
+    static DeliveryOutcome withApps(Connection c, WebhookEvent e, AppsWork work) throws SQLException {
+        if (e.installation() == null || e.repository() == null) {
+            return DeliveryOutcome.of("ignored: no installation or repository in the payload");
+        }
+        List<Target> apps = DeliveryStatements.appsOf(c, e.repository(), e.installation());
+        if (apps.isEmpty() && !DeliveryStatements.installationActive(c, e.installation())) {
+            return DeliveryOutcome.of("ignored: installation " + e.installation() + " is suspended or deleted");
+        }
+        return work.run(apps);
+    }
+
+    static List<Target> onBranch(List<Target> apps, String branch) {
+        return apps.stream().filter(a -> a.branch().equals(branch)).toList();
+    }
+
+    static int pullRequestNumber(JsonNode payload) {
+        return payload.path("number").asInt(payload.path("pull_request").path("number").asInt());
+    }
+
+    static DeliveryOutcome create(Connection c, List<Target> apps, Function<Target, NewDeployment> request)
+            throws SQLException {
+        List<Long> ids = new ArrayList<>();
+        for (Target app : apps) {
+            ids.add(DeploymentInsert.insert(c, request.apply(app)));
+        }
+        return new DeliveryOutcome("deployment " + ids + " created", ids);
+    }
+
+    private static DeliveryOutcome push(Connection c, List<Target> apps, WebhookEvent e) throws SQLException {
+        JsonNode p = e.payload();
+        String ref = text(p, "ref");
+        String after = text(p, "after");
+        if (p.path("deleted").asBoolean(false) || ZERO_SHA.equals(after)) {
+            return DeliveryOutcome.of("ignored: " + ref + " was deleted");
+        }
+        if (ref == null || !ref.startsWith("refs/heads/")) {
+            return DeliveryOutcome.of("ignored: " + ref + " is not a branch");
+        }
+        String branch = branch(ref.substring("refs/heads/".length()));
+        String sha = sha(after, "after");
+        List<Target> matching = onBranch(apps, branch);
+        if (matching.isEmpty()) {
+            return DeliveryOutcome.of("ignored: no app builds " + e.repository() + " branch " + branch);
+        }
+        JsonNode head = p.path("head_commit");
+        String message = text(head, "message");
+        if (message != null) {
+            String lower = message.toLowerCase(Locale.ROOT);
+            Optional<String> marker = SKIP_MARKERS.stream().filter(lower::contains).findFirst();
+            if (marker.isPresent()) {
+                return DeliveryOutcome.of("skipped: the commit message says " + marker.get());
+            }
+        }
+        String author = text(head.path("author"), "name");
+        return create(c, matching, app -> new NewDeployment(app.id(), DeploymentTrigger.PUSH, branch, sha, message,
+                author, null, null));
+    }
+
+    private static DeliveryOutcome pullRequest(Connection c, List<Target> apps, WebhookEvent e) throws SQLException {
+        JsonNode pr = e.payload().path("pull_request");
+        int number = pullRequestNumber(e.payload());
+        String base = text(pr.path("base"), "ref");
+        List<Target> matching = onBranch(apps, base);
+        if (matching.isEmpty()) {
+            return DeliveryOutcome.of("ignored: no app builds pull requests into " + e.repository() + " branch "
+                    + base);
+        }
+        if (!PULL_REQUEST_BUILDS.contains(e.action())) {
+            return DeliveryOutcome.of("ignored: pull_request " + e.action());
+        }
+        String sha = sha(text(pr.path("head"), "sha"), "pull_request.head.sha");
+        String headBranch = branch(text(pr.path("head"), "ref"));
+        String title = "PR #" + number + ": " + Optional.ofNullable(text(pr, "title")).orElse("");
+        String author = text(pr.path("user"), "login");
+        return create(c, matching, app -> new NewDeployment(app.id(), DeploymentTrigger.PULL_REQUEST, headBranch,
+                sha, title, author, number, null));
+    }
+
+    private static DeliveryOutcome checkSuite(Connection c, List<Target> apps, WebhookEvent e) throws SQLException {
+        if (!"rerequested".equals(e.action())) {
+            return DeliveryOutcome.of("ignored: check_suite " + e.action());
+        }
+        JsonNode suite = e.payload().path("check_suite");
+        String branch = branch(text(suite, "head_branch"));
+        String sha = sha(text(suite, "head_sha"), "check_suite.head_sha");
+        List<Target> matching = onBranch(apps, branch);
+        if (matching.isEmpty()) {
+            return DeliveryOutcome.of("ignored: no app builds " + e.repository() + " branch " + branch);
+        }
+        String message = text(suite.path("head_commit"), "message");
+        String author = text(suite.path("head_commit").path("author"), "name");
+        return create(c, matching, app -> new NewDeployment(app.id(), DeploymentTrigger.REREQUESTED, branch, sha,
+                message, author, null, null));
+    }
+}
