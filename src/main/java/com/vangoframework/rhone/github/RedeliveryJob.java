@@ -1,6 +1,7 @@
 package com.vangoframework.rhone.github;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dropwizard.lifecycle.Managed;
 import java.io.IOException;
@@ -27,6 +28,23 @@ import org.slf4j.LoggerFactory;
  * never recorded: a push made while rhone was down or deploying still gets built.
  */
 public final class RedeliveryJob implements Managed {
+
+    /** One attempt in GitHub's delivery list: only what this job reads. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Attempt(Long id, String guid, @JsonProperty("status_code") Integer statusCode, String event,
+                   String action) {
+        Attempt {
+            id = id == null ? 0 : id;
+            guid = guid == null ? "" : guid;
+            statusCode = statusCode == null ? 0 : statusCode;
+            event = event == null ? "" : event;
+            action = action == null ? "" : action;
+        }
+
+        boolean succeeded() {
+            return statusCode >= 200 && statusCode < 300;
+        }
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(RedeliveryJob.class);
     private static final Pattern NEXT = Pattern.compile("<([^>]+)>;\\s*rel=\"next\"");
@@ -76,7 +94,7 @@ public final class RedeliveryJob implements Managed {
     /** One pass; returns how many deliveries GitHub was asked to send again. */
     public int runOnce() throws IOException, InterruptedException {
         // guid (the X-GitHub-Delivery header we record) -> the newest attempt; and guids that succeeded.
-        Map<String, JsonNode> newest = new HashMap<>();
+        Map<String, Attempt> newest = new HashMap<>();
         Map<String, Boolean> succeeded = new HashMap<>();
         String url = apiUrl + "/app/hook/deliveries?per_page=100";
         for (int page = 0; page < MAX_PAGES && url != null; page++) {
@@ -84,13 +102,11 @@ public final class RedeliveryJob implements Managed {
             if (r.statusCode() != 200) {
                 throw new IOException("GitHub answered " + r.statusCode() + " to the delivery list");
             }
-            for (JsonNode d : json.readTree(r.body())) {
-                String guid = d.path("guid").asText();
-                int code = d.path("status_code").asInt(0);
-                succeeded.merge(guid, code >= 200 && code < 300, Boolean::logicalOr);
-                JsonNode seen = newest.get(guid);
-                if (seen == null || d.path("id").asLong() > seen.path("id").asLong()) {
-                    newest.put(guid, d);
+            for (Attempt d : json.readValue(r.body(), Attempt[].class)) {
+                succeeded.merge(d.guid(), d.succeeded(), Boolean::logicalOr);
+                Attempt seen = newest.get(d.guid());
+                if (seen == null || d.id() > seen.id()) {
+                    newest.put(d.guid(), d);
                 }
             }
             url = r.headers().firstValue("Link").map(NEXT::matcher).filter(Matcher::find).map(m -> m.group(1))
@@ -105,13 +121,12 @@ public final class RedeliveryJob implements Managed {
             if (succeeded.getOrDefault(guid, false) || recorded(guid)) {
                 continue;
             }
-            long id = e.getValue().path("id").asLong();
+            long id = e.getValue().id();
             HttpResponse<String> r = send(HttpRequest.newBuilder(
                     URI.create(apiUrl + "/app/hook/deliveries/" + id + "/attempts")).POST(HttpRequest.BodyPublishers.noBody()));
             if (r.statusCode() == 202 || r.statusCode() == 200) {
                 asked++;
-                LOG.info("Asked GitHub to redeliver {} ({} {})", guid, e.getValue().path("event").asText(),
-                        e.getValue().path("action").asText(""));
+                LOG.info("Asked GitHub to redeliver {} ({} {})", guid, e.getValue().event(), e.getValue().action());
             } else {
                 LOG.warn("GitHub refused to redeliver {}: {}", guid, r.statusCode());
             }
