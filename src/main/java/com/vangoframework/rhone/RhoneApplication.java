@@ -21,6 +21,7 @@ import com.vangoframework.rhone.apps.UnsetEnvCommand;
 import com.vangoframework.rhone.apps.UpdateAppCommand;
 import com.vangoframework.rhone.cli.DbCommand;
 import com.vangoframework.rhone.db.Database;
+import com.vangoframework.rhone.db.JdbiSetup;
 import com.vangoframework.rhone.db.EmbeddedPostgresHost;
 import com.vangoframework.rhone.deployments.AppOverviewDao;
 import com.vangoframework.rhone.deployments.BuildPipeline;
@@ -29,6 +30,7 @@ import com.vangoframework.rhone.deployments.DeleteAppCommand;
 import com.vangoframework.rhone.deployments.DeploymentDao;
 import com.vangoframework.rhone.deployments.DeploymentEvents;
 import com.vangoframework.rhone.deployments.DeploymentService;
+import com.vangoframework.rhone.deployments.DeploymentsJdbiPlugin;
 import com.vangoframework.rhone.deployments.ListAppsCommand;
 import com.vangoframework.rhone.deployments.QueueHealthCheck;
 import com.vangoframework.rhone.deployments.RequestStatements;
@@ -113,12 +115,13 @@ import org.slf4j.LoggerFactory;
 public class RhoneApplication extends Application<RhoneConfiguration> {
 
     /**
-     * Every DAO of the service: their JDBI metadata is built once on the root Jdbi (see
-     * {@link Database#configure}), so no handle rebuilds it per statement.
+     * The features' JDBI plugins and every DAO of the service: the DAOs' metadata is built once on
+     * the root Jdbi (see {@link Database#configure}), so no handle rebuilds it per statement.
      */
-    public static final List<Class<?>> DAOS = List.of(TeamDao.class, AppDao.class, EnvVarDao.class,
-            ApiTokenDao.class, DeploymentDao.class, RequestStatements.class, AppOverviewDao.class, LogChunkDao.class,
-            GitHubDao.class, SessionDao.class, DashboardDao.class);
+    public static final JdbiSetup JDBI = new JdbiSetup(List.of(new DeploymentsJdbiPlugin()), List.of(
+            TeamDao.class, AppDao.class, EnvVarDao.class, ApiTokenDao.class, DeploymentDao.class,
+            RequestStatements.class, AppOverviewDao.class, LogChunkDao.class, GitHubDao.class, SessionDao.class,
+            DashboardDao.class));
 
     private InstallationTokens tokens; // created once by installationTokens(), shared
 
@@ -189,7 +192,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         DataSourceFactory dataSourceFactory = config.getDatabase().dataSourceFactory(database.target());
         ManagedDataSource dataSource = dataSourceFactory.build(environment.metrics(), "postgresql");
         Jdbi jdbi = Database.configure(new JdbiFactory().build(environment, dataSourceFactory, dataSource,
-                "postgresql"), DAOS);
+                "postgresql"), JDBI);
 
         // 2. Data access and the deployment service.
         AppDao apps = jdbi.onDemand(AppDao.class);

@@ -3,6 +3,7 @@ package com.vangoframework.rhone;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.vangoframework.rhone.cli.CommandConfiguration;
 import com.vangoframework.rhone.db.DatabaseConfiguration;
+import com.vangoframework.rhone.db.JdbiSetup;
 import com.vangoframework.rhone.deployments.BuildsConfiguration;
 import com.vangoframework.rhone.github.GitHubConfiguration;
 import com.vangoframework.rhone.pipeline.BuilderConfiguration;
@@ -109,8 +110,8 @@ public class RhoneConfiguration extends Configuration implements CommandConfigur
     }
 
     @Override
-    public List<Class<?>> daos() {
-        return RhoneApplication.DAOS;
+    public JdbiSetup jdbiSetup() {
+        return RhoneApplication.JDBI;
     }
 
     /**

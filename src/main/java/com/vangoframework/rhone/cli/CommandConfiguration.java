@@ -1,7 +1,7 @@
 package com.vangoframework.rhone.cli;
 
 import com.vangoframework.rhone.db.DatabaseConfiguration;
-import java.util.List;
+import com.vangoframework.rhone.db.JdbiSetup;
 
 /**
  * What a command needs from the service's configuration. The application's configuration class
@@ -20,6 +20,6 @@ public interface CommandConfiguration {
     /** The address people open the service at, for links a command prints. */
     String publicUrl();
 
-    /** The DAOs whose JDBI metadata a command's database builds once (the composition root's list). */
-    List<Class<?>> daos();
+    /** The features' JDBI plugins and DAOs, for the command's database (the composition root's list). */
+    JdbiSetup jdbiSetup();
 }

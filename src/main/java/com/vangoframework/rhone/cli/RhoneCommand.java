@@ -48,7 +48,7 @@ public abstract class RhoneCommand extends ServiceCommand {
             if (config.getDatabase().isMigrateOnStart()) {
                 db.migrate();
             }
-            output.addAll(execute(namespace, new Context(db.jdbi(config.daos()), config, db.isEmbedded())));
+            output.addAll(execute(namespace, new Context(db.jdbi(config.jdbiSetup()), config, db.isEmbedded())));
         }
         printAfterLogs(output);
     }

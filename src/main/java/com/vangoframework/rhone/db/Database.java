@@ -1,7 +1,6 @@
 package com.vangoframework.rhone.db;
 
 import java.nio.file.Path;
-import java.util.Collection;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import io.dropwizard.jdbi3.NamePrependingTemplateEngine;
@@ -67,14 +66,14 @@ public final class Database implements AutoCloseable {
     }
 
     /** A plain Jdbi for commands; the server builds its pooled one through JdbiFactory instead. */
-    public Jdbi jdbi(Collection<Class<?>> daos) {
-        return configure(Jdbi.create(target.jdbcUrl(), target.user(), target.password()), daos);
+    public Jdbi jdbi(JdbiSetup setup) {
+        return configure(Jdbi.create(target.jdbcUrl(), target.user(), target.password()), setup);
     }
 
-    /** Plugins, the plain-SQL engine, and the metadata of {@code daos} (the composition root's list). */
-    public static Jdbi configure(Jdbi jdbi, Collection<Class<?>> daos) {
-        jdbi.installPlugin(new SqlObjectPlugin()).installPlugin(new PostgresPlugin())
-                .installPlugin(new com.vangoframework.rhone.deployments.DeploymentsJdbiPlugin());
+    /** Plugins, the plain-SQL engine, and the metadata of the DAOs (the composition root's list). */
+    public static Jdbi configure(Jdbi jdbi, JdbiSetup setup) {
+        jdbi.installPlugin(new SqlObjectPlugin()).installPlugin(new PostgresPlugin());
+        setup.plugins().forEach(jdbi::installPlugin);
         // The SQL is plain SQL: no template engine parses it on every execution (JDBI's default
         // engine re-lexes each statement once Dropwizard wraps it, since the wrapper disables its
         // cache). Each statement still starts with a comment naming its DAO method, which
@@ -88,7 +87,7 @@ public final class Database implements AutoCloseable {
         Extensions extensions = jdbi.getConfig(Extensions.class);
         ExtensionFactory sqlObjects = extensions.findFactory(SqlObjectFactory.class)
                 .orElseThrow(() -> new IllegalStateException("the SQL object plugin is not installed"));
-        for (Class<?> dao : daos) {
+        for (Class<?> dao : setup.daos()) {
             extensions.findMetadata(dao, sqlObjects);
         }
         return jdbi;

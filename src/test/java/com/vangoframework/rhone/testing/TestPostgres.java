@@ -100,7 +100,7 @@ public final class TestPostgres {
 
     public static Jdbi jdbi(DatabaseTarget target) {
         return Database.configure(Jdbi.create(target.jdbcUrl(), target.user(), target.password()),
-                com.vangoframework.rhone.RhoneApplication.DAOS);
+                com.vangoframework.rhone.RhoneApplication.JDBI);
     }
 
     static String replaceDatabase(String jdbcUrl, String database) {
