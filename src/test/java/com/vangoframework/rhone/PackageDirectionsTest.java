@@ -1,5 +1,6 @@
 package com.vangoframework.rhone;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -33,6 +34,14 @@ class PackageDirectionsTest {
         noClasses().that().resideInAnyPackage("..rhone.deployments..")
                 .should().dependOnClassesThat().resideInAnyPackage("..rhone.pipeline..")
                 .because("the queue owns the BuildPipeline port; the pipeline plugs into it")
+                .check(MAIN);
+    }
+
+    @Test
+    void theThreadsPackageIsNeutral_itUsesNoRhonePackage() {
+        classes().that().resideInAnyPackage("..rhone.threads..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("..rhone.threads..", "java..", "org.slf4j..")
+                .because("every package may use threads, so threads may use none of them")
                 .check(MAIN);
     }
 }
