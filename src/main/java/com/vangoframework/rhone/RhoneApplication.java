@@ -198,10 +198,12 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         AppDao apps = jdbi.onDemand(AppDao.class);
         DeploymentDao deploymentDao = jdbi.onDemand(DeploymentDao.class);
         DeploymentEvents events = new DeploymentEvents();
-        DeploymentService deployments = new DeploymentService(jdbi, events);
+        // The lifecycle stops its executors in reverse order: the log flusher outlives the queue below.
+        DeploymentService deployments = new DeploymentService(jdbi, events, environment.lifecycle()
+                .executorService("rhone-request-follow-up-%d").minThreads(1).maxThreads(1).build());
         LogChunkDao chunkDao = jdbi.onDemand(LogChunkDao.class);
-        LogStore logs = new LogStore(chunkDao, config.getBuilder().getLogCapBytes(), clock);
-        environment.lifecycle().manage(logs);
+        LogStore logs = new LogStore(chunkDao, config.getBuilder().getLogCapBytes(), clock, environment.lifecycle()
+                .scheduledExecutorService("rhone-log-flusher-%d").removeOnCancelPolicy(true).build());
         AppSecrets appSecrets = new AppSecrets(jdbi.onDemand(EnvVarDao.class), secretBox);
 
         // 3. The build queue and its pipeline.
@@ -256,9 +258,9 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
                     java.time.Duration.ofDays(dash.getLogRetentionDays()), clock));
         }
         DashboardDao dashboardDao = jdbi.onDemand(DashboardDao.class);
-        LiveApps liveApps = new LiveApps(dashboardDao);
+        LiveApps liveApps = new LiveApps(dashboardDao, environment.lifecycle()
+                .executorService("rhone-live-apps-%d").minThreads(1).maxThreads(1).build());
         live.watchDeployments(liveApps);
-        environment.lifecycle().manage(liveApps);
         environment.lifecycle().addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener() {
             @Override
             public void lifeCycleStopping(org.eclipse.jetty.util.component.LifeCycle server) {

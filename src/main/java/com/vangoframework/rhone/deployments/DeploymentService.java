@@ -5,6 +5,7 @@ import com.vangoframework.rhone.db.SqlFailure;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -16,15 +17,17 @@ public final class DeploymentService {
     private final DeploymentEvents events;
     private final RequestFollowUp followUp;
 
+    /** Follow-ups run on the requesting thread, after its commit: for tools and tests without a lifecycle. */
     public DeploymentService(Jdbi jdbi) {
-        this(jdbi, DeploymentEvents.NONE);
+        this(jdbi, DeploymentEvents.NONE, Runnable::run);
     }
 
-    public DeploymentService(Jdbi jdbi, DeploymentEvents events) {
+    /** {@code followUps} runs what follows a request (see {@link #published}); the lifecycle owns it. */
+    public DeploymentService(Jdbi jdbi, DeploymentEvents events, Executor followUps) {
         this.jdbi = jdbi;
         this.dao = jdbi.onDemand(DeploymentDao.class);
         this.events = events;
-        this.followUp = new RequestFollowUp(jdbi, events);
+        this.followUp = new RequestFollowUp(jdbi, events, followUps);
     }
 
     /**

@@ -3,7 +3,9 @@ package com.vangoframework.rhone.deployments;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,9 +16,9 @@ import org.slf4j.LoggerFactory;
  * node's queue is woken with a NOTIFY.
  *
  * <p>Both happen in one short transaction with {@code synchronous_commit} off, and requests that
- * arrive meanwhile are handled together: a burst of pushes costs one transaction, not one per
- * push. The same transaction announces the new rows to the live dashboard pages. Neither step
- * has to survive a crash: a lost wake-up is covered by the queues' poll, a lost supersede only
+ * arrive meanwhile are handled together (one drain at a time takes everything that came in): a
+ * burst of pushes costs one transaction, not one per push. The same transaction announces the new
+ * rows to the live dashboard pages. Neither step has to survive a crash: a lost wake-up is covered by the queues' poll, a lost supersede only
  * means an older commit is built once more, and a lost announcement waits for the row's next
  * status change (or a reload) to show.
  */
@@ -26,12 +28,15 @@ final class RequestFollowUp {
 
     private final Jdbi jdbi;
     private final DeploymentEvents events;
-    private final LinkedBlockingQueue<Long> created = new LinkedBlockingQueue<>();
-    private Thread worker; // guarded by this
+    private final Executor executor;
+    private final ConcurrentLinkedQueue<Long> created = new ConcurrentLinkedQueue<>();
+    private boolean draining; // guarded by this
 
-    RequestFollowUp(Jdbi jdbi, DeploymentEvents events) {
+    /** {@code executor} is the lifecycle's, so it is stopped with the service. */
+    RequestFollowUp(Jdbi jdbi, DeploymentEvents events, Executor executor) {
         this.jdbi = jdbi;
         this.events = events;
+        this.executor = executor;
     }
 
     /** Deployments whose creating transaction has committed. */
@@ -41,25 +46,35 @@ final class RequestFollowUp {
         }
         created.addAll(ids);
         synchronized (this) {
-            if (worker == null) {
-                worker = Executors2.thread("rhone-request-follow-up", this::loop);
-                worker.start();
+            if (draining) {
+                return; // the running drain takes these too
+            }
+            draining = true;
+        }
+        try {
+            executor.execute(this::drain);
+        } catch (RejectedExecutionException stopping) {
+            synchronized (this) {
+                draining = false; // the service is stopping: the queues' poll finds the requests
             }
         }
     }
 
-    private void loop() {
+    private void drain() {
         while (true) {
             List<Long> batch = new ArrayList<>();
-            try {
-                batch.add(created.take());
-            } catch (InterruptedException e) {
-                return;
+            synchronized (this) {
+                for (Long id = created.poll(); id != null; id = created.poll()) {
+                    batch.add(id);
+                }
+                if (batch.isEmpty()) {
+                    draining = false;
+                    return;
+                }
             }
-            created.drainTo(batch);
             try {
                 followUp(batch);
-            } catch (Throwable t) { // this thread must outlive anything one batch throws
+            } catch (Throwable t) { // the drain must go on to the next batch whatever one throws
                 LOG.error("Following up deployments {} failed", batch, t);
             }
         }

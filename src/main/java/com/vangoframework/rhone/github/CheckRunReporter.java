@@ -6,6 +6,7 @@ import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.deployments.DeploymentDao;
 import com.vangoframework.rhone.deployments.DeploymentEvents;
 import com.vangoframework.rhone.logs.LogStore;
+import com.vangoframework.rhone.threads.NamedThreads;
 import io.dropwizard.lifecycle.Managed;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
@@ -45,7 +46,7 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
     private final GitHubClients clients;
     private final String checkName;
     private final String publicUrl;
-    private final ScheduledThreadPoolExecutor executor;
+    private volatile ScheduledThreadPoolExecutor executor; // from start() to stop()
     private final Set<Long> queued = ConcurrentHashMap.newKeySet();
     private final Map<Long, Integer> failures = new ConcurrentHashMap<>();
     private final Map<Long, Bucket> pacing = new ConcurrentHashMap<>();
@@ -60,23 +61,21 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
         this.clients = clients;
         this.checkName = checkName;
         this.publicUrl = publicUrl;
-        this.executor = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "rhone-check-runs");
-            t.setDaemon(true);
-            return t;
-        });
-        executor.setRemoveOnCancelPolicy(true);
     }
 
     @Override
-    public void start() {
+    public synchronized void start() {
+        if (executor != null) {
+            return;
+        }
+        executor = NamedThreads.scheduled("rhone-check-runs");
         executor.scheduleWithFixedDelay(this::sweep, SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override
-    public void stop() throws InterruptedException {
-        executor.shutdownNow();
-        executor.awaitTermination(5, TimeUnit.SECONDS);
+    public synchronized void stop() {
+        NamedThreads.stopNow(executor, Duration.ofSeconds(5));
+        executor = null;
     }
 
     @Override
@@ -85,6 +84,10 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
     }
 
     private void schedule(long deploymentId, Duration delay) {
+        ScheduledThreadPoolExecutor executor = this.executor;
+        if (executor == null) {
+            return; // not started yet (the queue starts first): the first sweep catches this run up
+        }
         if (queued.add(deploymentId)) {
             try {
                 executor.schedule(() -> {

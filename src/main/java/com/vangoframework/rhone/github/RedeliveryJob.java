@@ -3,6 +3,7 @@ package com.vangoframework.rhone.github;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.vangoframework.rhone.threads.NamedThreads;
 import io.dropwizard.lifecycle.Managed;
 import java.io.IOException;
 import java.net.URI;
@@ -12,7 +13,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -69,11 +69,10 @@ public final class RedeliveryJob implements Managed {
 
     @Override
     public void start() {
-        executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "rhone-redelivery");
-            t.setDaemon(true);
-            return t;
-        });
+        if (executor != null) {
+            return;
+        }
+        executor = NamedThreads.scheduled("rhone-redelivery");
         executor.scheduleWithFixedDelay(() -> {
             try {
                 runOnce();
@@ -84,11 +83,9 @@ public final class RedeliveryJob implements Managed {
     }
 
     @Override
-    public void stop() throws InterruptedException {
-        if (executor != null) {
-            executor.shutdownNow();
-            executor.awaitTermination(5, TimeUnit.SECONDS);
-        }
+    public void stop() {
+        NamedThreads.stopNow(executor, Duration.ofSeconds(5));
+        executor = null;
     }
 
     /** One pass; returns how many deliveries GitHub was asked to send again. */

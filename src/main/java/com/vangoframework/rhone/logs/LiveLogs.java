@@ -4,15 +4,15 @@ import com.vangoframework.rhone.db.DatabaseTarget;
 import com.vangoframework.rhone.db.PgListener;
 import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.deployments.DeploymentDao;
-import com.vangoframework.rhone.deployments.Executors2;
+import com.vangoframework.rhone.threads.NamedThreads;
 import io.dropwizard.lifecycle.Managed;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,14 +24,15 @@ import org.slf4j.LoggerFactory;
  * reads each new chunk once per watched deployment and keeps the recent ones in memory, so a
  * hundred viewers of one build cost one query per chunk, not a hundred. The same notifications
  * reach the {@link DeploymentWatcher}s (the live app pages), so one listening connection serves
- * every live page.
+ * every live page. What one watched deployment holds is its {@link LiveFeed}.
+ *
+ * <p>Threads, made in {@link #start} and ended in {@link #stop}: the listener, a few readers (one
+ * read per feed at a time) and one timer that retries a failed read.
  */
 public final class LiveLogs implements Managed {
 
     static final String LOG_CHANNEL = "rhone_log";
     static final String STATUS_CHANNEL = "rhone_deployment";
-    /** Chunks kept per watched deployment (a chunk is at most 256 lines or 64 KiB). */
-    static final int RECENT_CHUNKS = 32;
     /**
      * Chunks one viewer reads from the database at a time while catching up: a few, since every
      * lagging viewer holds its read in memory until it is written out (200 viewers reading 32
@@ -43,12 +44,10 @@ public final class LiveLogs implements Managed {
     private final LogChunkDao chunks;
     private final DeploymentDao deployments;
     private final PgListener listener;
-    private final Map<Long, Feed> feeds = new ConcurrentHashMap<>();
-    /** Reads new chunks and statuses off the listener thread; one task per feed at a time. */
-    private final ExecutorService readers = Executors2.fixed("rhone-live-logs-", 2);
-    /** A failed read is tried again after a pause (a database blip must not freeze a page). */
-    private final java.util.concurrent.ScheduledExecutorService retries = Executors2.scheduled("rhone-live-logs-retry");
-    static final long RETRY_MILLIS = 1000;
+    private final Map<Long, LiveFeed> feeds = new ConcurrentHashMap<>();
+    /** Read new chunks and statuses off the listener thread; from start() to stop(). */
+    private volatile ExecutorService readers;
+    private volatile ScheduledExecutorService retries;
     private Thread listenerThread;
     private final List<DeploymentWatcher> watchers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -70,19 +69,26 @@ public final class LiveLogs implements Managed {
     }
 
     @Override
-    public void start() {
-        listenerThread = Executors2.thread("rhone-live-logs-listener", listener);
+    public synchronized void start() {
+        if (listenerThread != null) {
+            return;
+        }
+        readers = NamedThreads.fixed("rhone-live-logs-", 2);
+        retries = NamedThreads.scheduled("rhone-live-logs-retry");
+        listenerThread = NamedThreads.thread("rhone-live-logs-listener", listener);
         listenerThread.start();
     }
 
+    /** Stops listening first, so no notification reaches a reader that has stopped. */
     @Override
-    public void stop() throws InterruptedException {
-        listener.stop();
-        if (listenerThread != null) {
-            listenerThread.join(TimeUnit.SECONDS.toMillis(5));
+    public synchronized void stop() throws InterruptedException {
+        if (listenerThread == null || readers.isShutdown()) {
+            return;
         }
-        readers.shutdownNow();
-        retries.shutdownNow();
+        listener.stop();
+        listenerThread.join(TimeUnit.SECONDS.toMillis(5));
+        NamedThreads.stopNow(readers, Duration.ofSeconds(5));
+        NamedThreads.stopNow(retries, Duration.ofSeconds(5));
     }
 
     public boolean isConnected() {
@@ -95,8 +101,12 @@ public final class LiveLogs implements Managed {
 
     /** Starts watching a deployment; close the subscription when the viewer leaves. */
     public Subscription subscribe(Deployment deployment) {
-        Feed feed = feeds.compute(deployment.id(), (id, existing) -> {
-            Feed f = existing == null ? new Feed(id, deployment) : existing;
+        if (readers == null) {
+            throw new IllegalStateException("live logs are not started");
+        }
+        LiveFeed feed = feeds.compute(deployment.id(), (id, existing) -> {
+            LiveFeed f = existing != null ? existing
+                    : new LiveFeed(deployment, chunks, deployments, readers, retries);
             f.viewers++;
             return f;
         });
@@ -114,7 +124,7 @@ public final class LiveLogs implements Managed {
             LOG.warn("Ignoring a malformed log notification: {}", payload);
             return;
         }
-        Feed feed = feeds.get(id);
+        LiveFeed feed = feeds.get(id);
         if (feed != null) {
             feed.requestRefresh(false);
         }
@@ -128,7 +138,7 @@ public final class LiveLogs implements Managed {
             LOG.warn("Ignoring a malformed status notification: {}", payload);
             return;
         }
-        Feed feed = feeds.get(id);
+        LiveFeed feed = feeds.get(id);
         if (feed != null) {
             feed.requestRefresh(true);
         }
@@ -143,10 +153,10 @@ public final class LiveLogs implements Managed {
 
     /** What one viewer holds; its methods are safe to call from the viewer's thread. */
     public final class Subscription implements AutoCloseable {
-        private final Feed feed;
+        private final LiveFeed feed;
         private boolean closed;
 
-        private Subscription(Feed feed) {
+        private Subscription(LiveFeed feed) {
             this.feed = feed;
         }
 
@@ -188,136 +198,6 @@ public final class LiveLogs implements Managed {
             }
             closed = true;
             feeds.computeIfPresent(feed.deploymentId, (id, f) -> --f.viewers == 0 ? null : f);
-        }
-    }
-
-    /** One watched deployment on this instance. */
-    private final class Feed {
-        final long deploymentId;
-        int viewers; // guarded by the feeds map's compute
-        private final ArrayDeque<LogChunkDao.Stored> recent = new ArrayDeque<>();
-        private Deployment current;
-        private long version;
-        private boolean draining;
-        private boolean linesDirty;
-        private boolean statusDirty;
-
-        Feed(long deploymentId, Deployment current) {
-            this.deploymentId = deploymentId;
-            this.current = current;
-        }
-
-        synchronized Deployment current() {
-            return current;
-        }
-
-        synchronized long version() {
-            return version;
-        }
-
-        synchronized Optional<List<LogChunkDao.Stored>> recentAfter(long afterLine) {
-            if (recent.isEmpty() || afterLine < recent.peekFirst().firstLine()) {
-                return Optional.empty();
-            }
-            List<LogChunkDao.Stored> out = new ArrayList<>();
-            for (LogChunkDao.Stored c : recent) {
-                if (c.end() > afterLine) {
-                    out.add(c);
-                }
-            }
-            return Optional.of(out);
-        }
-
-        synchronized void await(long seen, long millis) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-            while (version == seen) {
-                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (left <= 0) {
-                    return;
-                }
-                wait(left);
-            }
-        }
-
-        /**
-         * Asks for a read. Notifications are coalesced: one drain runs per feed at a time (never two
-         * reads of one feed at once, so an older status can never overwrite a newer one), and it
-         * goes on while something asked for another read meanwhile.
-         */
-        void requestRefresh(boolean status) {
-            synchronized (this) {
-                statusDirty |= status;
-                linesDirty = true;
-                if (draining) {
-                    return;
-                }
-                draining = true;
-            }
-            try {
-                readers.execute(this::drain);
-            } catch (java.util.concurrent.RejectedExecutionException stopping) {
-                synchronized (this) {
-                    draining = false;
-                }
-            }
-        }
-
-        private void drain() {
-            while (true) {
-                boolean readStatus;
-                long from;
-                synchronized (this) {
-                    if (!linesDirty && !statusDirty) {
-                        draining = false;
-                        return;
-                    }
-                    readStatus = statusDirty;
-                    statusDirty = false;
-                    linesDirty = false;
-                    from = recent.isEmpty() ? -1 : recent.peekLast().end();
-                }
-                try {
-                    // Status first: a viewer that sees a finished status and then no new lines ends
-                    // its stream, so the lines read after the status must include the last ones.
-                    Deployment latest = readStatus ? deployments.findById(deploymentId).orElse(null) : null;
-                    List<LogChunkDao.Stored> fresh = from < 0
-                            ? chunks.tailChunks(deploymentId, 1)
-                            : chunks.chunksAfter(deploymentId, from, RECENT_CHUNKS);
-                    boolean more = fresh.size() == RECENT_CHUNKS;
-                    synchronized (this) {
-                        if (more) {
-                            // Not caught up with the stored lines yet: the status waits until we
-                            // are, or a viewer could see "finished" with lines still unread.
-                            linesDirty = true;
-                            statusDirty |= readStatus;
-                        } else if (latest != null) {
-                            current = latest;
-                        }
-                        long end = recent.isEmpty() ? -1 : recent.peekLast().end();
-                        for (LogChunkDao.Stored c : fresh) {
-                            if (c.end() > end) {
-                                recent.addLast(c);
-                                end = c.end();
-                            }
-                        }
-                        while (recent.size() > RECENT_CHUNKS) {
-                            recent.removeFirst();
-                        }
-                        version++;
-                        notifyAll();
-                    }
-                } catch (RuntimeException e) {
-                    LOG.warn("Could not read the live log of deployment {}; trying again in {} ms", deploymentId,
-                            RETRY_MILLIS, e);
-                    synchronized (this) {
-                        statusDirty |= readStatus;
-                        linesDirty = true;
-                        draining = false;
-                    }
-                    retries.schedule(() -> requestRefresh(false), RETRY_MILLIS, TimeUnit.MILLISECONDS);
-                    return;
-                }
-            }
         }
     }
 }

@@ -1,6 +1,6 @@
 package com.vangoframework.rhone.logs;
 
-import com.vangoframework.rhone.deployments.Executors2;
+import com.vangoframework.rhone.threads.NamedThreads;
 import io.dropwizard.lifecycle.Managed;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,7 +18,7 @@ public final class LogRetention implements Managed {
     private final LogChunkDao dao;
     private final Duration retention;
     private final Clock clock;
-    private final ScheduledExecutorService timer = Executors2.scheduled("rhone-log-retention");
+    private ScheduledExecutorService timer;
 
     public LogRetention(LogChunkDao dao, Duration retention, Clock clock) {
         this.dao = dao;
@@ -28,12 +28,17 @@ public final class LogRetention implements Managed {
 
     @Override
     public void start() {
+        if (timer != null) {
+            return;
+        }
+        timer = NamedThreads.scheduled("rhone-log-retention");
         timer.scheduleWithFixedDelay(this::runOnce, 1, 60, TimeUnit.MINUTES);
     }
 
     @Override
     public void stop() {
-        timer.shutdownNow();
+        NamedThreads.stopNow(timer, Duration.ofSeconds(5)); // a pass under way ends at its next batch
+        timer = null;
     }
 
     /** One pass; returns the number of chunks deleted. */

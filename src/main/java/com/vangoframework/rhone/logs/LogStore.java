@@ -1,26 +1,27 @@
 package com.vangoframework.rhone.logs;
 
-import com.vangoframework.rhone.deployments.Executors2;
-import io.dropwizard.lifecycle.Managed;
 import java.time.Clock;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
-/** Opens build logs for writing and reads them back. Owns the one thread that flushes idle buffers. */
-public final class LogStore implements Managed {
+/**
+ * Opens build logs for writing and reads them back. Idle buffers are flushed on {@code flusher},
+ * which the caller owns (the service's lifecycle stops it after the build queue).
+ */
+public final class LogStore {
 
     public static final long DEFAULT_CAP_BYTES = 10L * 1024 * 1024;
 
     private final LogChunkDao dao;
     private final long capBytes;
     private final Clock clock;
-    private final ScheduledExecutorService flusher = Executors2.scheduled("rhone-log-flusher");
+    private final ScheduledExecutorService flusher;
 
-    public LogStore(LogChunkDao dao, long capBytes, Clock clock) {
+    public LogStore(LogChunkDao dao, long capBytes, Clock clock, ScheduledExecutorService flusher) {
         this.dao = dao;
         this.capBytes = capBytes;
         this.clock = clock;
+        this.flusher = flusher;
     }
 
     /** A writer for one deployment; {@code masker} hides secret values before anything is stored. */
@@ -47,11 +48,5 @@ public final class LogStore implements Managed {
         String cut = text.substring(text.length() - maxChars);
         int nl = cut.indexOf('\n');
         return nl < 0 ? cut : cut.substring(nl + 1);
-    }
-
-    @Override
-    public void stop() throws InterruptedException {
-        flusher.shutdown();
-        flusher.awaitTermination(5, TimeUnit.SECONDS);
     }
 }

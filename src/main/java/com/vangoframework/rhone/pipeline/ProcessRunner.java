@@ -2,6 +2,7 @@ package com.vangoframework.rhone.pipeline;
 
 import com.vangoframework.rhone.deployments.BuildContext;
 import com.vangoframework.rhone.deployments.BuildFailure;
+import com.vangoframework.rhone.threads.NamedThreads;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -57,8 +58,7 @@ public final class ProcessRunner {
             throw new NotInstalled(command.args().get(0), e);
         }
         ctx.onAbort(() -> killTree(process));
-        Thread reader = new Thread(() -> pump(process, lines), "rhone-output-" + process.pid());
-        reader.setDaemon(true);
+        Thread reader = NamedThreads.thread("rhone-output-" + process.pid(), () -> pump(process, lines));
         reader.start();
         try {
             boolean exited = process.waitFor(command.timeout().toMillis(), TimeUnit.MILLISECONDS);

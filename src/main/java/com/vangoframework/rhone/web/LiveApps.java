@@ -2,9 +2,7 @@ package com.vangoframework.rhone.web;
 
 import com.vangoframework.rhone.apps.App;
 import com.vangoframework.rhone.deployments.Deployment;
-import com.vangoframework.rhone.deployments.Executors2;
 import com.vangoframework.rhone.logs.LiveLogs;
-import io.dropwizard.lifecycle.Managed;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -12,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -26,9 +24,11 @@ import org.slf4j.LoggerFactory;
  * changed row is read once for all viewers, then handed to the subscriptions whose teams (and
  * app, for one app's page) it belongs to. A subscription keeps the latest state per deployment,
  * so a slow viewer holds at most {@link #MAX_PENDING} rows; past that, or when the listener
- * reconnects, it is told to catch up from the database instead.
+ * reconnects, it is told to catch up from the database instead. The reads run on {@code reader}
+ * (one thread is enough: a drain takes every change that came in meanwhile), which the service's
+ * lifecycle owns and stops.
  */
-public final class LiveApps implements LiveLogs.DeploymentWatcher, Managed {
+public final class LiveApps implements LiveLogs.DeploymentWatcher {
 
     static final int MAX_PENDING = 256;
     /** Rows read per query while draining a burst of notifications. */
@@ -37,19 +37,14 @@ public final class LiveApps implements LiveLogs.DeploymentWatcher, Managed {
 
     private final DashboardDao dao;
     private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
-    private final ExecutorService reader = Executors2.fixed("rhone-live-apps-", 1);
+    private final Executor reader;
     private final Set<Long> changed = new LinkedHashSet<>(); // guarded by this
     private boolean draining; // guarded by this
     private volatile boolean ending;
 
-    public LiveApps(DashboardDao dao) {
+    public LiveApps(DashboardDao dao, Executor reader) {
         this.dao = dao;
-    }
-
-    @Override
-    public void stop() throws InterruptedException {
-        reader.shutdownNow();
-        reader.awaitTermination(5, TimeUnit.SECONDS);
+        this.reader = reader;
     }
 
     /** A deployment and its app, as a subscription receives it. */

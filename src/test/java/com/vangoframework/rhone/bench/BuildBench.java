@@ -9,6 +9,7 @@ import com.vangoframework.rhone.testing.Fixtures;
 import com.vangoframework.rhone.testing.TestPostgres;
 import com.vangoframework.rhone.testing.TestRepo;
 import com.vangoframework.rhone.testing.TestService;
+import com.vangoframework.rhone.threads.NamedThreads;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -101,9 +102,11 @@ public final class BuildBench {
                         "SELECT created_at || ' created, ' || build_started_at || ' claimed, ' || build_finished_at || ' finished' "
                         + "FROM deployments WHERE id = ?").bind(0, last).mapTo(String.class).one());
                 System.out.println(times);
+                var flusher = NamedThreads.scheduled("rhone-log-flusher"); // unused: this store only reads
                 System.out.println(new com.vangoframework.rhone.logs.LogStore(
                         jdbi.onDemand(com.vangoframework.rhone.logs.LogChunkDao.class), 1 << 24,
-                        java.time.Clock.systemUTC()).read(last));
+                        java.time.Clock.systemUTC(), flusher).read(last));
+                NamedThreads.stopNow(flusher, java.time.Duration.ofSeconds(5));
             }
 
             long idleKb = rssKb(service.pid(), "VmRSS");
@@ -142,8 +145,11 @@ public final class BuildBench {
      * (the last log line to the recorded outcome).
      */
     private static void printPhases(Jdbi jdbi, List<Long> ids) {
+        var flusher = NamedThreads.scheduled("rhone-log-flusher"); // unused: this store only reads
         var logs = new com.vangoframework.rhone.logs.LogStore(
-                jdbi.onDemand(com.vangoframework.rhone.logs.LogChunkDao.class), 1 << 24, java.time.Clock.systemUTC());
+                jdbi.onDemand(com.vangoframework.rhone.logs.LogChunkDao.class), 1 << 24, java.time.Clock.systemUTC(),
+                flusher);
+        NamedThreads.stopNow(flusher, java.time.Duration.ofSeconds(5));
         Map<String, List<Long>> phases = new java.util.LinkedHashMap<>();
         for (String name : List.of("api", "queue", "setup", "clone", "analysis", "build", "push", "wrap-up")) {
             phases.put(name, new ArrayList<>());

@@ -10,6 +10,7 @@ import com.vangoframework.rhone.logs.LogStore;
 import com.vangoframework.rhone.testing.ChildProcesses;
 import com.vangoframework.rhone.testing.Fixtures;
 import com.vangoframework.rhone.testing.TestPostgres;
+import com.vangoframework.rhone.threads.NamedThreads;
 import com.vangoframework.rhone.web.SessionDao;
 import com.vangoframework.rhone.web.Sessions;
 import java.io.BufferedReader;
@@ -152,11 +153,14 @@ public final class LiveLogBench {
             long quietId = jdbi.withHandle(h -> h.createQuery("INSERT INTO deployments (app_id, status, trigger, "
                     + "branch, build_finished_at) VALUES (:app, 'cancelled', 'manual', 'main', now()) RETURNING id")
                     .bind("app", app.id()).mapTo(Long.class).one());
-            LogStore store = new LogStore(jdbi.onDemand(LogChunkDao.class), Long.MAX_VALUE, Clock.systemUTC());
+            var flusher = NamedThreads.scheduled("rhone-log-flusher");
+            LogStore store = new LogStore(jdbi.onDemand(LogChunkDao.class), Long.MAX_VALUE, Clock.systemUTC(), flusher);
             try (BuildLog log = store.open(quietId, s -> s)) {
                 for (int i = 0; i < 200_000; i++) {
                     log.line("step 4/7 RUN ./build.sh: compiled module " + i + " of the project");
                 }
+            } finally {
+                NamedThreads.stopNow(flusher, java.time.Duration.ofSeconds(5));
             }
             List<Long> ttfb = new ArrayList<>();
             long bytes = 0;

@@ -12,6 +12,7 @@ import com.vangoframework.rhone.testing.Fixtures;
 import com.vangoframework.rhone.testing.ScriptedPipeline;
 import com.vangoframework.rhone.testing.TestPostgres;
 import com.vangoframework.rhone.testing.TestService;
+import com.vangoframework.rhone.testing.TestThreads;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,10 +25,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The JSON API against the running service: happy paths and every kind of bad input. */
 class DeploymentApiTest {
+
+    @RegisterExtension
+    final TestThreads threads = new TestThreads();
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -139,7 +144,7 @@ class DeploymentApiTest {
     void log_isPlainText_andTeamScoped() throws Exception {
         Deployment d = fx.pending(app);
         try (var log = new com.vangoframework.rhone.logs.LogStore(jdbi.onDemand(com.vangoframework.rhone.logs.LogChunkDao.class),
-                1_000_000, java.time.Clock.systemUTC()).open(d.id(), java.util.function.UnaryOperator.identity())) {
+                1_000_000, java.time.Clock.systemUTC(), threads.scheduled("rhone-log-flusher")).open(d.id(), java.util.function.UnaryOperator.identity())) {
             log.line("#1 [internal] load build definition");
         }
         HttpResponse<String> r = call("GET", "/api/apps/web/deployments/" + d.id() + "/log", token, null);

@@ -6,6 +6,7 @@ import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.pipeline.SecretMasker;
 import com.vangoframework.rhone.testing.Fixtures;
 import com.vangoframework.rhone.testing.TestPostgres;
+import com.vangoframework.rhone.testing.TestThreads;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,8 +18,12 @@ import java.util.function.UnaryOperator;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class LogStoreTest {
+
+    @RegisterExtension
+    final TestThreads threads = new TestThreads();
 
     private Jdbi jdbi;
     private Deployment deployment;
@@ -31,7 +36,8 @@ class LogStoreTest {
     }
 
     private LogStore store(long cap) {
-        return new LogStore(jdbi.onDemand(LogChunkDao.class), cap, Clock.systemUTC());
+        return new LogStore(jdbi.onDemand(LogChunkDao.class), cap, Clock.systemUTC(),
+                threads.scheduled("rhone-log-flusher"));
     }
 
     private static List<String> texts(String log) {
@@ -205,6 +211,5 @@ class LogStoreTest {
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
                 .until(() -> store.read(deployment.id()).contains("still building"));
         log.close();
-        store.stop();
     }
 }

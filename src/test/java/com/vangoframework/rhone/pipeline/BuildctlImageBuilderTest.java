@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.vangoframework.rhone.deployments.BuildFailure;
 import com.vangoframework.rhone.logs.BuildLog;
 import com.vangoframework.rhone.testing.FakeBin;
+import com.vangoframework.rhone.testing.TestThreads;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,10 +15,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** buildctl at its boundary: the exact command line, the metadata file, progress and errors. */
 class BuildctlImageBuilderTest {
+
+    @RegisterExtension
+    final TestThreads threads = new TestThreads();
 
     @TempDir
     Path dir;
@@ -82,7 +87,7 @@ class BuildctlImageBuilderTest {
 
     @Test
     void build_readsTheDigestFromTheMetadataFile_andReportsPushingFromProgress() throws Exception {
-        StepFixture step = new StepFixture();
+        StepFixture step = new StepFixture(threads);
         Path buildctl = FakeBin.install("buildctl", dir.resolve("bin"));
         Path src = Files.createDirectories(dir.resolve("src"));
         AtomicInteger pushing = new AtomicInteger();
@@ -104,7 +109,7 @@ class BuildctlImageBuilderTest {
 
     @Test
     void failedSolve_becomesOneSentenceFromBuildKitsError() throws Exception {
-        StepFixture step = new StepFixture();
+        StepFixture step = new StepFixture(threads);
         Path buildctl = FakeBin.install("buildctl", dir.resolve("bin"));
         Path src = Files.createDirectories(dir.resolve("src"));
         Files.writeString(src.resolve("FAIL"), "");
@@ -119,7 +124,7 @@ class BuildctlImageBuilderTest {
 
     @Test
     void missingBuildctl_isAClearFailure() throws Exception {
-        StepFixture step = new StepFixture();
+        StepFixture step = new StepFixture(threads);
         try (BuildLog log = step.log(List.of())) {
             assertThatThrownBy(() -> builder(dir.resolve("nope").toString(), new RegistryAuth("r", "", ""))
                     .build(request(BuildPlan.dockerfile(dir), Map.of()), log, step.ctx, () -> { }))

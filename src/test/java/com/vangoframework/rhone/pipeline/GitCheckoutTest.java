@@ -9,6 +9,7 @@ import com.vangoframework.rhone.logs.BuildLog;
 import com.vangoframework.rhone.testing.GitServer;
 import com.vangoframework.rhone.testing.OddGitHosts;
 import com.vangoframework.rhone.testing.TestRepo;
+import com.vangoframework.rhone.testing.TestThreads;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,10 +18,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The checkout against a real smart-HTTP git server that demands the token. */
 class GitCheckoutTest {
+
+    @RegisterExtension
+    final TestThreads threads = new TestThreads();
 
     @TempDir
     Path dir;
@@ -29,7 +34,7 @@ class GitCheckoutTest {
 
     @Test
     void tokenTravelsOnlyInTheCredentialsProvider_neverIntoGitConfigOrTheLog() throws Exception {
-        StepFixture step = new StepFixture();
+        StepFixture step = new StepFixture(threads);
         String sha;
         try (TestRepo repo = new TestRepo(dir.resolve("repos/web"))) {
             sha = repo.commit("hello", Map.of("README", "hi\n"));
@@ -56,7 +61,7 @@ class GitCheckoutTest {
 
     @Test
     void wrongToken_isNoAccess_andTheMessageCarriesNoToken() throws Exception {
-        StepFixture step = new StepFixture();
+        StepFixture step = new StepFixture(threads);
         try (TestRepo repo = new TestRepo(dir.resolve("repos/web"))) {
             repo.commit("hello", Map.of("README", "hi\n"));
         }
@@ -88,7 +93,7 @@ class GitCheckoutTest {
     void dumbHttpServer_plainFilesOfABareRepository_isClonedLikeASmartOne() throws Exception {
         String sha = commitAndServe("hello");
         try (OddGitHosts host = OddGitHosts.dumbHttp(dir.resolve("bare.git"))) {
-            StepFixture step = new StepFixture();
+            StepFixture step = new StepFixture(threads);
             GitCheckout.Checkout result;
             try (BuildLog log = step.log(List.of())) {
                 result = anonymous().checkout(withUrl(step.app, host.url()), step.deployment, dir.resolve("src"),
@@ -163,7 +168,7 @@ class GitCheckoutTest {
     @Test
     void hostThatNeverAnswers_timesOutWithTheReadTimeoutItReallyUsed() throws Exception {
         try (OddGitHosts host = OddGitHosts.silent()) {
-            StepFixture step = new StepFixture();
+            StepFixture step = new StepFixture(threads);
             GitCheckout checkout = new GitCheckout(a -> Optional.empty(), "https://github.com", Duration.ofSeconds(1));
             try (BuildLog log = step.log(List.of())) {
                 assertThatThrownBy(() -> checkout.checkout(withUrl(step.app, host.url()), step.deployment,
@@ -183,7 +188,7 @@ class GitCheckoutTest {
 
     /** The clone fails with a BuildFailure whose message is one line naming the URL and the hint. */
     private String assertOneSentenceNaming(String url, String hint) throws Exception {
-        StepFixture step = new StepFixture();
+        StepFixture step = new StepFixture(threads);
         try (BuildLog log = step.log(List.of())) {
             Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> anonymous().checkout(
                     withUrl(step.app, url), step.deployment, dir.resolve("src-" + System.nanoTime()), Optional.empty(),

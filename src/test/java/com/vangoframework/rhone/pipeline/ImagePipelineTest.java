@@ -19,6 +19,7 @@ import com.vangoframework.rhone.testing.GitServer;
 import com.vangoframework.rhone.testing.TestPostgres;
 import com.vangoframework.rhone.testing.TestRepo;
 import com.vangoframework.rhone.testing.TestService;
+import com.vangoframework.rhone.threads.NamedThreads;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,6 +33,7 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.jdbi.v3.core.Jdbi;
@@ -60,6 +62,7 @@ class ImagePipelineTest {
     static Team team;
     static DeploymentService deployments;
     static LogStore logs;
+    static ScheduledExecutorService logFlusher;
 
     @BeforeAll
     static void start() throws Exception {
@@ -71,12 +74,14 @@ class ImagePipelineTest {
         service = new TestService(db, dir.resolve("data"), null, app -> Optional.of(TOKEN),
                 io.dropwizard.testing.ConfigOverride.config("builder.registry", REGISTRY)).start();
         deployments = new DeploymentService(jdbi);
-        logs = new LogStore(jdbi.onDemand(LogChunkDao.class), LogStore.DEFAULT_CAP_BYTES, Clock.systemUTC());
+        logFlusher = NamedThreads.scheduled("rhone-log-flusher");
+        logs = new LogStore(jdbi.onDemand(LogChunkDao.class), LogStore.DEFAULT_CAP_BYTES, Clock.systemUTC(), logFlusher);
     }
 
     @AfterAll
     static void stop() throws Exception {
         service.stop();
+        NamedThreads.stopNow(logFlusher, java.time.Duration.ofSeconds(5));
         git.close();
     }
 

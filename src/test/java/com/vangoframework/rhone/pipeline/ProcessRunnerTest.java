@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.vangoframework.rhone.deployments.BuildContext;
 import com.vangoframework.rhone.deployments.BuildFailure;
+import com.vangoframework.rhone.testing.TestThreads;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -15,8 +16,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class ProcessRunnerTest {
+
+    @RegisterExtension
+    final TestThreads threads = new TestThreads();
 
     private final ProcessRunner runner = new ProcessRunner();
 
@@ -30,7 +35,7 @@ class ProcessRunnerTest {
 
     @Test
     void outputIsStreamedLineByLine_andTheEnvironmentIsClean() throws Exception {
-        StepFixture step = new StepFixture();
+        StepFixture step = new StepFixture(threads);
         List<String> lines = new CopyOnWriteArrayList<>();
         int exit = runner.run(command(Duration.ofSeconds(10), "/bin/sh", "-c", "echo one; echo two >&2; env; exit 4"),
                 lines::add, step.ctx);
@@ -44,7 +49,7 @@ class ProcessRunnerTest {
 
     @Test
     void abort_killsTheWholeProcessTree() throws Exception {
-        StepFixture step = new StepFixture();
+        StepFixture step = new StepFixture(threads);
         String marker = "sleep " + (3000 + (int) (Math.random() * 1000));
         var pool = Executors.newSingleThreadExecutor();
         var running = pool.submit(() -> runner.run(command(Duration.ofMinutes(5), "/bin/sh", "-c",
@@ -59,7 +64,7 @@ class ProcessRunnerTest {
 
     @Test
     void pastItsTimeLimit_theProgramIsKilledAndTheBuildFails() throws Exception {
-        StepFixture step = new StepFixture();
+        StepFixture step = new StepFixture(threads);
         String marker = "sleep " + (4000 + (int) (Math.random() * 1000));
         assertThatThrownBy(() -> runner.run(command(Duration.ofMillis(500), "/bin/sh", "-c", marker),
                 line -> { }, step.ctx)).isInstanceOf(BuildFailure.class).hasMessageContaining("did not finish within");
@@ -68,7 +73,7 @@ class ProcessRunnerTest {
 
     @Test
     void missingProgram_isReportedAsNotInstalled() throws Exception {
-        StepFixture step = new StepFixture();
+        StepFixture step = new StepFixture(threads);
         assertThatThrownBy(() -> runner.run(command(Duration.ofSeconds(5), "/no/such/" + UUID.randomUUID()),
                 line -> { }, step.ctx)).isInstanceOf(ProcessRunner.NotInstalled.class);
     }

@@ -7,15 +7,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.vangoframework.rhone.deployments.BuildFailure;
 import com.vangoframework.rhone.logs.BuildLog;
 import com.vangoframework.rhone.testing.FakeBin;
+import com.vangoframework.rhone.testing.TestThreads;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Railpack at its boundary: the command line, the info and plan files, and its failures. */
 class RailpackAnalyzerTest {
+
+    @RegisterExtension
+    final TestThreads threads = new TestThreads();
 
     @TempDir
     Path dir;
@@ -62,7 +67,7 @@ class RailpackAnalyzerTest {
 
     @Test
     void dockerfileAtTheRoot_winsWithoutRunningRailpack() throws Exception {
-        StepFixture step = new StepFixture();
+        StepFixture step = new StepFixture(threads);
         Path src = Files.createDirectories(dir.resolve("src"));
         Files.writeString(src.resolve("Dockerfile"), "FROM scratch\n");
         try (BuildLog log = step.log(List.of())) {
@@ -75,7 +80,7 @@ class RailpackAnalyzerTest {
 
     @Test
     void railpackPlan_isUsed_andDetectedProvidersAreLogged() throws Exception {
-        StepFixture step = new StepFixture();
+        StepFixture step = new StepFixture(threads);
         Path railpack = FakeBin.install("railpack", dir.resolve("bin"));
         Path src = Files.createDirectories(dir.resolve("src"));
         Files.writeString(src.resolve("package.json"), "{}\n");
@@ -91,7 +96,7 @@ class RailpackAnalyzerTest {
 
     @Test
     void railpackFailure_reachesTheUserVerbatim() throws Exception {
-        StepFixture step = new StepFixture();
+        StepFixture step = new StepFixture(threads);
         Path railpack = FakeBin.install("railpack", dir.resolve("bin"));
         Path src = Files.createDirectories(dir.resolve("src"));
         Files.writeString(src.resolve("FAIL"), "");
@@ -104,7 +109,7 @@ class RailpackAnalyzerTest {
 
     @Test
     void railpackMissing_saysSoAndSuggestsADockerfile() throws Exception {
-        StepFixture step = new StepFixture();
+        StepFixture step = new StepFixture(threads);
         Path src = Files.createDirectories(dir.resolve("src"));
         try (BuildLog log = step.log(List.of())) {
             assertThatThrownBy(() -> analyzer(dir.resolve("no-such-railpack").toString())

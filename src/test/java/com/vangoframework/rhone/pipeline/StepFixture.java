@@ -9,6 +9,7 @@ import com.vangoframework.rhone.logs.LogStore;
 import com.vangoframework.rhone.testing.Contexts;
 import com.vangoframework.rhone.testing.Fixtures;
 import com.vangoframework.rhone.testing.TestPostgres;
+import com.vangoframework.rhone.testing.TestThreads;
 import java.time.Clock;
 import java.util.List;
 import org.jdbi.v3.core.Jdbi;
@@ -21,7 +22,13 @@ final class StepFixture {
     final App app = fx.app(fx.team("acme"), "web");
     final Deployment deployment = fx.pending(app);
     final BuildContext ctx = Contexts.claimed(jdbi, app, deployment);
-    final LogStore logs = new LogStore(jdbi.onDemand(LogChunkDao.class), LogStore.DEFAULT_CAP_BYTES, Clock.systemUTC());
+    final LogStore logs;
+
+    /** {@code threads} gives the log its flusher and stops it after the test. */
+    StepFixture(TestThreads threads) {
+        logs = new LogStore(jdbi.onDemand(LogChunkDao.class), LogStore.DEFAULT_CAP_BYTES, Clock.systemUTC(),
+                threads.scheduled("rhone-log-flusher"));
+    }
 
     BuildLog log(List<String> secrets) {
         return logs.open(deployment.id(), new SecretMasker(secrets));

@@ -22,6 +22,7 @@ import com.vangoframework.rhone.testing.ScriptedPipeline;
 import com.vangoframework.rhone.testing.SseClient;
 import com.vangoframework.rhone.testing.TestPostgres;
 import com.vangoframework.rhone.testing.TestService;
+import com.vangoframework.rhone.testing.TestThreads;
 import io.dropwizard.testing.ConfigOverride;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -38,6 +39,7 @@ import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -45,6 +47,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the live app streams and the log download.
  */
 class DashboardTest {
+
+    @RegisterExtension
+    final TestThreads threads = new TestThreads();
 
     @TempDir
     Path dir;
@@ -324,7 +329,8 @@ class DashboardTest {
         Deployment d = jdbi.inTransaction(h -> DeploymentService.insert(h, new NewDeployment(web.id(),
                 DeploymentTrigger.PUSH, "main", "a".repeat(40), "<script>alert('x')</script> & more", "<b>eve</b>",
                 null, null)));
-        LogStore logs = new LogStore(jdbi.onDemand(LogChunkDao.class), LogStore.DEFAULT_CAP_BYTES, Clock.systemUTC());
+        LogStore logs = new LogStore(jdbi.onDemand(LogChunkDao.class), LogStore.DEFAULT_CAP_BYTES, Clock.systemUTC(),
+                threads.scheduled("rhone-log-flusher"));
         try (BuildLog log = logs.open(d.id(), s -> s)) {
             for (int i = 0; i < 3000; i++) {
                 log.line(i == 2999 ? "<img src=x onerror=alert(1)>" : "line " + i);
@@ -514,7 +520,8 @@ class DashboardTest {
         App foreign = fx.app(fx.team("globex"), "secret-app");
         Deployment foreignDeployment = fx.pending(foreign);
         Deployment d = fx.pending(web);
-        LogStore logs = new LogStore(jdbi.onDemand(LogChunkDao.class), LogStore.DEFAULT_CAP_BYTES, Clock.systemUTC());
+        LogStore logs = new LogStore(jdbi.onDemand(LogChunkDao.class), LogStore.DEFAULT_CAP_BYTES, Clock.systemUTC(),
+                threads.scheduled("rhone-log-flusher"));
         try (BuildLog log = logs.open(d.id(), s -> s)) {
             for (int i = 0; i < 5000; i++) {
                 log.line("line " + i + " ✓");
