@@ -29,6 +29,14 @@ class PackageDirectionsTest {
     }
 
     @Test
+    void gitHubKnowsNoWeb_signInWithGitHubIsCalledFromTheEdge() {
+        noClasses().that().resideInAnyPackage("..rhone.github..")
+                .should().dependOnClassesThat().resideInAnyPackage("..rhone.web..")
+                .because("web calls into github (the OAuth flow, the sessions decide whom it signs in)")
+                .check(MAIN);
+    }
+
+    @Test
     void thePipelineImplementsTheQueuesPort_andTheQueueNeverReachesBack() {
         noClasses().that().resideInAnyPackage("..rhone.deployments..")
                 .should().dependOnClassesThat().resideInAnyPackage("..rhone.pipeline..")
