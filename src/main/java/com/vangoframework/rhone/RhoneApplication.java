@@ -42,6 +42,7 @@ import com.vangoframework.rhone.github.GitHubClients;
 import com.vangoframework.rhone.github.GitHubConfiguration;
 import com.vangoframework.rhone.github.GitHubDao;
 import com.vangoframework.rhone.github.GitHubHealthCheck;
+import com.vangoframework.rhone.github.GitHubOAuth;
 import com.vangoframework.rhone.github.InstallationTokens;
 import com.vangoframework.rhone.github.RedeliveryJob;
 import com.vangoframework.rhone.github.WebhookHandler;
@@ -66,6 +67,7 @@ import com.vangoframework.rhone.pipeline.RegistryHealthCheck;
 import com.vangoframework.rhone.pipeline.RegistryImageSize;
 import com.vangoframework.rhone.pipeline.RepoCredentials;
 import com.vangoframework.rhone.web.AddMemberCommand;
+import com.vangoframework.rhone.web.AppAccess;
 import com.vangoframework.rhone.web.AppEventsFilter;
 import com.vangoframework.rhone.web.AppGoneMapper;
 import com.vangoframework.rhone.web.BearerTokenFilter;
@@ -74,20 +76,22 @@ import com.vangoframework.rhone.web.DashboardConfiguration;
 import com.vangoframework.rhone.web.DashboardDao;
 import com.vangoframework.rhone.web.DashboardResource;
 import com.vangoframework.rhone.web.DeployRateLimiter;
+import com.vangoframework.rhone.web.DeploymentConflictMapper;
 import com.vangoframework.rhone.web.ListMembersCommand;
 import com.vangoframework.rhone.web.LiveApps;
 import com.vangoframework.rhone.web.LogStreamFilter;
 import com.vangoframework.rhone.web.LoginLinkCommand;
 import com.vangoframework.rhone.web.ParamExceptionMapper;
 import com.vangoframework.rhone.web.RemoveMemberCommand;
+import com.vangoframework.rhone.web.SessionCookieFilter;
 import com.vangoframework.rhone.web.SessionDao;
 import com.vangoframework.rhone.web.Sessions;
 import com.vangoframework.rhone.web.SignInResource;
-import com.vangoframework.rhone.web.WebAccess;
+import com.vangoframework.rhone.web.Viewer;
 import com.vangoframework.rhone.web.api.DeploymentResource;
 import io.dropwizard.assets.AssetsBundle;
-import io.dropwizard.auth.AuthDynamicFeature;
-import io.dropwizard.auth.AuthValueFactoryProvider;
+import io.dropwizard.auth.PolymorphicAuthDynamicFeature;
+import io.dropwizard.auth.PolymorphicAuthValueFactoryProvider;
 import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
 import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.core.Application;
@@ -102,10 +106,13 @@ import io.dropwizard.views.common.ViewBundle;
 import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
 import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import jakarta.ws.rs.container.ContainerRequestFilter;
 import java.nio.file.Path;
+import java.security.Principal;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.eclipse.jetty.server.Server;
 import org.jdbi.v3.core.Jdbi;
@@ -217,16 +224,26 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
                     config.getBuilds().getStuckThreshold().toJavaDuration(), clock));
         }
 
-        // 4. The API: bearer tokens resolve to a team; every route is team-scoped.
-        environment.jersey().register(new AuthDynamicFeature(new BearerTokenFilter.Builder()
-                .setAuthenticator(new ApiTokenAuthenticator(jdbi.onDemand(ApiTokenDao.class)))
-                .setPrefix("Bearer")
-                .setRealm("rhone")
-                .buildAuthFilter()));
-        environment.jersey().register(new AuthValueFactoryProvider.Binder<>(TeamPrincipal.class));
+        // 4. Who is calling, resolved once: a bearer token is a team (the API), the session cookie
+        // a viewer (the dashboard). Every app-scoped route, page or stream asks AppAccess.
+        Sessions sessions = new Sessions(jdbi, clock);
+        AppAccess access = new AppAccess(apps, deployments);
+        Map<Class<? extends Principal>, ContainerRequestFilter> callers = Map.of(
+                TeamPrincipal.class, new BearerTokenFilter.Builder()
+                        .setAuthenticator(new ApiTokenAuthenticator(jdbi.onDemand(ApiTokenDao.class)))
+                        .setPrefix("Bearer")
+                        .setRealm("rhone")
+                        .buildAuthFilter(),
+                Viewer.class, new SessionCookieFilter.Builder()
+                        .setAuthenticator(sessions::viewer)
+                        .setRealm("rhone")
+                        .buildAuthFilter());
+        environment.jersey().register(new PolymorphicAuthDynamicFeature<>(callers));
+        environment.jersey().register(new PolymorphicAuthValueFactoryProvider.Binder<>(callers.keySet()));
         environment.jersey().register(new ParamExceptionMapper());
         environment.jersey().register(new AppGoneMapper());
-        environment.jersey().register(new DeploymentResource(apps, deployments, deploymentDao, logs,
+        environment.jersey().register(new DeploymentConflictMapper());
+        environment.jersey().register(new DeploymentResource(access, deployments, deploymentDao, logs,
                 environment.getObjectMapper()));
 
         // 5. GitHub: signed webhooks in (the endpoint refuses everything without a secret), Check Runs out.
@@ -249,8 +266,6 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
 
         // 6. The dashboard: sessions, pages, forms, and live logs from every instance.
         DashboardConfiguration dash = config.getDashboard();
-        Sessions sessions = new Sessions(jdbi, clock);
-        WebAccess access = new WebAccess(sessions, apps, deployments);
         LiveLogs live = new LiveLogs(database.target(), chunkDao, deploymentDao);
         environment.lifecycle().manage(live);
         if (dash.getLogRetentionDays() > 0) {
@@ -269,16 +284,17 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         });
         String gitHubUrl = config.getBuilder().getGitHubUrl();
         CommitLinks commitLinks = new CommitLinks(gitHubUrl);
-        environment.jersey().register(new SignInResource(sessions, jdbi, dash, config.getGithub().getPublicUrl(),
-                gitHubUrl, config.getGithub().getApiUrl(), environment.getObjectMapper()));
+        environment.jersey().register(new SignInResource(sessions, new GitHubOAuth(gitHubUrl,
+                config.getGithub().getApiUrl(), dash.getOauthClientId(), dash.getOauthClientSecret(),
+                environment.getObjectMapper()), dash, config.getGithub().getPublicUrl()));
         environment.jersey().register(new DashboardResource(access, dashboardDao, chunkDao, deploymentDao,
                 deployments, new DeployRateLimiter(dash.getDeploysPerMinute()), commitLinks, clock));
         // Log streams and live app pages each hold a request thread: one cap for both.
         java.util.concurrent.Semaphore streams = new java.util.concurrent.Semaphore(dash.getMaxStreams());
-        environment.servlets().addFilter("log-stream", new LogStreamFilter(access, live,
+        environment.servlets().addFilter("log-stream", new LogStreamFilter(sessions, access, live,
                         environment.getObjectMapper(), dash.getHeartbeat().toJavaDuration(), streams))
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), true, "/apps/*");
-        environment.servlets().addFilter("app-events", new AppEventsFilter(access, liveApps, dashboardDao,
+        environment.servlets().addFilter("app-events", new AppEventsFilter(sessions, access, liveApps, dashboardDao,
                         commitLinks, environment.getObjectMapper(), dash.getHeartbeat().toJavaDuration(), streams,
                         clock))
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), true,

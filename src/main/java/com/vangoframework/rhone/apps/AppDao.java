@@ -25,10 +25,6 @@ public interface AppDao {
     @SqlQuery("SELECT * FROM apps WHERE slug = :slug")
     Optional<App> findBySlug(@Bind("slug") String slug);
 
-    /** The only lookup app-scoped routes use: another team's app is indistinguishable from none. */
-    @SqlQuery("SELECT * FROM apps WHERE slug = :slug AND team_id = :teamId")
-    Optional<App> findForTeam(@Bind("teamId") long teamId, @Bind("slug") String slug);
-
     @SqlQuery("SELECT * FROM apps WHERE id = :id")
     Optional<App> findById(@Bind("id") long id);
 

@@ -1,12 +1,15 @@
 package com.vangoframework.rhone.apps;
 
-import java.security.Principal;
-
 /** Who an API call acts for: the team its token belongs to. */
-public record TeamPrincipal(long teamId, String teamSlug) implements Principal {
+public record TeamPrincipal(long teamId, String teamSlug) implements TeamScope {
 
     @Override
     public String getName() {
         return teamSlug;
+    }
+
+    @Override
+    public boolean memberOf(long teamId) {
+        return this.teamId == teamId;
     }
 }

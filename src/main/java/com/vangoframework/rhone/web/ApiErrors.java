@@ -34,10 +34,6 @@ public final class ApiErrors {
         return error(400, message);
     }
 
-    public static WebApplicationException conflict(String message) {
-        return error(409, message);
-    }
-
     /** The one place an empty lookup becomes a 404. */
     public static <T> T found(Optional<T> value, Supplier<String> message) {
         return value.orElseThrow(() -> notFound(message.get()));

@@ -51,7 +51,8 @@ public final class AppEventsFilter implements Filter {
     /** Catching up reads this much further back than asked: commits finish after their updated_at. */
     static final Duration CATCH_UP_OVERLAP = Duration.ofSeconds(30);
 
-    private final WebAccess access;
+    private final Sessions sessions;
+    private final AppAccess access;
     private final LiveApps live;
     private final DashboardDao dashboard;
     private final CommitLinks links;
@@ -60,8 +61,9 @@ public final class AppEventsFilter implements Filter {
     private final Semaphore streams;
     private final Clock clock;
 
-    public AppEventsFilter(WebAccess access, LiveApps live, DashboardDao dashboard, CommitLinks links,
-                           ObjectMapper json, Duration heartbeat, Semaphore streams, Clock clock) {
+    public AppEventsFilter(Sessions sessions, AppAccess access, LiveApps live, DashboardDao dashboard,
+                           CommitLinks links, ObjectMapper json, Duration heartbeat, Semaphore streams, Clock clock) {
+        this.sessions = sessions;
         this.access = access;
         this.live = live;
         this.dashboard = dashboard;
@@ -83,14 +85,14 @@ public final class AppEventsFilter implements Filter {
         }
         HttpServletResponse response = (HttpServletResponse) res;
         String cookie = Sessions.cookie(request);
-        Optional<Viewer> viewer = access.sessions().viewer(cookie);
+        Optional<Viewer> viewer = sessions.viewer(cookie);
         if (viewer.isEmpty()) {
             plain(response, 401, "sign in to follow your apps");
             return;
         }
         Long appId = null;
         if (path.group(1) != null) {
-            Optional<App> app = access.findApp(viewer.get(), path.group(1));
+            Optional<App> app = access.app(viewer.get(), path.group(1));
             if (app.isEmpty()) {
                 plain(response, 404, "There is no app named '" + path.group(1) + "' in your teams.");
                 return;
@@ -197,11 +199,11 @@ public final class AppEventsFilter implements Filter {
 
         /** The session still exists, with the same teams, and (for one app's page) still sees the app. */
         private boolean stillAllowed() {
-            Optional<Viewer> now = access.sessions().viewer(cookie);
+            Optional<Viewer> now = sessions.viewer(cookie);
             if (now.isEmpty() || !now.get().teamIds().equals(sub.teamIds())) {
                 return false;
             }
-            return slug == null || access.findApp(now.get(), slug).map(App::id).equals(Optional.of(sub.appId()));
+            return slug == null || access.app(now.get(), slug).map(App::id).equals(Optional.of(sub.appId()));
         }
 
         private void flush() throws IOException {

@@ -3,6 +3,7 @@ package com.vangoframework.rhone.web;
 import com.vangoframework.rhone.deployments.DeploymentService;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.ext.ExceptionMapper;
 
@@ -16,9 +17,11 @@ public final class AppGoneMapper implements ExceptionMapper<DeploymentService.Ap
 
     @Context
     private UriInfo uri;
+    @Context
+    private SecurityContext security;
 
     @Override
     public Response toResponse(DeploymentService.AppGone e) {
-        return Pages.errorFor(uri, 404, "Not found", MESSAGE);
+        return Pages.errorFor(uri, security, 404, "Not found", MESSAGE);
     }
 }

@@ -6,7 +6,7 @@ import com.vangoframework.rhone.deployments.DeploymentDao;
 import com.vangoframework.rhone.deployments.DeploymentService;
 import com.vangoframework.rhone.deployments.NewDeployment;
 import com.vangoframework.rhone.logs.LogChunkDao;
-import jakarta.ws.rs.CookieParam;
+import io.dropwizard.auth.Auth;
 import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -29,9 +29,11 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The dashboard's pages and forms. Pages need a session (else: the sign-in page; signing in with
- * GitHub comes back to the page, a sign-in link goes to the app list); every form POST needs the session's CSRF token; every app-scoped route checks the
- * viewer's team through {@link WebAccess}.
+ * The dashboard's pages and forms. Pages need a session ({@link SessionCookieFilter}: else the
+ * sign-in page; signing in with GitHub comes back to the page, a sign-in link goes to the app
+ * list); every form POST needs the session's CSRF token; every app-scoped route checks the
+ * viewer's team through {@link AppAccess}. A deployment conflict is answered by
+ * {@link DeploymentConflictMapper}.
  */
 @Path("/")
 @Produces(MediaType.TEXT_HTML + ";charset=utf-8")
@@ -43,7 +45,7 @@ public final class DashboardResource {
     /** Chunks read per query while a log is downloaded. */
     static final int DOWNLOAD_CHUNKS = 16;
 
-    private final WebAccess access;
+    private final AppAccess access;
     private final DashboardDao dashboard;
     private final LogChunkDao chunks;
     private final DeploymentDao deploymentDao;
@@ -52,7 +54,7 @@ public final class DashboardResource {
     private final CommitLinks links;
     private final Clock clock;
 
-    public DashboardResource(WebAccess access, DashboardDao dashboard, LogChunkDao chunks, DeploymentDao deploymentDao,
+    public DashboardResource(AppAccess access, DashboardDao dashboard, LogChunkDao chunks, DeploymentDao deploymentDao,
                              DeploymentService deployments, DeployRateLimiter limiter, CommitLinks links, Clock clock) {
         this.access = access;
         this.dashboard = dashboard;
@@ -71,8 +73,7 @@ public final class DashboardResource {
 
     @GET
     @Path("apps")
-    public Page apps(@CookieParam(Sessions.COOKIE) String session) {
-        Viewer viewer = access.viewer(session, "/apps");
+    public Page apps(@Auth Viewer viewer) {
         Instant now = clock.instant();
         List<App> apps = dashboard.appsOf(viewer.teamIds().stream().mapToLong(Long::longValue).toArray());
         Map<Long, Deployment> latest = new HashMap<>();
@@ -90,10 +91,8 @@ public final class DashboardResource {
 
     @GET
     @Path("apps/{slug}")
-    public Page app(@CookieParam(Sessions.COOKIE) String session, @PathParam("slug") String slug,
-                    @QueryParam("before") Long before) {
-        Viewer viewer = access.viewer(session, "/apps/" + slug);
-        App app = access.app(viewer, slug);
+    public Page app(@Auth Viewer viewer, @PathParam("slug") String slug, @QueryParam("before") Long before) {
+        App app = app(viewer, slug);
         Instant now = clock.instant();
         List<Deployment> page = deploymentDao.list(new DeploymentDao.Page(app.id(), before, PAGE_SIZE));
         return new Page("app", app.slug(), viewer)
@@ -111,10 +110,10 @@ public final class DashboardResource {
     @POST
     @Path("apps/{slug}/deploy")
     @jakarta.ws.rs.Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response deploy(@CookieParam(Sessions.COOKIE) String session, @FormParam("csrf") String csrf,
-                           @PathParam("slug") String slug, @FormParam("commit_sha") String sha) {
-        Viewer viewer = access.formViewer(session, csrf);
-        App app = access.app(viewer, slug);
+    public Response deploy(@Auth Viewer viewer, @FormParam("csrf") String csrf, @PathParam("slug") String slug,
+                           @FormParam("commit_sha") String sha) {
+        Pages.requireCsrf(viewer, csrf);
+        App app = app(viewer, slug);
         limit(viewer, app);
         NewDeployment request;
         try {
@@ -128,11 +127,9 @@ public final class DashboardResource {
 
     @GET
     @Path("apps/{slug}/deployments/{id}")
-    public Page deployment(@CookieParam(Sessions.COOKIE) String session, @PathParam("slug") String slug,
-                           @PathParam("id") String id) {
-        Viewer viewer = access.viewer(session, "/apps/" + slug + "/deployments/" + id);
-        App app = access.app(viewer, slug);
-        Deployment d = access.deployment(viewer, app, id);
+    public Page deployment(@Auth Viewer viewer, @PathParam("slug") String slug, @PathParam("id") String id) {
+        App app = app(viewer, slug);
+        Deployment d = deployment(viewer, app, id);
         List<LogChunkDao.Stored> tail = chunks.tailChunks(d.id(), TAIL_LINES);
         List<String> lines = new ArrayList<>();
         long first = 0;
@@ -159,10 +156,9 @@ public final class DashboardResource {
     @GET
     @Path("apps/{slug}/deployments/{id}/lines")
     @Produces(MediaType.APPLICATION_JSON)
-    public Map<String, Object> earlier(@CookieParam(Sessions.COOKIE) String session, @PathParam("slug") String slug,
+    public Map<String, Object> earlier(@Auth Viewer viewer, @PathParam("slug") String slug,
                                        @PathParam("id") String id, @QueryParam("before") long before) {
-        Viewer viewer = access.viewer(session, "/apps/" + slug + "/deployments/" + id);
-        Deployment d = access.deployment(viewer, access.app(viewer, slug), id);
+        Deployment d = deployment(viewer, app(viewer, slug), id);
         long to = Math.max(0, before);
         long from = Math.max(0, to - TAIL_LINES);
         Map<String, Object> body = new LinkedHashMap<>();
@@ -175,11 +171,9 @@ public final class DashboardResource {
     @GET
     @Path("apps/{slug}/deployments/{id}/log.txt")
     @Produces(MediaType.TEXT_PLAIN + ";charset=utf-8")
-    public Response download(@CookieParam(Sessions.COOKIE) String session, @PathParam("slug") String slug,
-                             @PathParam("id") String id) {
-        Viewer viewer = access.viewer(session, "/apps/" + slug + "/deployments/" + id);
-        App app = access.app(viewer, slug);
-        Deployment d = access.deployment(viewer, app, id);
+    public Response download(@Auth Viewer viewer, @PathParam("slug") String slug, @PathParam("id") String id) {
+        App app = app(viewer, slug);
+        Deployment d = deployment(viewer, app, id);
         StreamingOutput body = out -> {
             // A page of chunks at a time: a 10 MiB log is never held whole in memory.
             long after = 0;
@@ -206,34 +200,36 @@ public final class DashboardResource {
     @POST
     @Path("apps/{slug}/deployments/{id}/cancel")
     @jakarta.ws.rs.Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response cancel(@CookieParam(Sessions.COOKIE) String session, @FormParam("csrf") String csrf,
-                           @PathParam("slug") String slug, @PathParam("id") String id) {
-        Viewer viewer = access.formViewer(session, csrf);
-        App app = access.app(viewer, slug);
-        Deployment d = access.deployment(viewer, app, id);
-        try {
-            deployments.cancel(d);
-        } catch (DeploymentService.DeploymentConflict e) {
-            throw Pages.error(409, "Cannot cancel", e.getMessage(), viewer);
-        }
+    public Response cancel(@Auth Viewer viewer, @FormParam("csrf") String csrf, @PathParam("slug") String slug,
+                           @PathParam("id") String id) {
+        Pages.requireCsrf(viewer, csrf);
+        App app = app(viewer, slug);
+        Deployment d = deployment(viewer, app, id);
+        deployments.cancel(d);
         return Pages.seeOther("/apps/" + app.slug() + "/deployments/" + d.id());
     }
 
     @POST
     @Path("apps/{slug}/deployments/{id}/retry")
     @jakarta.ws.rs.Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response retry(@CookieParam(Sessions.COOKIE) String session, @FormParam("csrf") String csrf,
-                          @PathParam("slug") String slug, @PathParam("id") String id) {
-        Viewer viewer = access.formViewer(session, csrf);
-        App app = access.app(viewer, slug);
-        Deployment d = access.deployment(viewer, app, id);
+    public Response retry(@Auth Viewer viewer, @FormParam("csrf") String csrf, @PathParam("slug") String slug,
+                          @PathParam("id") String id) {
+        Pages.requireCsrf(viewer, csrf);
+        App app = app(viewer, slug);
+        Deployment d = deployment(viewer, app, id);
         limit(viewer, app);
-        try {
-            Deployment retried = deployments.retry(app, d);
-            return Pages.seeOther("/apps/" + app.slug() + "/deployments/" + retried.id());
-        } catch (DeploymentService.DeploymentConflict e) {
-            throw Pages.error(409, "Cannot retry", e.getMessage(), viewer);
-        }
+        Deployment retried = deployments.retry(app, d);
+        return Pages.seeOther("/apps/" + app.slug() + "/deployments/" + retried.id());
+    }
+
+    private App app(Viewer viewer, String slug) {
+        return access.app(viewer, slug)
+                .orElseThrow(() -> Pages.notFound("There is no app named '" + slug + "' in your teams.", viewer));
+    }
+
+    private Deployment deployment(Viewer viewer, App app, String id) {
+        return access.deployment(app, id)
+                .orElseThrow(() -> Pages.notFound("App " + app.slug() + " has no deployment " + id + ".", viewer));
     }
 
     private void limit(Viewer viewer, App app) {

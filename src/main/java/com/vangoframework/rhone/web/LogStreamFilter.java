@@ -50,7 +50,8 @@ public final class LogStreamFilter implements Filter {
 
     public static final String EVENT_STREAM = "text/event-stream";
 
-    private final WebAccess access;
+    private final Sessions sessions;
+    private final AppAccess access;
     private final LiveLogs live;
     private final ObjectMapper json;
     private final long heartbeatMillis;
@@ -58,8 +59,10 @@ public final class LogStreamFilter implements Filter {
     private final Semaphore streams;
 
     /** {@code streams}: the node's cap on open streams, shared with the live app pages. */
-    public LogStreamFilter(WebAccess access, LiveLogs live, ObjectMapper json, Duration heartbeat, Semaphore streams) {
+    public LogStreamFilter(Sessions sessions, AppAccess access, LiveLogs live, ObjectMapper json, Duration heartbeat,
+                           Semaphore streams) {
         this.streams = streams;
+        this.sessions = sessions;
         this.access = access;
         this.live = live;
         this.json = json;
@@ -76,14 +79,14 @@ public final class LogStreamFilter implements Filter {
             return;
         }
         HttpServletResponse response = (HttpServletResponse) res;
-        Optional<Viewer> viewer = access.sessions().viewer(Sessions.cookie(request));
+        Optional<Viewer> viewer = sessions.viewer(Sessions.cookie(request));
         if (viewer.isEmpty()) {
             plain(response, 401, "sign in to follow build logs");
             return;
         }
         // The same team check as every app-scoped route: another team's deployment is a 404.
-        Optional<Deployment> deployment = access.findApp(viewer.get(), path.group(1))
-                .flatMap(app -> access.findDeployment(app, path.group(2)));
+        Optional<Deployment> deployment = access.app(viewer.get(), path.group(1))
+                .flatMap(app -> access.deployment(app, path.group(2)));
         if (deployment.isEmpty()) {
             plain(response, 404, "no such deployment in your teams");
             return;

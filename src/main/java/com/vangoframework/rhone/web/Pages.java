@@ -25,12 +25,28 @@ public final class Pages {
      * {@code /api} (the API's {@code {"code", "message"}}), an error page elsewhere.
      */
     public static Response errorFor(jakarta.ws.rs.core.UriInfo uri, int status, String title, String message) {
-        return uri.getPath().startsWith("api/") ? ApiErrors.response(status, message).build()
-                : errorResponse(status, title, message, null).build();
+        return errorFor(uri, null, status, title, message);
+    }
+
+    /** The same, with the signed-in viewer (if any) shown on the page like on every other page. */
+    public static Response errorFor(jakarta.ws.rs.core.UriInfo uri, jakarta.ws.rs.core.SecurityContext who,
+                                    int status, String title, String message) {
+        if (uri.getPath().startsWith("api/")) {
+            return ApiErrors.response(status, message).build();
+        }
+        Viewer viewer = who != null && who.getUserPrincipal() instanceof Viewer v ? v : null;
+        return errorResponse(status, title, message, viewer).build();
     }
 
     public static WebApplicationException notFound(String message, Viewer viewer) {
         return error(404, "Not found", message, viewer);
+    }
+
+    /** Every form POST: refused (403, nothing changed) unless it carried the session's CSRF token. */
+    public static void requireCsrf(Viewer viewer, String submitted) {
+        if (!Sessions.csrfMatches(viewer, submitted)) {
+            throw csrfRefused(viewer);
+        }
     }
 
     /** A form POST without the session's CSRF token: refused, nothing changed. */

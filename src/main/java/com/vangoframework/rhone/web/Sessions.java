@@ -1,6 +1,7 @@
 package com.vangoframework.rhone.web;
 
 import com.vangoframework.rhone.apps.ApiTokens;
+import com.vangoframework.rhone.github.GitHubOAuth;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -12,9 +13,9 @@ import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * Dashboard sessions and one-time sign-in links. Session ids, link tokens and CSRF tokens are 256
- * random bits; only the SHA-256 of an id or a token is stored, so a copy of the database signs
- * nobody in.
+ * Dashboard sessions, one-time sign-in links, and who a GitHub account signs in. Session ids,
+ * link tokens and CSRF tokens are 256 random bits; only the SHA-256 of an id or a token is
+ * stored, so a copy of the database signs nobody in.
  */
 public final class Sessions {
 
@@ -47,6 +48,23 @@ public final class Sessions {
             return Optional.empty();
         }
         return jdbi.withExtension(SessionDao.class, dao -> dao.useLoginLink(ApiTokens.sha256(token), clock.instant()));
+    }
+
+    /**
+     * The user a GitHub account signs in: the one linked to its GitHub id or, the first time, the
+     * one of the same login not yet linked to another account (linked now, so a later rename on
+     * GitHub still finds them). Nobody who is a member of no team.
+     */
+    public Optional<Long> userFor(GitHubOAuth.Account account) {
+        return jdbi.inTransaction(h -> {
+            SessionDao dao = h.attach(SessionDao.class);
+            Optional<SessionDao.User> found = dao.userByGithubId(account.id());
+            if (found.isEmpty()) {
+                found = dao.userByLogin(account.login()).filter(u -> u.githubId() == null);
+                found.ifPresent(u -> dao.linkGithub(u.id(), account.id(), account.name()));
+            }
+            return found.map(SessionDao.User::id).filter(id -> !dao.teamsOf(id).isEmpty());
+        });
     }
 
     /** Starts a session; returns its id for the cookie. */

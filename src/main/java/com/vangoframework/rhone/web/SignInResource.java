@@ -1,7 +1,7 @@
 package com.vangoframework.rhone.web;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.vangoframework.rhone.github.GitHubOAuth;
+import io.dropwizard.auth.Auth;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.FormParam;
@@ -15,22 +15,16 @@ import jakarta.ws.rs.core.NewCookie;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.Optional;
-import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Signing in and out: one-time links from {@code login-link}, and "Sign in with GitHub" (the
- * App's OAuth web flow; people are matched by GitHub id, or by login the first time). The OAuth
- * {@code state} lives in a short-lived HttpOnly cookie and must come back unchanged.
+ * Signing in and out over HTTP: one-time links from {@code login-link}, and "Sign in with GitHub"
+ * (GitHub's side in {@link GitHubOAuth}; whom an account signs in, {@link Sessions#userFor}). The
+ * OAuth {@code state} lives in a short-lived HttpOnly cookie and must come back unchanged.
  */
 @Path("/")
 @Produces(MediaType.TEXT_HTML + ";charset=utf-8")
@@ -40,23 +34,15 @@ public final class SignInResource {
     private static final Logger LOG = LoggerFactory.getLogger(SignInResource.class);
 
     private final Sessions sessions;
-    private final Jdbi jdbi;
+    private final GitHubOAuth github;
     private final DashboardConfiguration config;
     private final String publicUrl;
-    private final String gitHubUrl;
-    private final String apiUrl;
-    private final ObjectMapper json;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-    public SignInResource(Sessions sessions, Jdbi jdbi, DashboardConfiguration config, String publicUrl,
-                          String gitHubUrl, String apiUrl, ObjectMapper json) {
+    public SignInResource(Sessions sessions, GitHubOAuth github, DashboardConfiguration config, String publicUrl) {
         this.sessions = sessions;
-        this.jdbi = jdbi;
+        this.github = github;
         this.config = config;
         this.publicUrl = publicUrl;
-        this.gitHubUrl = gitHubUrl;
-        this.apiUrl = apiUrl;
-        this.json = json;
     }
 
     @GET
@@ -98,11 +84,10 @@ public final class SignInResource {
     @POST
     @Path("logout")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response logout(@CookieParam(Sessions.COOKIE) String session, @FormParam("csrf") String csrf) {
-        Optional<Viewer> viewer = sessions.viewer(session);
-        if (viewer.isPresent() && !Sessions.csrfMatches(viewer.get(), csrf)) {
-            throw Pages.csrfRefused(viewer.get());
-        }
+    public Response logout(@Auth Optional<Viewer> viewer, @CookieParam(Sessions.COOKIE) String session,
+                           @FormParam("csrf") String csrf) {
+        // Signed out already: nothing to protect. The cookie names the session to end.
+        viewer.ifPresent(v -> Pages.requireCsrf(v, csrf));
         sessions.end(session);
         return Response.seeOther(URI.create("/login")).cookie(cookie(Sessions.COOKIE, "", "/", 0)).build();
     }
@@ -115,8 +100,7 @@ public final class SignInResource {
                     + "(GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET).", null);
         }
         String state = Sessions.random();
-        String authorize = gitHubUrl + "/login/oauth/authorize?client_id=" + enc(config.getOauthClientId())
-                + "&redirect_uri=" + enc(callbackUrl()) + "&state=" + enc(state);
+        String authorize = github.authorizeUrl(state, callbackUrl());
         // Where to go afterwards rides along in the state cookie ("state.next"), never to GitHub.
         String back = java.util.Base64.getUrlEncoder().withoutPadding()
                 .encodeToString(Pages.safeNext(next).getBytes(StandardCharsets.UTF_8));
@@ -147,27 +131,16 @@ public final class SignInResource {
         if (code == null || code.isBlank() || !config.oauthEnabled()) {
             throw Pages.error(400, "Sign-in refused", "GitHub did not send an authorization code.", null);
         }
-        JsonNode user;
+        GitHubOAuth.Account account;
         try {
-            String token = exchange(code);
-            user = get(apiUrl + "/user", token);
+            account = github.account(code, callbackUrl());
         } catch (IOException e) {
-            LOG.warn("GitHub sign-in failed: {}", e.getMessage());
+            LOG.warn("GitHub sign-in failed", e);
             throw Pages.error(502, "GitHub did not answer", "Signing in with GitHub failed; try again.", null);
         }
-        long githubId = user.path("id").asLong();
-        String login = user.path("login").asText("");
-        String name = user.path("name").isTextual() ? user.path("name").asText() : null;
-        Optional<Long> userId = jdbi.inTransaction(h -> {
-            SessionDao dao = h.attach(SessionDao.class);
-            Optional<SessionDao.User> found = dao.userByGithubId(githubId);
-            if (found.isEmpty()) {
-                found = dao.userByLogin(login).filter(u -> u.githubId() == null);
-                found.ifPresent(u -> dao.linkGithub(u.id(), githubId, name));
-            }
-            return found.map(SessionDao.User::id).filter(id -> !dao.teamsOf(id).isEmpty());
-        });
+        Optional<Long> userId = sessions.userFor(account);
         if (userId.isEmpty()) {
+            String login = account.login();
             throw Pages.error(403, "Not a member", "The GitHub account " + login + " is not a member of any team "
                     + "here. Ask an administrator to run: add-member --team TEAM --user " + login, null);
         }
@@ -189,35 +162,5 @@ public final class SignInResource {
 
     private String callbackUrl() {
         return publicUrl + "/login/github/callback";
-    }
-
-    private String exchange(String code) throws IOException, InterruptedException {
-        String form = "client_id=" + enc(config.getOauthClientId()) + "&client_secret="
-                + enc(config.getOauthClientSecret()) + "&code=" + enc(code) + "&redirect_uri=" + enc(callbackUrl());
-        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(gitHubUrl
-                        + "/login/oauth/access_token")).timeout(Duration.ofSeconds(15))
-                .header("Accept", "application/json").header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
-        JsonNode body = json.readTree(answer.body());
-        if (answer.statusCode() != 200 || !body.path("access_token").isTextual()) {
-            // GitHub's error fields say what went wrong and carry no secret.
-            throw new IOException("token exchange answered " + answer.statusCode() + " "
-                    + body.path("error").asText("") + " " + body.path("error_description").asText(""));
-        }
-        return body.path("access_token").asText();
-    }
-
-    private JsonNode get(String url, String token) throws IOException, InterruptedException {
-        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(15))
-                .header("Accept", "application/vnd.github+json").header("Authorization", "Bearer " + token)
-                .GET().build(), HttpResponse.BodyHandlers.ofString());
-        if (answer.statusCode() != 200) {
-            throw new IOException(url + " answered " + answer.statusCode());
-        }
-        return json.readTree(answer.body());
-    }
-
-    private static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 }

@@ -3,7 +3,10 @@
  * Events streams (build logs in {@link com.vangoframework.rhone.web.LogStreamFilter}, the live app
  * pages in {@link com.vangoframework.rhone.web.AppEventsFilter}, fed by
  * {@link com.vangoframework.rhone.web.LiveApps}), JSON error bodies with one actionable sentence,
- * and the JSON API in {@code web.api}. Page scripts are static files under {@code /assets/}. The
- * feature packages it calls know no HTTP.
+ * and the JSON API in {@code web.api}. Who is calling is resolved once per request by
+ * dropwizard-auth (a bearer token is a team, the session cookie a
+ * {@link com.vangoframework.rhone.web.Viewer}); what that caller may see, one
+ * {@link com.vangoframework.rhone.web.AppAccess} answers for every route and stream. Page scripts
+ * are static files under {@code /assets/}. The feature packages it calls know no HTTP.
  */
 package com.vangoframework.rhone.web;

@@ -124,6 +124,8 @@ class DeploymentApiTest {
 
         HttpResponse<String> retryWhileRunning = call("POST", "/api/apps/web/deployments/" + id + "/retry", token, null);
         assertThat(retryWhileRunning.statusCode()).isEqualTo(409);
+        assertThat(json(retryWhileRunning).get("message").asText()).isEqualTo("deployment " + id
+                + " is still building; cancel it or wait for it to finish before retrying");
 
         HttpResponse<String> cancel = call("POST", "/api/apps/web/deployments/" + id + "/cancel", token, null);
         assertThat(cancel.statusCode()).isEqualTo(202);

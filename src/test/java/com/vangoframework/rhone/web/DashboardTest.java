@@ -373,6 +373,31 @@ class DashboardTest {
         assertThat(location(retried)).isEqualTo("/apps/web/deployments/" + retryId);
     }
 
+    @Test
+    void aFormWithoutASession_isA403_aConflict_isA409PageNamingTheAction_andALogLinkSignsInBackToItsPage()
+            throws Exception {
+        Deployment d = fx.pending(web);
+        String path = "/apps/web/deployments/" + d.id();
+        HttpResponse<String> signedOut = post(path + "/cancel", null, "csrf=" + "A".repeat(43));
+        assertThat(signedOut.statusCode()).isEqualTo(403);
+        assertThat(signedOut.body()).contains("Your session has ended");
+        assertThat(fx.reload(d).status().dbValue()).isEqualTo("pending");
+
+        String cookie = session(acme, "octocat");
+        String csrf = csrfOf(get(path, cookie));
+        assertThat(post(path + "/cancel", cookie, "csrf=" + csrf).statusCode()).isEqualTo(303);
+        HttpResponse<String> again = post(path + "/cancel", cookie, "csrf=" + csrf);
+        assertThat(again.statusCode()).isEqualTo(409);
+        assertThat(again.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
+        assertThat(again.body()).contains("<h1>Cannot cancel</h1>").contains("already finished as cancelled")
+                .contains("<span>octocat</span>");
+
+        String back = "/login?next=" + URLEncoder.encode(path, StandardCharsets.UTF_8);
+        assertThat(location(get(path + "/log.txt", null))).isEqualTo(back);
+        assertThat(location(get(path + "/lines?before=10", null))).isEqualTo(back);
+        assertThat(location(get(path, null))).isEqualTo(back);
+    }
+
     private String url(String path) {
         return service.url() + path;
     }

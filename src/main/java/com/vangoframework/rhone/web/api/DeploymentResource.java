@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.vangoframework.rhone.apps.App;
-import com.vangoframework.rhone.apps.AppDao;
 import com.vangoframework.rhone.apps.TeamPrincipal;
 import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.deployments.DeploymentDao;
@@ -13,6 +12,7 @@ import com.vangoframework.rhone.deployments.DeploymentStatus;
 import com.vangoframework.rhone.deployments.NewDeployment;
 import com.vangoframework.rhone.logs.LogStore;
 import com.vangoframework.rhone.web.ApiErrors;
+import com.vangoframework.rhone.web.AppAccess;
 import io.dropwizard.auth.Auth;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -29,8 +29,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The team-scoped deployments API. Every route resolves the app through the caller's team, so
- * another team's app or deployment is a 404, exactly like one that does not exist.
+ * The team-scoped deployments API. Every route resolves the app through the caller's team
+ * ({@link AppAccess}), so another team's app or deployment is a 404, exactly like one that does
+ * not exist. A deployment conflict is a 409 from {@code web.DeploymentConflictMapper}.
  */
 @Path("/api/apps/{slug}/deployments")
 @Produces(MediaType.APPLICATION_JSON)
@@ -38,15 +39,15 @@ public final class DeploymentResource {
 
     static final int MAX_PAGE = 100;
 
-    private final AppDao apps;
+    private final AppAccess access;
     private final DeploymentService deployments;
     private final DeploymentDao dao;
     private final LogStore logs;
     private final ObjectMapper json;
 
-    public DeploymentResource(AppDao apps, DeploymentService deployments, DeploymentDao dao, LogStore logs,
+    public DeploymentResource(AppAccess access, DeploymentService deployments, DeploymentDao dao, LogStore logs,
                               ObjectMapper json) {
-        this.apps = apps;
+        this.access = access;
         this.deployments = deployments;
         this.dao = dao;
         this.logs = logs;
@@ -99,16 +100,11 @@ public final class DeploymentResource {
     @POST
     @Path("/{id}/cancel")
     public Response cancel(@Auth TeamPrincipal team, @PathParam("slug") String slug, @PathParam("id") String id) {
-        Deployment d = deployment(app(team, slug), id);
-        try {
-            Deployment after = deployments.cancel(d);
-            // 202: a running build was asked to stop and will end as cancelled shortly.
-            Response.Status status = after.status() == DeploymentStatus.CANCELLED
-                    ? Response.Status.OK : Response.Status.ACCEPTED;
-            return Response.status(status).entity(after).build();
-        } catch (DeploymentService.DeploymentConflict e) {
-            throw ApiErrors.conflict(e.getMessage());
-        }
+        Deployment after = deployments.cancel(deployment(app(team, slug), id));
+        // 202: a running build was asked to stop and will end as cancelled shortly.
+        Response.Status status = after.status() == DeploymentStatus.CANCELLED
+                ? Response.Status.OK : Response.Status.ACCEPTED;
+        return Response.status(status).entity(after).build();
     }
 
     @POST
@@ -116,25 +112,15 @@ public final class DeploymentResource {
     public Response retry(@Auth TeamPrincipal team, @PathParam("slug") String slug, @PathParam("id") String id) {
         App app = app(team, slug);
         Deployment d = deployment(app, id);
-        try {
-            return Response.status(Response.Status.CREATED).entity(deployments.retry(app, d)).build();
-        } catch (DeploymentService.DeploymentConflict e) {
-            throw ApiErrors.conflict(e.getMessage());
-        }
+        return Response.status(Response.Status.CREATED).entity(deployments.retry(app, d)).build();
     }
 
     private App app(TeamPrincipal team, String slug) {
-        return ApiErrors.found(apps.findForTeam(team.teamId(), slug), () -> "no app named '" + slug + "' in your team");
+        return ApiErrors.found(access.app(team, slug), () -> "no app named '" + slug + "' in your team");
     }
 
     private Deployment deployment(App app, String id) {
-        long parsed;
-        try {
-            parsed = Long.parseLong(id);
-        } catch (NumberFormatException e) {
-            throw ApiErrors.notFound("no deployment " + id + " in app " + app.slug());
-        }
-        return ApiErrors.found(deployments.find(app, parsed), () -> "no deployment " + id + " in app " + app.slug());
+        return ApiErrors.found(access.deployment(app, id), () -> "no deployment " + id + " in app " + app.slug());
     }
 
     private String commitShaFrom(byte[] body) {
