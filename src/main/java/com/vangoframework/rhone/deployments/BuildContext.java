@@ -99,7 +99,7 @@ public final class BuildContext {
             if (target == held || !target.isActive()) {
                 return null; // an earlier write already took the row there
             }
-            if (dao.advanceUnchecked(deployment.lease(), held, target) == 0) {
+            if (dao.advance(deployment.lease(), held, target) == 0) {
                 return false;
             }
             recorded = target;

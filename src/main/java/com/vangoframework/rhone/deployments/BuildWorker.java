@@ -146,7 +146,7 @@ final class BuildWorker {
         }
         // The row holds the last phase that was written (normally the build's own; one behind
         // if a progress write failed): the compare-and-set starts from there.
-        if (dao.finishUnchecked(ctx.deployment().lease(), ctx.recordedStatus(), outcome) == 0) {
+        if (dao.finish(ctx.deployment().lease(), ctx.recordedStatus(), outcome) == 0) {
             LOG.warn("Deployment {} finished as {} but this node no longer holds it; the result is dropped",
                     ctx.deployment().id(), outcome.status());
             return;

@@ -79,20 +79,16 @@ public interface DeploymentDao {
             RETURNING d.*""")
     Optional<Deployment> claimNext(@BindMethods ClaimRequest request);
 
-
+    /**
+     * A compare-and-set on status and lease: 0 rows when the build moved on or another node holds
+     * it. {@link BuildContext#advance} checks that the move is one the status allows.
+     */
     @SqlUpdate("""
             UPDATE deployments SET status = :to, updated_at = now()
             WHERE id = :lease.deploymentId AND lease_owner = :lease.owner AND attempt = :lease.attempt
               AND status = :from""")
-    int advanceUnchecked(@BindMethods("lease") Lease lease, @Bind("from") DeploymentStatus from,
-                         @Bind("to") DeploymentStatus to);
-
-    default int advance(Lease lease, DeploymentStatus from, DeploymentStatus to) {
-        if (!from.canMoveTo(to) || !to.isActive()) {
-            throw new IllegalStateException("a running build cannot move from " + from + " to " + to);
-        }
-        return advanceUnchecked(lease, from, to);
-    }
+    int advance(@BindMethods("lease") Lease lease, @Bind("from") DeploymentStatus from,
+                @Bind("to") DeploymentStatus to);
 
     /** The commit a build actually checked out (a manual deploy learns its SHA only now). */
     @SqlUpdate("""
@@ -102,6 +98,7 @@ public interface DeploymentDao {
     int recordCommit(@BindMethods("lease") Lease lease, @Bind("sha") String sha, @Bind("message") String message,
                      @Bind("author") String author);
 
+    /** Records the outcome, compare-and-set like {@link #advance}; the build worker checks the move first. */
     @SqlUpdate("""
             UPDATE deployments
                SET status = :outcome.status, error_message = :outcome.errorMessage,
@@ -111,15 +108,9 @@ public interface DeploymentDao {
                    build_duration_ms = (extract(epoch FROM now() - coalesce(build_started_at, now())) * 1000)::bigint
              WHERE id = :lease.deploymentId AND lease_owner = :lease.owner AND attempt = :lease.attempt
                AND status = :from""")
-    int finishUnchecked(@BindMethods("lease") Lease lease, @Bind("from") DeploymentStatus from,
-                        @BindMethods("outcome") Outcome outcome);
+    int finish(@BindMethods("lease") Lease lease, @Bind("from") DeploymentStatus from,
+               @BindMethods("outcome") Outcome outcome);
 
-    default int finish(Lease lease, DeploymentStatus from, Outcome outcome) {
-        if (!from.canMoveTo(outcome.status())) {
-            throw new IllegalStateException("a build cannot finish as " + outcome.status() + " from " + from);
-        }
-        return finishUnchecked(lease, from, outcome);
-    }
 
     /**
      * A graceful stop hands a running build back to the queue. It does not count as an attempt:

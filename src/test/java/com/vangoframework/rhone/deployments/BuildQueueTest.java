@@ -48,7 +48,7 @@ class BuildQueueTest {
         }
     }
 
-    private BuildQueue queue(ScriptedPipeline pipeline, BuildsConfiguration config) {
+    private BuildQueue queue(BuildPipeline pipeline, BuildsConfiguration config) {
         BuildQueue q = new BuildQueue(jdbi.onDemand(DeploymentDao.class), jdbi.onDemand(AppDao.class), pipeline,
                 config, "node-" + queues.size(), target, new MetricRegistry(), Clock.systemUTC());
         queues.add(q);
@@ -90,6 +90,16 @@ class BuildQueueTest {
         App app = fx.app(team, "web");
         Deployment failed = awaitStatus(fx.pending(app), DeploymentStatus.BUILD_FAILED);
         assertThat(failed.errorMessage()).isEqualTo("branch main not found: check the app's branch");
+    }
+
+    @Test
+    void aPipelineThatClaimsAnImageWithoutReachingPush_isRecordedAsAFailureNotBuilt() {
+        queue(ctx -> new BuildPipeline.BuildResult("127.0.0.1:5000/web:test", "sha256:" + "0".repeat(64)),
+                config());
+        App app = fx.app(team, "web");
+        Deployment failed = awaitStatus(fx.pending(app), DeploymentStatus.BUILD_FAILED);
+        assertThat(failed.errorMessage()).isEqualTo("the builder stopped in the cloning phase without a result");
+        assertThat(failed.imageTag()).isNull();
     }
 
     @Test

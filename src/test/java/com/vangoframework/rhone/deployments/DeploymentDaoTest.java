@@ -100,17 +100,6 @@ class DeploymentDaoTest {
         assertThat(fx.reload(d).status()).isEqualTo(DeploymentStatus.ANALYZING);
     }
 
-    @Test
-    void advance_refusesMovesTheStatusDoesNotAllow() {
-        fx.pending(app);
-        Deployment d = claim("node-a");
-        assertThatThrownBy(() -> dao.advance(d.lease(), DeploymentStatus.CLONING, DeploymentStatus.PUSHING))
-                .isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> dao.finish(d.lease(), DeploymentStatus.CLONING,
-                new Outcome(DeploymentStatus.BUILT, null, "t", "d")))
-                .isInstanceOf(IllegalStateException.class);
-        assertThat(fx.reload(d).status()).isEqualTo(DeploymentStatus.CLONING);
-    }
 
     @Test
     void finish_recordsOutcomeDurationAndClearsLease() {
