@@ -7,6 +7,7 @@ import com.vangoframework.rhone.RhoneApplication;
 import com.vangoframework.rhone.db.DatabaseTarget;
 import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.testing.Fixtures;
+import com.vangoframework.rhone.testing.NeedsChildProcesses;
 import com.vangoframework.rhone.testing.ScriptedPipeline;
 import com.vangoframework.rhone.testing.TestPostgres;
 import com.vangoframework.rhone.testing.TestService;
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * writes nothing, and that the service honours what they changed. The service claims no builds,
  * so deployment rows stay as each test puts them; a "running" build is one another node holds.
  */
+@NeedsChildProcesses
 class CliAdminTest {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.vangoframework.rhone.RhoneApplication;
 import com.vangoframework.rhone.db.DatabaseTarget;
 import com.vangoframework.rhone.testing.Fixtures;
+import com.vangoframework.rhone.testing.NeedsChildProcesses;
 import com.vangoframework.rhone.testing.TestPostgres;
 import com.vangoframework.rhone.testing.TestService;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The admin commands as an operator runs them: separate processes, exit codes, stdout and stderr. */
+@NeedsChildProcesses
 class CliTest {
 
     @TempDir

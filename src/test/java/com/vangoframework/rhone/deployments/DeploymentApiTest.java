@@ -9,6 +9,7 @@ import com.vangoframework.rhone.apps.App;
 import com.vangoframework.rhone.apps.Team;
 import com.vangoframework.rhone.db.DatabaseTarget;
 import com.vangoframework.rhone.testing.Fixtures;
+import com.vangoframework.rhone.testing.NeedsDocker;
 import com.vangoframework.rhone.testing.ScriptedPipeline;
 import com.vangoframework.rhone.testing.TestPostgres;
 import com.vangoframework.rhone.testing.TestService;
@@ -254,6 +255,7 @@ class DeploymentApiTest {
     }
 
     @Test
+    @NeedsDocker
     void adminPort_servesHealthAndPrometheusMetrics() throws Exception {
         HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create(service.adminUrl() + "/healthcheck"))
                 .build(), HttpResponse.BodyHandlers.ofString());

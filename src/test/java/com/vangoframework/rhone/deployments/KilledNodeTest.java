@@ -8,6 +8,7 @@ import com.vangoframework.rhone.db.DatabaseTarget;
 import com.vangoframework.rhone.testing.ChildNode;
 import com.vangoframework.rhone.testing.ChildProcesses;
 import com.vangoframework.rhone.testing.Fixtures;
+import com.vangoframework.rhone.testing.NeedsChildProcesses;
 import com.vangoframework.rhone.testing.ScriptedPipeline;
 import com.vangoframework.rhone.testing.TestPostgres;
 import com.vangoframework.rhone.testing.TestService;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Rhone nodes as real OS processes, killed with SIGKILL in the middle of a build: no graceful
  * stop, no shutdown hook. The lease is all that is left, and a surviving node must act on it.
  */
+@NeedsChildProcesses
 class KilledNodeTest {
 
     @TempDir

@@ -23,6 +23,7 @@ import com.vangoframework.rhone.deployments.DeploymentStatus;
 import com.vangoframework.rhone.testing.FakeGitHub;
 import com.vangoframework.rhone.testing.Fixtures;
 import com.vangoframework.rhone.testing.GitServer;
+import com.vangoframework.rhone.testing.NeedsDocker;
 import com.vangoframework.rhone.testing.TestPostgres;
 import com.vangoframework.rhone.testing.TestRepo;
 import com.vangoframework.rhone.testing.TestService;
@@ -49,6 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
  * that demands the installation token the fake GitHub issued, a real BuildKit build and push, and
  * the Check Run the fake GitHub receives.
  */
+@NeedsDocker
 class GitHubFlowTest {
 
     static final long INSTALLATION = 42;

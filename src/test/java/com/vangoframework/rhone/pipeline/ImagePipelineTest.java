@@ -16,6 +16,7 @@ import com.vangoframework.rhone.logs.LogChunkDao;
 import com.vangoframework.rhone.logs.LogStore;
 import com.vangoframework.rhone.testing.Fixtures;
 import com.vangoframework.rhone.testing.GitServer;
+import com.vangoframework.rhone.testing.NeedsDocker;
 import com.vangoframework.rhone.testing.TestPostgres;
 import com.vangoframework.rhone.testing.TestRepo;
 import com.vangoframework.rhone.testing.TestService;
@@ -46,6 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The whole pipeline for real: a JGit smart-HTTP server demanding the token, the local Docker
  * engine's BuildKit, and the local registry (ops/setup-local-builder prepares both).
  */
+@NeedsDocker
 class ImagePipelineTest {
 
     static final String REGISTRY = System.getenv().getOrDefault("RHONE_TEST_REGISTRY", "127.0.0.1:5000");

@@ -8,6 +8,7 @@ import com.vangoframework.rhone.apps.Team;
 import com.vangoframework.rhone.db.DatabaseTarget;
 import com.vangoframework.rhone.testing.Fixtures;
 import com.vangoframework.rhone.testing.LoggingPipeline;
+import com.vangoframework.rhone.testing.NeedsBrowser;
 import com.vangoframework.rhone.testing.TestPostgres;
 import com.vangoframework.rhone.testing.TestService;
 import java.nio.file.Files;
@@ -35,6 +36,7 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * log and the badge move without reloading, retry a failure, cancel, and a form without its CSRF
  * token refused.
  */
+@NeedsBrowser
 class BrowserTest {
 
     static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("RHONE_TEST_CHROMIUM", "/usr/bin/chromium"));

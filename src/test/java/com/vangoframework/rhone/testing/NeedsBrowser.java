@@ -1,0 +1,17 @@
+package com.vangoframework.rhone.testing;
+
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import org.junit.jupiter.api.Tag;
+
+/**
+ * The test drives Debian's headless Chromium through chromedriver (ops/prepare-test-host), so it
+ * belongs to the integration tier: {@code mvn -B verify} runs it, {@code mvn test} does not.
+ */
+@Tag("browser")
+@Retention(RetentionPolicy.RUNTIME)
+@Target({ElementType.TYPE, ElementType.METHOD})
+public @interface NeedsBrowser {
+}
