@@ -1,2 +1,7 @@
-/** Teams, users, API tokens, apps and their encrypted env vars, and the admin CLI commands that create, list, change and revoke them (on the {@code cli} base). */
+/**
+ * Teams, users' API tokens, apps and their encrypted env vars, and the admin commands that create,
+ * list, change and revoke them (written on the {@code cli} base). The bottom of the feature
+ * packages: it uses only {@code db}, {@code cli} and the neutral utilities, and every feature may
+ * use it.
+ */
 package com.vangoframework.rhone.apps;

@@ -1,2 +1,7 @@
-/** Where the database is (embedded PostgreSQL under the data dir, or a configured server) and the Flyway migrations; the {@code db migrate} command lives in {@code cli}. */
+/**
+ * Where the database is (embedded PostgreSQL under the data dir, or a configured server), the
+ * Flyway migrations, the LISTEN connection, and the {@link com.vangoframework.rhone.db.JdbiSetup}
+ * through which the composition root hands in the features' JDBI plugins and DAOs. It names no
+ * other rhone package; every package may use it.
+ */
 package com.vangoframework.rhone.db;

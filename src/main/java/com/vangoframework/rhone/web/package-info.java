@@ -7,6 +7,8 @@
  * dropwizard-auth (a bearer token is a team, the session cookie a
  * {@link com.vangoframework.rhone.web.Viewer}); what that caller may see, one
  * {@link com.vangoframework.rhone.web.AppAccess} answers for every route and stream. Page scripts
- * are static files under {@code /assets/}. The feature packages it calls know no HTTP.
+ * are static files under {@code /assets/}. It may use {@code github},
+ * {@code deployments}, {@code logs}, {@code apps} and the shared packages; the features it calls
+ * know no HTTP.
  */
 package com.vangoframework.rhone.web;
