@@ -6,9 +6,8 @@ import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.deployments.DeploymentDao;
 import com.vangoframework.rhone.deployments.DeploymentEvents;
 import com.vangoframework.rhone.logs.LogStore;
+import com.vangoframework.rhone.ratelimit.KeyedRateLimiter;
 import io.dropwizard.lifecycle.Managed;
-import io.github.bucket4j.Bandwidth;
-import io.github.bucket4j.Bucket;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Date;
@@ -37,6 +36,7 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
     private static final Logger LOG = LoggerFactory.getLogger(CheckRunReporter.class);
     static final Duration SWEEP = Duration.ofSeconds(30);
     static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+    private static final int MAX_PACED_INSTALLATIONS = 10_000;
 
     private final GitHubDao github;
     private final DeploymentDao deployments;
@@ -48,7 +48,9 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
     private final ScheduledThreadPoolExecutor executor;
     private final Set<Long> queued = ConcurrentHashMap.newKeySet();
     private final Map<Long, Integer> failures = new ConcurrentHashMap<>();
-    private final Map<Long, Bucket> pacing = new ConcurrentHashMap<>();
+    /** GitHub asks integrators to pace content-creating calls; at most 60 a minute per installation here. */
+    private final KeyedRateLimiter<Long> pacing = new KeyedRateLimiter<>(
+            new KeyedRateLimiter.Rate(10, 60, Duration.ofMinutes(1)), MAX_PACED_INSTALLATIONS);
     private final Map<String, GHRepository> repositories = new ConcurrentHashMap<>();
 
     public CheckRunReporter(GitHubDao github, DeploymentDao deployments, AppDao apps, LogStore logs,
@@ -121,7 +123,7 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
             if (status.equals(currentlyReported(d)) && d.checkRunId() != null) {
                 return; // phase changes only
             }
-            Duration wait = pace(app.installationId());
+            Duration wait = pacing.admit(app.installationId()).orElse(Duration.ZERO);
             if (!wait.isZero()) {
                 schedule(deploymentId, wait);
                 return;
@@ -160,15 +162,6 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
         Duration delay = Duration.ofSeconds(Math.min(MAX_BACKOFF.toSeconds(), 1L << Math.min(n, 9)));
         LOG.info("Check Run of deployment {}: {}; retry {} in {} s", deploymentId, why, n, delay.toSeconds());
         schedule(deploymentId, delay);
-    }
-
-    /** GitHub asks integrators to pace content-creating calls; at most 60 a minute per installation here. */
-    private Duration pace(long installationId) {
-        Bucket bucket = pacing.computeIfAbsent(installationId, id -> Bucket.builder()
-                .addLimit(Bandwidth.builder().capacity(10).refillGreedy(60, Duration.ofMinutes(1)).build())
-                .build());
-        var probe = bucket.tryConsumeAndReturnRemaining(1);
-        return probe.isConsumed() ? Duration.ZERO : Duration.ofNanos(probe.getNanosToWaitForRefill());
     }
 
     private void publish(Deployment d, App app) throws IOException {
