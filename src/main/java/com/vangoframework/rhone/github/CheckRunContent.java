@@ -3,6 +3,7 @@ package com.vangoframework.rhone.github;
 import com.vangoframework.rhone.apps.App;
 import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.deployments.DeploymentStatus;
+import com.vangoframework.rhone.logs.LogLines;
 import java.util.Optional;
 import org.kohsuke.github.GHCheckRun;
 
@@ -28,7 +29,7 @@ public record CheckRunContent(GHCheckRun.Status status, Optional<GHCheckRun.Conc
     public static CheckRunContent of(Deployment d, App app, String detailsUrl, String logTail) {
         String link = "[Build log](" + detailsUrl + ")";
         // Room for the fences and the note: the text stays within GitHub's limit.
-        String log = logTail.isEmpty() ? "" : "```\n" + tailWithin(logTail, MAX_TEXT - 200) + "```\n";
+        String log = logTail.isEmpty() ? "" : "```\n" + LogLines.lastChars(logTail, MAX_TEXT - 200) + "```\n";
         DeploymentStatus s = d.status();
         if (s == DeploymentStatus.PENDING) {
             return new CheckRunContent(GHCheckRun.Status.QUEUED, Optional.empty(), "Queued",
@@ -64,15 +65,6 @@ public record CheckRunContent(GHCheckRun.Status status, Optional<GHCheckRun.Conc
 
     private static String seconds(long ms) {
         return ms < 60_000 ? String.format("%.1f s", ms / 1000.0) : (ms / 60_000) + " min " + (ms % 60_000) / 1000 + " s";
-    }
-
-    private static String tailWithin(String text, int max) {
-        if (text.length() <= max) {
-            return text;
-        }
-        String cut = text.substring(text.length() - max);
-        int nl = cut.indexOf('\n');
-        return nl < 0 ? cut : cut.substring(nl + 1);
     }
 
     private static String cut(String s, int max) {
