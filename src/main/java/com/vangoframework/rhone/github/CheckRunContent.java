@@ -32,8 +32,7 @@ public record CheckRunContent(GHCheckRun.Status status, Optional<GHCheckRun.Conc
         String log = logTail.isEmpty() ? "" : "```\n" + LogLines.lastChars(logTail, MAX_TEXT - 200) + "```\n";
         DeploymentStatus s = d.status();
         if (s == DeploymentStatus.PENDING) {
-            return new CheckRunContent(GHCheckRun.Status.QUEUED, Optional.empty(), "Queued",
-                    "Waiting for a build slot. " + link, "", false);
+            return queued(detailsUrl);
         }
         if (s.isActive()) {
             String phase = switch (s) {
@@ -61,6 +60,12 @@ public record CheckRunContent(GHCheckRun.Status status, Optional<GHCheckRun.Conc
                         error + "\n\n" + link, log, true);
             }
         };
+    }
+
+    /** A request waiting for a build slot; also how every run starts, as its request did. */
+    public static CheckRunContent queued(String detailsUrl) {
+        return new CheckRunContent(GHCheckRun.Status.QUEUED, Optional.empty(), "Queued",
+                "Waiting for a build slot. [Build log](" + detailsUrl + ")", "", false);
     }
 
     private static String seconds(long ms) {

@@ -5,6 +5,7 @@ import com.vangoframework.rhone.apps.AppDao;
 import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.deployments.DeploymentDao;
 import com.vangoframework.rhone.deployments.DeploymentEvents;
+import com.vangoframework.rhone.deployments.DeploymentStatus;
 import com.vangoframework.rhone.logs.LogStore;
 import com.vangoframework.rhone.ratelimit.KeyedRateLimiter;
 import io.dropwizard.lifecycle.Managed;
@@ -170,30 +171,22 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
         if (d.checkRunId() == null) {
             // Every run starts queued, as the request did, even if the build has started meanwhile;
             // the update below then shows where it is now.
-            Deployment asQueued = withStatus(d, com.vangoframework.rhone.deployments.DeploymentStatus.PENDING);
-            GHCheckRun run = fill(repo.createCheckRun(checkName, d.commitSha()), asQueued, app, details).create();
+            GHCheckRun run = fill(repo.createCheckRun(checkName, d.commitSha()), d,
+                    CheckRunContent.queued(details), details).create();
             if (github.checkRunCreated(d.id(), run.getId()) == 0) {
                 LOG.warn("Deployment {} already had a Check Run; created {} twice", d.id(), run.getId());
             }
-            github.checkRunReported(d.id(), asQueued.status().dbValue());
+            github.checkRunReported(d.id(), DeploymentStatus.PENDING.dbValue());
             d = deployments.findById(d.id()).orElse(d);
-            if (d.status() == asQueued.status()) {
+            if (d.status() == DeploymentStatus.PENDING) {
                 return;
             }
         }
-        fill(repo.updateCheckRun(d.checkRunId()), d, app, details).create();
+        CheckRunContent now = CheckRunContent.of(d, app, details, logs.tail(d.id(), CheckRunContent.MAX_TEXT));
+        fill(repo.updateCheckRun(d.checkRunId()), d, now, details).create();
     }
 
-    private static Deployment withStatus(Deployment d, com.vangoframework.rhone.deployments.DeploymentStatus s) {
-        return new Deployment(d.id(), d.appId(), s, d.trigger(), d.branch(), d.commitSha(), d.commitMessage(),
-                d.commitAuthor(), d.pullRequestNumber(), d.retryOf(), d.imageTag(), d.imageDigest(), d.errorMessage(),
-                d.attempt(), d.leaseOwner(), d.leaseExpiresAt(), d.cancelRequestedAt(), d.supersededBy(),
-                d.checkRunId(), d.createdAt(), d.updatedAt(), d.buildStartedAt(), d.buildFinishedAt(),
-                d.buildDurationMs(), d.imageSizeBytes());
-    }
-
-    private GHCheckRunBuilder fill(GHCheckRunBuilder builder, Deployment d, App app, String details) {
-        CheckRunContent content = CheckRunContent.of(d, app, details, logs.tail(d.id(), CheckRunContent.MAX_TEXT));
+    private GHCheckRunBuilder fill(GHCheckRunBuilder builder, Deployment d, CheckRunContent content, String details) {
         builder.withExternalID(Long.toString(d.id())).withDetailsURL(details).withStatus(content.status())
                 .add(new GHCheckRunBuilder.Output(content.title(), content.summary()).withText(content.text()));
         if (d.buildStartedAt() != null && content.status() != GHCheckRun.Status.QUEUED) {
