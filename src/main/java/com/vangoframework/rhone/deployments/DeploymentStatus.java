@@ -22,9 +22,8 @@ public enum DeploymentStatus {
     /**
      * {@link #ACTIVE} as an SQL list for the DAOs to concatenate: their annotations take only constants
      * and their SQL goes through no template engine (DeploymentStatusTest holds the list and the set
-     * equal). A literal list, not a bound array, because the partial
-     * indexes on running rows (V1) have this predicate, and PostgreSQL uses them only for queries it
-     * can see imply it.
+     * equal). A literal list, not a bound array: the partial indexes on running rows (V1) have this
+     * predicate, and PostgreSQL uses them only for queries it can see imply it.
      */
     public static final String ACTIVE_SQL = "('cloning', 'analyzing', 'building', 'pushing')";
 
