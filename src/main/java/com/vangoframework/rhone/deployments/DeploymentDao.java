@@ -1,5 +1,7 @@
 package com.vangoframework.rhone.deployments;
 
+import static com.vangoframework.rhone.deployments.DeploymentStatus.ACTIVE_SQL;
+
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -71,7 +73,8 @@ public interface DeploymentDao {
                    SELECT p.id FROM deployments p
                     WHERE p.status = 'pending'
                       AND NOT EXISTS (SELECT 1 FROM deployments r
-                                       WHERE r.app_id = p.app_id AND r.status IN ('cloning', 'analyzing', 'building', 'pushing'))
+                                       WHERE r.app_id = p.app_id AND r.status IN\s""" + ACTIVE_SQL + """
+                                      )
                     ORDER BY p.created_at, p.id
                     LIMIT 1
                     FOR UPDATE SKIP LOCKED)
@@ -125,17 +128,18 @@ public interface DeploymentDao {
                    attempt = greatest(attempt - 1, 0), build_started_at = CASE WHEN cancel_requested_at IS NULL
                        THEN NULL ELSE build_started_at END,
                    lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-             WHERE lease_owner = :owner AND status IN ('cloning', 'analyzing', 'building', 'pushing') AND NOT (id = ANY(:keep))
-            RETURNING id""")
+             WHERE lease_owner = :owner AND NOT (id = ANY(:keep)) AND status IN\s""" + ACTIVE_SQL
+            + " RETURNING id")
     List<Long> releaseOwned(@Bind("owner") String owner, @Bind("keep") long[] keep);
 
 
     /** Extends this node's leases; a row counts only if it is still the same claim (id and attempt). */
     @SqlQuery("""
             UPDATE deployments SET lease_expires_at = now() + :leaseMillis * interval '1 millisecond'
-             WHERE lease_owner = :owner AND status IN ('cloning', 'analyzing', 'building', 'pushing')
+             WHERE lease_owner = :owner
                AND (id, attempt) IN (SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:attempts AS integer[])))
-            RETURNING id, cancel_requested_at IS NOT NULL AS cancel_requested""")
+               AND status IN\s""" + ACTIVE_SQL
+            + " RETURNING id, cancel_requested_at IS NOT NULL AS cancel_requested")
     @RegisterConstructorMapper(Renewal.class)
     List<Renewal> renew(@Bind("owner") String owner, @Bind("leaseMillis") long leaseMillis,
                         @Bind("ids") long[] ids, @Bind("attempts") int[] attempts);
@@ -156,8 +160,8 @@ public interface DeploymentDao {
                    build_duration_ms = CASE WHEN cancel_requested_at IS NOT NULL OR attempt >= :maxAttempts
                        THEN (extract(epoch FROM now() - coalesce(build_started_at, now())) * 1000)::bigint END,
                    lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-             WHERE status IN ('cloning', 'analyzing', 'building', 'pushing') AND lease_expires_at < now()
-            RETURNING id, status""")
+             WHERE status IN\s""" + ACTIVE_SQL
+            + " AND lease_expires_at < now() RETURNING id, status")
     @RegisterConstructorMapper(Reaped.class)
     List<Reaped> reapExpired(@Bind("maxAttempts") int maxAttempts, @Bind("interrupted") String interruptedMessage);
 
@@ -177,8 +181,8 @@ public interface DeploymentDao {
 
     @SqlQuery("""
             UPDATE deployments SET cancel_requested_at = coalesce(cancel_requested_at, now()), updated_at = now()
-             WHERE id = :id AND status IN ('cloning', 'analyzing', 'building', 'pushing')
-            RETURNING *""")
+             WHERE id = :id AND status IN\s""" + ACTIVE_SQL
+            + " RETURNING *")
     Optional<Deployment> requestCancel(@Bind("id") long id);
 
 
@@ -189,7 +193,8 @@ public interface DeploymentDao {
     @SqlQuery("""
             SELECT min(p.created_at) FROM deployments p
              WHERE p.status = 'pending'
-               AND NOT EXISTS (SELECT 1 FROM deployments r WHERE r.app_id = p.app_id AND r.status IN ('cloning', 'analyzing', 'building', 'pushing'))""")
+               AND NOT EXISTS (SELECT 1 FROM deployments r WHERE r.app_id = p.app_id AND r.status IN\s"""
+            + ACTIVE_SQL + ")")
     Optional<Instant> oldestStartablePending();
 
 }

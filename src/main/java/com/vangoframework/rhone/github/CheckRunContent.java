@@ -3,6 +3,7 @@ package com.vangoframework.rhone.github;
 import com.vangoframework.rhone.apps.App;
 import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.deployments.DeploymentStatus;
+import com.vangoframework.rhone.logs.LogLines;
 import java.util.Optional;
 import org.kohsuke.github.GHCheckRun;
 
@@ -28,11 +29,10 @@ public record CheckRunContent(GHCheckRun.Status status, Optional<GHCheckRun.Conc
     public static CheckRunContent of(Deployment d, App app, String detailsUrl, String logTail) {
         String link = "[Build log](" + detailsUrl + ")";
         // Room for the fences and the note: the text stays within GitHub's limit.
-        String log = logTail.isEmpty() ? "" : "```\n" + tailWithin(logTail, MAX_TEXT - 200) + "```\n";
+        String log = logTail.isEmpty() ? "" : "```\n" + LogLines.lastChars(logTail, MAX_TEXT - 200) + "```\n";
         DeploymentStatus s = d.status();
         if (s == DeploymentStatus.PENDING) {
-            return new CheckRunContent(GHCheckRun.Status.QUEUED, Optional.empty(), "Queued",
-                    "Waiting for a build slot. " + link, "", false);
+            return queued(detailsUrl);
         }
         if (s.isActive()) {
             String phase = switch (s) {
@@ -62,17 +62,14 @@ public record CheckRunContent(GHCheckRun.Status status, Optional<GHCheckRun.Conc
         };
     }
 
-    private static String seconds(long ms) {
-        return ms < 60_000 ? String.format("%.1f s", ms / 1000.0) : (ms / 60_000) + " min " + (ms % 60_000) / 1000 + " s";
+    /** A request waiting for a build slot; also how every run starts, as its request did. */
+    public static CheckRunContent queued(String detailsUrl) {
+        return new CheckRunContent(GHCheckRun.Status.QUEUED, Optional.empty(), "Queued",
+                "Waiting for a build slot. [Build log](" + detailsUrl + ")", "", false);
     }
 
-    private static String tailWithin(String text, int max) {
-        if (text.length() <= max) {
-            return text;
-        }
-        String cut = text.substring(text.length() - max);
-        int nl = cut.indexOf('\n');
-        return nl < 0 ? cut : cut.substring(nl + 1);
+    private static String seconds(long ms) {
+        return ms < 60_000 ? String.format("%.1f s", ms / 1000.0) : (ms / 60_000) + " min " + (ms % 60_000) / 1000 + " s";
     }
 
     private static String cut(String s, int max) {

@@ -5,11 +5,11 @@ import com.vangoframework.rhone.apps.AppDao;
 import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.deployments.DeploymentDao;
 import com.vangoframework.rhone.deployments.DeploymentEvents;
+import com.vangoframework.rhone.deployments.DeploymentStatus;
 import com.vangoframework.rhone.logs.LogStore;
 import com.vangoframework.rhone.threads.NamedThreads;
+import com.vangoframework.rhone.ratelimit.KeyedRateLimiter;
 import io.dropwizard.lifecycle.Managed;
-import io.github.bucket4j.Bandwidth;
-import io.github.bucket4j.Bucket;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Date;
@@ -38,6 +38,7 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
     private static final Logger LOG = LoggerFactory.getLogger(CheckRunReporter.class);
     static final Duration SWEEP = Duration.ofSeconds(30);
     static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+    private static final int MAX_PACED_INSTALLATIONS = 10_000;
 
     private final GitHubDao github;
     private final DeploymentDao deployments;
@@ -49,7 +50,9 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
     private volatile ScheduledThreadPoolExecutor executor; // from start() to stop()
     private final Set<Long> queued = ConcurrentHashMap.newKeySet();
     private final Map<Long, Integer> failures = new ConcurrentHashMap<>();
-    private final Map<Long, Bucket> pacing = new ConcurrentHashMap<>();
+    /** GitHub asks integrators to pace content-creating calls; at most 60 a minute per installation here. */
+    private final KeyedRateLimiter<Long> pacing = new KeyedRateLimiter<>(
+            new KeyedRateLimiter.Rate(10, 60, Duration.ofMinutes(1)), MAX_PACED_INSTALLATIONS);
     private final Map<String, GHRepository> repositories = new ConcurrentHashMap<>();
 
     public CheckRunReporter(GitHubDao github, DeploymentDao deployments, AppDao apps, LogStore logs,
@@ -124,7 +127,7 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
             if (status.equals(currentlyReported(d)) && d.checkRunId() != null) {
                 return; // phase changes only
             }
-            Duration wait = pace(app.installationId());
+            Duration wait = pacing.admit(app.installationId()).orElse(Duration.ZERO);
             if (!wait.isZero()) {
                 schedule(deploymentId, wait);
                 return;
@@ -165,45 +168,28 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
         schedule(deploymentId, delay);
     }
 
-    /** GitHub asks integrators to pace content-creating calls; at most 60 a minute per installation here. */
-    private Duration pace(long installationId) {
-        Bucket bucket = pacing.computeIfAbsent(installationId, id -> Bucket.builder()
-                .addLimit(Bandwidth.builder().capacity(10).refillGreedy(60, Duration.ofMinutes(1)).build())
-                .build());
-        var probe = bucket.tryConsumeAndReturnRemaining(1);
-        return probe.isConsumed() ? Duration.ZERO : Duration.ofNanos(probe.getNanosToWaitForRefill());
-    }
-
     private void publish(Deployment d, App app) throws IOException {
         String details = publicUrl + "/apps/" + app.slug() + "/deployments/" + d.id();
         GHRepository repo = repository(app);
         if (d.checkRunId() == null) {
             // Every run starts queued, as the request did, even if the build has started meanwhile;
             // the update below then shows where it is now.
-            Deployment asQueued = withStatus(d, com.vangoframework.rhone.deployments.DeploymentStatus.PENDING);
-            GHCheckRun run = fill(repo.createCheckRun(checkName, d.commitSha()), asQueued, app, details).create();
+            GHCheckRun run = fill(repo.createCheckRun(checkName, d.commitSha()), d,
+                    CheckRunContent.queued(details), details).create();
             if (github.checkRunCreated(d.id(), run.getId()) == 0) {
                 LOG.warn("Deployment {} already had a Check Run; created {} twice", d.id(), run.getId());
             }
-            github.checkRunReported(d.id(), asQueued.status().dbValue());
+            github.checkRunReported(d.id(), DeploymentStatus.PENDING.dbValue());
             d = deployments.findById(d.id()).orElse(d);
-            if (d.status() == asQueued.status()) {
+            if (d.status() == DeploymentStatus.PENDING) {
                 return;
             }
         }
-        fill(repo.updateCheckRun(d.checkRunId()), d, app, details).create();
+        CheckRunContent now = CheckRunContent.of(d, app, details, logs.tail(d.id(), CheckRunContent.MAX_TEXT));
+        fill(repo.updateCheckRun(d.checkRunId()), d, now, details).create();
     }
 
-    private static Deployment withStatus(Deployment d, com.vangoframework.rhone.deployments.DeploymentStatus s) {
-        return new Deployment(d.id(), d.appId(), s, d.trigger(), d.branch(), d.commitSha(), d.commitMessage(),
-                d.commitAuthor(), d.pullRequestNumber(), d.retryOf(), d.imageTag(), d.imageDigest(), d.errorMessage(),
-                d.attempt(), d.leaseOwner(), d.leaseExpiresAt(), d.cancelRequestedAt(), d.supersededBy(),
-                d.checkRunId(), d.createdAt(), d.updatedAt(), d.buildStartedAt(), d.buildFinishedAt(),
-                d.buildDurationMs(), d.imageSizeBytes());
-    }
-
-    private GHCheckRunBuilder fill(GHCheckRunBuilder builder, Deployment d, App app, String details) {
-        CheckRunContent content = CheckRunContent.of(d, app, details, logs.tail(d.id(), CheckRunContent.MAX_TEXT));
+    private GHCheckRunBuilder fill(GHCheckRunBuilder builder, Deployment d, CheckRunContent content, String details) {
         builder.withExternalID(Long.toString(d.id())).withDetailsURL(details).withStatus(content.status())
                 .add(new GHCheckRunBuilder.Output(content.title(), content.summary()).withText(content.text()));
         if (d.buildStartedAt() != null && content.status() != GHCheckRun.Status.QUEUED) {

@@ -1,12 +1,8 @@
 package com.vangoframework.rhone.github;
 
-import io.github.bucket4j.Bandwidth;
-import io.github.bucket4j.Bucket;
-import io.github.bucket4j.ConsumptionProbe;
+import com.vangoframework.rhone.ratelimit.KeyedRateLimiter;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Token buckets in front of the webhook endpoint: one per source address and one overall, checked
@@ -17,36 +13,20 @@ public final class WebhookRateLimiter {
 
     private static final int MAX_TRACKED_ADDRESSES = 10_000;
 
-    private final int perAddressPerSecond;
-    private final Bucket overall;
-    private final Map<String, Bucket> perAddress = new ConcurrentHashMap<>();
+    private final KeyedRateLimiter<String> limiter;
 
     public WebhookRateLimiter(int perAddressPerSecond, int overallPerSecond) {
-        this.perAddressPerSecond = perAddressPerSecond;
-        this.overall = bucket(overallPerSecond);
+        this.limiter = new KeyedRateLimiter<>(rate(perAddressPerSecond), rate(overallPerSecond),
+                MAX_TRACKED_ADDRESSES);
     }
 
-    private static Bucket bucket(int perSecond) {
+    private static KeyedRateLimiter.Rate rate(int perSecond) {
         // A burst of two seconds' worth, refilled smoothly.
-        return Bucket.builder().addLimit(Bandwidth.builder().capacity(2L * perSecond)
-                .refillGreedy(perSecond, Duration.ofSeconds(1)).build()).build();
+        return new KeyedRateLimiter.Rate(2L * perSecond, perSecond, Duration.ofSeconds(1));
     }
 
     /** Empty when the delivery may proceed, else how long the sender should wait. */
     public Optional<Duration> admit(String address) {
-        if (perAddress.size() > MAX_TRACKED_ADDRESSES) {
-            perAddress.clear(); // a scan of many addresses must not grow memory without bound
-        }
-        ConsumptionProbe mine = perAddress.computeIfAbsent(address, a -> bucket(perAddressPerSecond))
-                .tryConsumeAndReturnRemaining(1);
-        if (!mine.isConsumed()) {
-            return Optional.of(wait(mine));
-        }
-        ConsumptionProbe all = overall.tryConsumeAndReturnRemaining(1);
-        return all.isConsumed() ? Optional.empty() : Optional.of(wait(all));
-    }
-
-    private static Duration wait(ConsumptionProbe probe) {
-        return Duration.ofSeconds(Math.max(1, (long) Math.ceil(probe.getNanosToWaitForRefill() / 1e9)));
+        return limiter.admit(address).map(KeyedRateLimiter::wholeSeconds);
     }
 }

@@ -62,21 +62,6 @@ public interface LogChunkDao {
     @RegisterConstructorMapper(Stored.class)
     List<Stored> chunksBetween(@Bind("id") long deploymentId, @Bind("from") long from, @Bind("to") long to);
 
-    /** Lines {@code from .. to - 1} out of chunks that cover them. */
-    static List<String> lines(List<Stored> chunks, long from, long to) {
-        List<String> out = new java.util.ArrayList<>();
-        for (Stored c : chunks) {
-            String[] lines = c.content().split("\n", -1);
-            for (int i = 0; i < lines.length; i++) {
-                long n = c.firstLine() + i;
-                if (n >= from && n < to) {
-                    out.add(lines[i]);
-                }
-            }
-        }
-        return out;
-    }
-
     @SqlQuery("SELECT content FROM deployment_log_chunks WHERE deployment_id = :id ORDER BY seq")
     List<String> contents(@Bind("id") long deploymentId);
 

@@ -37,16 +37,6 @@ public final class LogStore {
 
     /** About the last {@code maxChars} characters of the log, cut at a line start. */
     public String tail(long deploymentId, int maxChars) {
-        java.util.List<String> newestFirst = dao.lastChunks(deploymentId, 8);
-        StringBuilder text = new StringBuilder();
-        for (int i = newestFirst.size() - 1; i >= 0; i--) {
-            text.append(newestFirst.get(i)).append('\n');
-        }
-        if (text.length() <= maxChars) {
-            return text.toString();
-        }
-        String cut = text.substring(text.length() - maxChars);
-        int nl = cut.indexOf('\n');
-        return nl < 0 ? cut : cut.substring(nl + 1);
+        return LogLines.tail(dao.lastChunks(deploymentId, 8), maxChars);
     }
 }

@@ -6,6 +6,7 @@ import com.vangoframework.rhone.deployments.DeploymentDao;
 import com.vangoframework.rhone.deployments.DeploymentService;
 import com.vangoframework.rhone.deployments.NewDeployment;
 import com.vangoframework.rhone.logs.LogChunkDao;
+import com.vangoframework.rhone.logs.LogLines;
 import io.dropwizard.auth.Auth;
 import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
@@ -137,7 +138,7 @@ public final class DashboardResource {
         if (!tail.isEmpty()) {
             end = tail.get(tail.size() - 1).end();
             first = Math.max(0, end - TAIL_LINES);
-            lines = LogChunkDao.lines(tail, first, end);
+            lines = LogLines.between(tail, first, end);
         }
         DeploymentView view = DeploymentView.of(d, app, links, clock.instant());
         return new Page("deployment", app.slug() + " #" + d.id(), viewer)
@@ -163,7 +164,7 @@ public final class DashboardResource {
         long from = Math.max(0, to - TAIL_LINES);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("first", from);
-        body.put("lines", LogChunkDao.lines(chunks.chunksBetween(d.id(), from, to), from, to));
+        body.put("lines", LogLines.between(chunks.chunksBetween(d.id(), from, to), from, to));
         return body;
     }
 

@@ -5,6 +5,7 @@ import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.logs.EmptyLog;
 import com.vangoframework.rhone.logs.LiveLogs;
 import com.vangoframework.rhone.logs.LogChunkDao;
+import com.vangoframework.rhone.logs.LogLines;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -178,24 +179,13 @@ public final class LogStreamFilter implements Filter {
         if (chunk.end() <= cursor) {
             return cursor;
         }
-        // Written straight out of the chunk's text, line by line, without splitting it into copies.
-        String content = chunk.content();
-        int skip = (int) Math.max(0, cursor - chunk.firstLine());
-        int at = 0;
-        for (int i = 0; i < skip; i++) {
-            at = content.indexOf('\n', at) + 1;
-        }
         w.write("id: " + chunk.end() + "\nevent: log\n");
-        while (true) {
-            int nl = content.indexOf('\n', at);
+        // Written straight out of the chunk's text, line by line, without splitting it into copies.
+        LogLines.forEach(chunk, cursor, chunk.end(), (text, start, end) -> {
             w.write("data: ");
-            w.write(content, at, (nl < 0 ? content.length() : nl) - at);
+            w.write(text, start, end - start);
             w.write('\n');
-            if (nl < 0) {
-                break;
-            }
-            at = nl + 1;
-        }
+        });
         w.write('\n');
         return chunk.end();
     }

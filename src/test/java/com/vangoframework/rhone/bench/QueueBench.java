@@ -1,6 +1,7 @@
 package com.vangoframework.rhone.bench;
 
 import com.vangoframework.rhone.db.DatabaseTarget;
+import com.vangoframework.rhone.deployments.DeploymentStatus;
 import com.vangoframework.rhone.testing.Fixtures;
 import com.vangoframework.rhone.testing.ScriptedPipeline;
 import com.vangoframework.rhone.testing.TestPostgres;
@@ -93,7 +94,8 @@ public final class QueueBench {
             do {
                 Thread.sleep(100); // the watcher's own queries compete for the same 2 cores
                 built = jdbi.withHandle(h -> h.createQuery(
-                        "SELECT count(*) FROM deployments WHERE status NOT IN ('pending','cloning','analyzing','building','pushing')")
+                        "SELECT count(*) FROM deployments WHERE status <> 'pending' AND status NOT IN "
+                                + DeploymentStatus.ACTIVE_SQL)
                         .mapTo(Long.class).one());
             } while (built < total && System.nanoTime() - start < 300_000_000_000L);
             double seconds = (System.nanoTime() - start) / 1e9;

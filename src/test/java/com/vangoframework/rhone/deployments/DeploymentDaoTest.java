@@ -216,6 +216,23 @@ class DeploymentDaoTest {
         assertThat(checked).isGreaterThanOrEqualTo(6);
     }
 
+    @Test
+    void thePartialIndexesOnRunningRows_haveTheSameStatusesAsTheQueries() {
+        // PostgreSQL uses a partial index only for a query whose predicate implies the index's.
+        var active = DeploymentStatus.ACTIVE.stream().map(DeploymentStatus::dbValue).toList();
+        for (String index : List.of("deployments_leases", "deployments_one_active_build_per_app")) {
+            String predicate = jdbi.withHandle(h -> h.createQuery(
+                    "SELECT pg_get_expr(indpred, indrelid) FROM pg_index WHERE indexrelid = CAST(:i AS regclass)")
+                    .bind("i", index).mapTo(String.class).one());
+            var quoted = java.util.regex.Pattern.compile("'([a-z_]+)'").matcher(predicate);
+            List<String> listed = new java.util.ArrayList<>();
+            while (quoted.find()) {
+                listed.add(quoted.group(1));
+            }
+            assertThat(listed).as(index).containsExactlyInAnyOrderElementsOf(active);
+        }
+    }
+
     private static String sqlOf(java.lang.reflect.Method method) {
         var query = method.getAnnotation(org.jdbi.v3.sqlobject.statement.SqlQuery.class);
         var update = method.getAnnotation(org.jdbi.v3.sqlobject.statement.SqlUpdate.class);

@@ -2,6 +2,7 @@ package com.vangoframework.rhone.deployments;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -30,6 +31,13 @@ class DeploymentStatusTest {
     void runningPhases_canFailBeCancelledOrBeRequeued(DeploymentStatus status) {
         assertThat(status.next()).contains(DeploymentStatus.BUILD_FAILED, DeploymentStatus.CANCELLED,
                 DeploymentStatus.PENDING);
+    }
+
+    @Test
+    void activeSql_isTheActiveStatusesAsAnSqlList() {
+        String expected = "(" + DeploymentStatus.ACTIVE.stream().map(s -> "'" + s.dbValue() + "'")
+                .collect(Collectors.joining(", ")) + ")";
+        assertThat(DeploymentStatus.ACTIVE_SQL).isEqualTo(expected);
     }
 
     @Test
