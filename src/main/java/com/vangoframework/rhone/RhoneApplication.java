@@ -5,36 +5,23 @@ import com.vangoframework.rhone.apps.ApiTokenAuthenticator;
 import com.vangoframework.rhone.apps.ApiTokenDao;
 import com.vangoframework.rhone.apps.AppDao;
 import com.vangoframework.rhone.apps.AppSecrets;
-import com.vangoframework.rhone.apps.CreateAppCommand;
-import com.vangoframework.rhone.apps.CreateTeamCommand;
-import com.vangoframework.rhone.apps.CreateTokenCommand;
 import com.vangoframework.rhone.apps.EnvVarDao;
-import com.vangoframework.rhone.apps.ListTeamsCommand;
-import com.vangoframework.rhone.apps.ListTokensCommand;
-import com.vangoframework.rhone.apps.RevokeTokenCommand;
 import com.vangoframework.rhone.apps.SecretBox;
 import com.vangoframework.rhone.apps.SecretKeys;
-import com.vangoframework.rhone.apps.SetEnvCommand;
 import com.vangoframework.rhone.apps.TeamDao;
 import com.vangoframework.rhone.apps.TeamPrincipal;
-import com.vangoframework.rhone.apps.UnsetEnvCommand;
-import com.vangoframework.rhone.apps.UpdateAppCommand;
-import com.vangoframework.rhone.cli.DbCommand;
 import com.vangoframework.rhone.db.Database;
 import com.vangoframework.rhone.db.JdbiSetup;
 import com.vangoframework.rhone.db.EmbeddedPostgresHost;
 import com.vangoframework.rhone.deployments.AppOverviewDao;
 import com.vangoframework.rhone.deployments.BuildPipeline;
 import com.vangoframework.rhone.deployments.BuildQueue;
-import com.vangoframework.rhone.deployments.DeleteAppCommand;
 import com.vangoframework.rhone.deployments.DeploymentDao;
 import com.vangoframework.rhone.deployments.DeploymentEvents;
 import com.vangoframework.rhone.deployments.DeploymentService;
 import com.vangoframework.rhone.deployments.DeploymentsJdbiPlugin;
-import com.vangoframework.rhone.deployments.ListAppsCommand;
 import com.vangoframework.rhone.deployments.QueueHealthCheck;
 import com.vangoframework.rhone.deployments.RequestStatements;
-import com.vangoframework.rhone.deployments.ShowAppCommand;
 import com.vangoframework.rhone.github.AppJwt;
 import com.vangoframework.rhone.github.AppPrivateKey;
 import com.vangoframework.rhone.github.CheckRunReporter;
@@ -53,20 +40,8 @@ import com.vangoframework.rhone.logs.LiveLogs;
 import com.vangoframework.rhone.logs.LogChunkDao;
 import com.vangoframework.rhone.logs.LogRetention;
 import com.vangoframework.rhone.logs.LogStore;
-import com.vangoframework.rhone.pipeline.BuildctlImageBuilder;
-import com.vangoframework.rhone.pipeline.BuilderConfiguration;
-import com.vangoframework.rhone.pipeline.BuilderHealthCheck;
-import com.vangoframework.rhone.pipeline.DockerImageBuilder;
-import com.vangoframework.rhone.pipeline.GitCheckout;
-import com.vangoframework.rhone.pipeline.ImageBuilder;
-import com.vangoframework.rhone.pipeline.ImagePipeline;
-import com.vangoframework.rhone.pipeline.IsolatedGitConfig;
-import com.vangoframework.rhone.pipeline.ProcessRunner;
-import com.vangoframework.rhone.pipeline.RailpackAnalyzer;
 import com.vangoframework.rhone.pipeline.RegistryHealthCheck;
-import com.vangoframework.rhone.pipeline.RegistryImageSize;
 import com.vangoframework.rhone.pipeline.RepoCredentials;
-import com.vangoframework.rhone.web.AddMemberCommand;
 import com.vangoframework.rhone.web.AppAccess;
 import com.vangoframework.rhone.web.AppEventsFilter;
 import com.vangoframework.rhone.web.AppGoneMapper;
@@ -77,12 +52,9 @@ import com.vangoframework.rhone.web.DashboardDao;
 import com.vangoframework.rhone.web.DashboardResource;
 import com.vangoframework.rhone.web.DeployRateLimiter;
 import com.vangoframework.rhone.web.DeploymentConflictMapper;
-import com.vangoframework.rhone.web.ListMembersCommand;
 import com.vangoframework.rhone.web.LiveApps;
 import com.vangoframework.rhone.web.LogStreamFilter;
-import com.vangoframework.rhone.web.LoginLinkCommand;
 import com.vangoframework.rhone.web.ParamExceptionMapper;
-import com.vangoframework.rhone.web.RemoveMemberCommand;
 import com.vangoframework.rhone.web.SessionCookieFilter;
 import com.vangoframework.rhone.web.SessionDao;
 import com.vangoframework.rhone.web.Sessions;
@@ -118,7 +90,12 @@ import org.eclipse.jetty.server.Server;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.LoggerFactory;
 
-/** Wires the service together, once, in the order it starts. No container, just constructors. */
+/**
+ * Wires the service together, once, in the order it starts. No container, just constructors.
+ * Longer than our other classes on purpose: it is the one place that names every part, read top
+ * to bottom as {@link #run} lists the steps (a quarter of it is imports); the pipeline's parts
+ * are put together in {@link PipelineAssembly} and the commands listed in {@link AdminCommands}.
+ */
 public class RhoneApplication extends Application<RhoneConfiguration> {
 
     /**
@@ -153,23 +130,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         bootstrap.setConfigurationFactoryFactory(new RhoneConfigurationFactory());
         bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
                 bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)));
-        bootstrap.addCommand(new DbCommand());
-        bootstrap.addCommand(new CreateTeamCommand());
-        bootstrap.addCommand(new CreateAppCommand());
-        bootstrap.addCommand(new SetEnvCommand());
-        bootstrap.addCommand(new UnsetEnvCommand());
-        bootstrap.addCommand(new CreateTokenCommand());
-        bootstrap.addCommand(new AddMemberCommand());
-        bootstrap.addCommand(new LoginLinkCommand());
-        bootstrap.addCommand(new ListTeamsCommand());
-        bootstrap.addCommand(new ListAppsCommand());
-        bootstrap.addCommand(new ShowAppCommand());
-        bootstrap.addCommand(new UpdateAppCommand());
-        bootstrap.addCommand(new DeleteAppCommand());
-        bootstrap.addCommand(new ListTokensCommand());
-        bootstrap.addCommand(new RevokeTokenCommand());
-        bootstrap.addCommand(new ListMembersCommand());
-        bootstrap.addCommand(new RemoveMemberCommand());
+        AdminCommands.all().forEach(bootstrap::addCommand);
         // Freemarker pages (.ftlh: HTML auto-escaping on), and their scripts and styles as files
         // (no inline script, so a Content-Security-Policy can forbid it).
         bootstrap.addBundle(new ViewBundle<>());
@@ -178,11 +139,29 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
 
     @Override
     public void run(RhoneConfiguration config, Environment environment) {
+        environment.getObjectMapper().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+        Core core = core(config, environment);                      // 1-2. database, data, deployments
+        BuildQueue queue = buildQueue(config, environment, core);    // 3. the queue and its pipeline
+        Callers callers = callers(environment, core);                // 4. who is calling; the JSON API
+        gitHub(config, environment, core);                           // 5. webhooks in, Check Runs out
+        dashboard(config, environment, core, callers);               // 6. pages, forms, live streams
+        operations(config, environment, queue);                      // 7-8. metrics, first words
+    }
+
+    /** What every later step is built on. */
+    private record Core(Clock clock, Path dataDir, Database database, ManagedDataSource dataSource, Jdbi jdbi,
+                        AppDao apps, DeploymentDao deploymentDao, DeploymentEvents events,
+                        DeploymentService deployments, LogChunkDao chunkDao, LogStore logs, AppSecrets appSecrets) {
+    }
+
+    /** Step 4's result: the dashboard's routes resolve viewers and apps the same way as the API. */
+    private record Callers(Sessions sessions, AppAccess access) {
+    }
+
+    private Core core(RhoneConfiguration config, Environment environment) {
         Clock clock = Clock.systemUTC();
         Path dataDir = Path.of(config.getDataDir());
-        environment.getObjectMapper().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
-
-        // 1. Database: embedded or configured; stopped last because it is managed first.
+        // Embedded or configured; stopped last because it is managed first.
         Database database = Database.open(config.getDatabase(), dataDir, EmbeddedPostgresHost.Role.SERVER);
         environment.lifecycle().manage(new Managed() {
             @Override
@@ -200,8 +179,6 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         ManagedDataSource dataSource = dataSourceFactory.build(environment.metrics(), "postgresql");
         Jdbi jdbi = Database.configure(new JdbiFactory().build(environment, dataSourceFactory, dataSource,
                 "postgresql"), JDBI);
-
-        // 2. Data access and the deployment service.
         AppDao apps = jdbi.onDemand(AppDao.class);
         DeploymentDao deploymentDao = jdbi.onDemand(DeploymentDao.class);
         DeploymentEvents events = new DeploymentEvents();
@@ -212,25 +189,33 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         LogStore logs = new LogStore(chunkDao, config.getBuilder().getLogCapBytes(), clock, environment.lifecycle()
                 .scheduledExecutorService("rhone-log-flusher-%d").removeOnCancelPolicy(true).build());
         AppSecrets appSecrets = new AppSecrets(jdbi.onDemand(EnvVarDao.class), secretBox);
+        return new Core(clock, dataDir, database, dataSource, jdbi, apps, deploymentDao, events, deployments,
+                chunkDao, logs, appSecrets);
+    }
 
-        // 3. The build queue and its pipeline.
+    private BuildQueue buildQueue(RhoneConfiguration config, Environment environment, Core c) {
         String nodeId = config.getBuilds().getNodeId().isEmpty() ? defaultNodeId() : config.getBuilds().getNodeId();
-        BuildPipeline pipeline = pipeline(config, environment, new Builders(logs, appSecrets, dataDir));
-        BuildQueue queue = new BuildQueue(deploymentDao, apps, pipeline, config.getBuilds(),
-                nodeId, database.target(), environment.metrics(), clock, events);
+        BuildPipeline pipeline = pipeline(config, environment, new Builders(c.logs(), c.appSecrets(), c.dataDir()));
+        BuildQueue queue = new BuildQueue(c.deploymentDao(), c.apps(), pipeline, config.getBuilds(),
+                nodeId, c.database().target(), environment.metrics(), c.clock(), c.events());
         if (config.getBuilds().isWorkerEnabled()) {
             environment.lifecycle().manage(queue);
-            environment.healthChecks().register("build-queue", new QueueHealthCheck(queue, deploymentDao,
-                    config.getBuilds().getStuckThreshold().toJavaDuration(), clock));
+            environment.healthChecks().register("build-queue", new QueueHealthCheck(queue, c.deploymentDao(),
+                    config.getBuilds().getStuckThreshold().toJavaDuration(), c.clock()));
         }
+        return queue;
+    }
 
-        // 4. Who is calling, resolved once: a bearer token is a team (the API), the session cookie
-        // a viewer (the dashboard). Every app-scoped route, page or stream asks AppAccess.
-        Sessions sessions = new Sessions(jdbi, clock);
-        AppAccess access = new AppAccess(apps, deployments);
-        Map<Class<? extends Principal>, ContainerRequestFilter> callers = Map.of(
+    /**
+     * Who is calling, resolved once: a bearer token is a team (the API), the session cookie a
+     * viewer (the dashboard). Every app-scoped route, page or stream asks one AppAccess.
+     */
+    private Callers callers(Environment environment, Core c) {
+        Sessions sessions = new Sessions(c.jdbi(), c.clock());
+        AppAccess access = new AppAccess(c.apps(), c.deployments());
+        Map<Class<? extends Principal>, ContainerRequestFilter> filters = Map.of(
                 TeamPrincipal.class, new BearerTokenFilter.Builder()
-                        .setAuthenticator(new ApiTokenAuthenticator(jdbi.onDemand(ApiTokenDao.class)))
+                        .setAuthenticator(new ApiTokenAuthenticator(c.jdbi().onDemand(ApiTokenDao.class)))
                         .setPrefix("Bearer")
                         .setRealm("rhone")
                         .buildAuthFilter(),
@@ -238,41 +223,47 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
                         .setAuthenticator(sessions::viewer)
                         .setRealm("rhone")
                         .buildAuthFilter());
-        environment.jersey().register(new PolymorphicAuthDynamicFeature<>(callers));
-        environment.jersey().register(new PolymorphicAuthValueFactoryProvider.Binder<>(callers.keySet()));
+        environment.jersey().register(new PolymorphicAuthDynamicFeature<>(filters));
+        environment.jersey().register(new PolymorphicAuthValueFactoryProvider.Binder<>(filters.keySet()));
         environment.jersey().register(new ParamExceptionMapper());
         environment.jersey().register(new AppGoneMapper());
         environment.jersey().register(new DeploymentConflictMapper());
-        environment.jersey().register(new DeploymentResource(access, deployments, deploymentDao, logs,
+        environment.jersey().register(new DeploymentResource(access, c.deployments(), c.deploymentDao(), c.logs(),
                 environment.getObjectMapper()));
+        return new Callers(sessions, access);
+    }
 
-        // 5. GitHub: signed webhooks in (the endpoint refuses everything without a secret), Check Runs out.
+    /** Signed webhooks in (the endpoint refuses everything without a secret), Check Runs out. */
+    private void gitHub(RhoneConfiguration config, Environment environment, Core c) {
         environment.servlets().addServlet("github-webhooks", new WebhookServlet(
                 new WebhookSignature(config.getGithub().getWebhookSecret()),
-                new WebhookHandler(dataSource, jdbi, deployments),
+                new WebhookHandler(c.dataSource(), c.jdbi(), c.deployments()),
                 new WebhookRateLimiter(config.getGithub().getWebhookRatePerAddress(),
                         config.getGithub().getWebhookRateOverall()), environment.getObjectMapper()))
                 .addMapping("/webhooks/github");
         installationTokens(config).ifPresent(tokens -> {
             GitHubConfiguration gh = config.getGithub();
-            CheckRunReporter reporter = new CheckRunReporter(jdbi.onDemand(GitHubDao.class), deploymentDao, apps, logs,
-                    new GitHubClients(gh.getApiUrl(), tokens, clock), gh.getCheckName(), gh.getPublicUrl());
-            events.subscribe(reporter);
+            CheckRunReporter reporter = new CheckRunReporter(c.jdbi().onDemand(GitHubDao.class), c.deploymentDao(),
+                    c.apps(), c.logs(), new GitHubClients(gh.getApiUrl(), tokens, c.clock()), gh.getCheckName(),
+                    gh.getPublicUrl());
+            c.events().subscribe(reporter);
             environment.lifecycle().manage(reporter);
             environment.healthChecks().register("github", new GitHubHealthCheck(tokens));
-            environment.lifecycle().manage(new RedeliveryJob(gh.getApiUrl(), tokens.jwt(), jdbi,
+            environment.lifecycle().manage(new RedeliveryJob(gh.getApiUrl(), tokens.jwt(), c.jdbi(),
                     environment.getObjectMapper(), gh.getRedeliveryInterval().toJavaDuration()));
         });
+    }
 
-        // 6. The dashboard: sessions, pages, forms, and live logs from every instance.
+    /** The dashboard: sign-in, pages, forms, and live logs and app pages from every instance. */
+    private void dashboard(RhoneConfiguration config, Environment environment, Core c, Callers callers) {
         DashboardConfiguration dash = config.getDashboard();
-        LiveLogs live = new LiveLogs(database.target(), chunkDao, deploymentDao);
+        LiveLogs live = new LiveLogs(c.database().target(), c.chunkDao(), c.deploymentDao());
         environment.lifecycle().manage(live);
         if (dash.getLogRetentionDays() > 0) {
-            environment.lifecycle().manage(new LogRetention(chunkDao,
-                    java.time.Duration.ofDays(dash.getLogRetentionDays()), clock));
+            environment.lifecycle().manage(new LogRetention(c.chunkDao(),
+                    java.time.Duration.ofDays(dash.getLogRetentionDays()), c.clock()));
         }
-        DashboardDao dashboardDao = jdbi.onDemand(DashboardDao.class);
+        DashboardDao dashboardDao = c.jdbi().onDemand(DashboardDao.class);
         LiveApps liveApps = new LiveApps(dashboardDao, environment.lifecycle()
                 .executorService("rhone-live-apps-%d").minThreads(1).maxThreads(1).build());
         live.watchDeployments(liveApps);
@@ -284,19 +275,20 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         });
         String gitHubUrl = config.getBuilder().getGitHubUrl();
         CommitLinks commitLinks = new CommitLinks(gitHubUrl);
-        environment.jersey().register(new SignInResource(sessions, new GitHubOAuth(gitHubUrl,
+        environment.jersey().register(new SignInResource(callers.sessions(), new GitHubOAuth(gitHubUrl,
                 config.getGithub().getApiUrl(), dash.getOauthClientId(), dash.getOauthClientSecret(),
                 environment.getObjectMapper()), dash, config.getGithub().getPublicUrl()));
-        environment.jersey().register(new DashboardResource(access, dashboardDao, chunkDao, deploymentDao,
-                deployments, new DeployRateLimiter(dash.getDeploysPerMinute()), commitLinks, clock));
+        environment.jersey().register(new DashboardResource(callers.access(), dashboardDao, c.chunkDao(),
+                c.deploymentDao(), c.deployments(), new DeployRateLimiter(dash.getDeploysPerMinute()), commitLinks,
+                c.clock()));
         // Log streams and live app pages each hold a request thread: one cap for both.
         java.util.concurrent.Semaphore streams = new java.util.concurrent.Semaphore(dash.getMaxStreams());
-        environment.servlets().addFilter("log-stream", new LogStreamFilter(sessions, access, live,
-                        environment.getObjectMapper(), dash.getHeartbeat().toJavaDuration(), streams))
+        environment.servlets().addFilter("log-stream", new LogStreamFilter(callers.sessions(), callers.access(),
+                        live, environment.getObjectMapper(), dash.getHeartbeat().toJavaDuration(), streams))
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), true, "/apps/*");
-        environment.servlets().addFilter("app-events", new AppEventsFilter(sessions, access, liveApps, dashboardDao,
-                        commitLinks, environment.getObjectMapper(), dash.getHeartbeat().toJavaDuration(), streams,
-                        clock))
+        environment.servlets().addFilter("app-events", new AppEventsFilter(callers.sessions(), callers.access(),
+                        liveApps, dashboardDao, commitLinks, environment.getObjectMapper(),
+                        dash.getHeartbeat().toJavaDuration(), streams, c.clock()))
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), true,
                         "/events/*");
         environment.healthChecks().register("live-logs", new com.codahale.metrics.health.HealthCheck() {
@@ -306,16 +298,17 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
                         : Result.unhealthy("not listening for log notifications; live pages are delayed");
             }
         });
+    }
 
-        // 7. Operations: Prometheus text at /prometheus on the admin port.
+    /** Prometheus text at /prometheus on the admin port, and, once the ports are open, where to go next. */
+    private void operations(RhoneConfiguration config, Environment environment, BuildQueue queue) {
         PrometheusRegistry prometheus = new PrometheusRegistry();
         DropwizardExports.builder().dropwizardRegistry(environment.metrics()).register(prometheus);
         queue.prometheusMetrics().forEach(prometheus::register);
         environment.healthChecks().register("registry", new RegistryHealthCheck(config.getBuilder().getRegistry()));
         environment.admin().addServlet("prometheus", new PrometheusMetricsServlet(prometheus))
                 .addMapping("/prometheus");
-
-        // 8. Once the ports are open, say where to go next (ops/run-local's last words).
+        // ops/run-local's last words.
         environment.lifecycle().addServerLifecycleListener(new ServerLifecycleListener() {
             @Override
             public void serverStarted(Server server) {
@@ -333,30 +326,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
 
     /** The build pipeline; tests override it with their own. */
     protected BuildPipeline pipeline(RhoneConfiguration config, Environment environment, Builders parts) {
-        BuilderConfiguration b = config.getBuilder();
-        ProcessRunner runner = new ProcessRunner();
-        ImageBuilder imageBuilder;
-        List<String> probe;
-        if (b.getType().equals("buildctl")) {
-            BuildctlImageBuilder buildctl = new BuildctlImageBuilder(new BuildctlImageBuilder.Daemon(
-                    b.getBuildctlBinary(), b.getBuildkitAddr(), b.getBuildkitCaCert(), b.getBuildkitCert(),
-                    b.getBuildkitKey()), b.getRailpackFrontend(), b.registryAuth(), runner, environment.getObjectMapper());
-            imageBuilder = buildctl;
-            probe = buildctl.healthCommand();
-        } else {
-            DockerImageBuilder docker = new DockerImageBuilder(b.getDockerBinary(), b.getRailpackFrontend(),
-                    b.registryAuth(), runner);
-            imageBuilder = docker;
-            probe = docker.versionCommand();
-        }
-        environment.healthChecks().register("builder", new BuilderHealthCheck(probe, imageBuilder.describe()));
-        IsolatedGitConfig.install();
-        Path workRoot = b.getWorkDir().isEmpty() ? parts.dataDir().resolve("builds") : Path.of(b.getWorkDir());
-        return new ImagePipeline(
-                new GitCheckout(repoCredentials(config), b.getGitHubUrl(), b.getCloneTimeout().toJavaDuration()),
-                new RailpackAnalyzer(b.getRailpackBinary(), runner, environment.getObjectMapper(), Duration.ofMinutes(5)),
-                imageBuilder, parts.secrets(), parts.logs(), b.getRegistry(), b.getRegistryPassword(), workRoot,
-                new RegistryImageSize(b.registryAuth(), Duration.ofSeconds(10)));
+        return PipelineAssembly.assemble(config.getBuilder(), environment, parts, repoCredentials(config));
     }
 
     /** Tokens for clones: the GitHub App's installation tokens for GitHub apps, nothing for plain git URLs. */

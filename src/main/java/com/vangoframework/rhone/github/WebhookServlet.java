@@ -77,16 +77,7 @@ public final class WebhookServlet extends HttpServlet {
         String delivery = request.getHeader("X-GitHub-Delivery");
         var wait = limiter.admit(request.getRemoteAddr());
         if (wait.isPresent()) {
-            long seconds = wait.get().toSeconds();
-            LOG.warn("Webhook delivery {} from {} refused: rate limit (retry after {} s)", delivery,
-                    request.getRemoteAddr(), seconds);
-            // Answering before the body is read can make the server drop the connection under the
-            // client; read a small body away, and close the connection rather than read a large one.
-            if (!drain(request.getInputStream())) {
-                response.setHeader("Connection", "close");
-            }
-            response.setHeader("Retry-After", Long.toString(seconds));
-            error(response, 429, "too many deliveries; retry after " + seconds + " s");
+            refuseForRate(request, response, delivery, wait.get().toSeconds());
             return;
         }
         if (!signature.isConfigured()) {
@@ -137,6 +128,19 @@ public final class WebhookServlet extends HttpServlet {
         body.put("deployment_ids", result.deploymentIds());
         body.put("duplicate", result.duplicate());
         write(response, result.deploymentIds().isEmpty() ? 200 : 202, body);
+    }
+
+    private void refuseForRate(HttpServletRequest request, HttpServletResponse response, String delivery,
+                               long seconds) throws IOException {
+        LOG.warn("Webhook delivery {} from {} refused: rate limit (retry after {} s)", delivery,
+                request.getRemoteAddr(), seconds);
+        // Answering before the body is read can make the server drop the connection under the
+        // client; read a small body away, and close the connection rather than read a large one.
+        if (!drain(request.getInputStream())) {
+            response.setHeader("Connection", "close");
+        }
+        response.setHeader("Retry-After", Long.toString(seconds));
+        error(response, 429, "too many deliveries; retry after " + seconds + " s");
     }
 
     /** Reads and drops up to 1 MiB; true when that was the whole body. */

@@ -1,0 +1,49 @@
+package com.vangoframework.rhone;
+
+import com.vangoframework.rhone.apps.CreateAppCommand;
+import com.vangoframework.rhone.apps.CreateTeamCommand;
+import com.vangoframework.rhone.apps.CreateTokenCommand;
+import com.vangoframework.rhone.apps.ListTeamsCommand;
+import com.vangoframework.rhone.apps.ListTokensCommand;
+import com.vangoframework.rhone.apps.RevokeTokenCommand;
+import com.vangoframework.rhone.apps.SetEnvCommand;
+import com.vangoframework.rhone.apps.UnsetEnvCommand;
+import com.vangoframework.rhone.apps.UpdateAppCommand;
+import com.vangoframework.rhone.cli.DbCommand;
+import com.vangoframework.rhone.deployments.DeleteAppCommand;
+import com.vangoframework.rhone.deployments.ListAppsCommand;
+import com.vangoframework.rhone.deployments.ShowAppCommand;
+import com.vangoframework.rhone.web.AddMemberCommand;
+import com.vangoframework.rhone.web.ListMembersCommand;
+import com.vangoframework.rhone.web.LoginLinkCommand;
+import com.vangoframework.rhone.web.RemoveMemberCommand;
+import io.dropwizard.core.cli.Command;
+import java.util.List;
+
+/** The admin commands, each written on the {@code cli} base by the feature it belongs to. */
+final class AdminCommands {
+
+    private AdminCommands() {
+    }
+
+    static List<Command> all() {
+        return List.of(
+                new DbCommand(),
+                new CreateTeamCommand(),
+                new CreateAppCommand(),
+                new SetEnvCommand(),
+                new UnsetEnvCommand(),
+                new CreateTokenCommand(),
+                new AddMemberCommand(),
+                new LoginLinkCommand(),
+                new ListTeamsCommand(),
+                new ListAppsCommand(),
+                new ShowAppCommand(),
+                new UpdateAppCommand(),
+                new DeleteAppCommand(),
+                new ListTokensCommand(),
+                new RevokeTokenCommand(),
+                new ListMembersCommand(),
+                new RemoveMemberCommand());
+    }
+}

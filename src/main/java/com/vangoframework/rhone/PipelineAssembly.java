@@ -1,0 +1,54 @@
+package com.vangoframework.rhone;
+
+import com.vangoframework.rhone.RhoneApplication.Builders;
+import com.vangoframework.rhone.deployments.BuildPipeline;
+import com.vangoframework.rhone.pipeline.BuilderConfiguration;
+import com.vangoframework.rhone.pipeline.BuilderHealthCheck;
+import com.vangoframework.rhone.pipeline.BuildctlImageBuilder;
+import com.vangoframework.rhone.pipeline.DockerImageBuilder;
+import com.vangoframework.rhone.pipeline.GitCheckout;
+import com.vangoframework.rhone.pipeline.ImageBuilder;
+import com.vangoframework.rhone.pipeline.ImagePipeline;
+import com.vangoframework.rhone.pipeline.IsolatedGitConfig;
+import com.vangoframework.rhone.pipeline.ProcessRunner;
+import com.vangoframework.rhone.pipeline.RailpackAnalyzer;
+import com.vangoframework.rhone.pipeline.RegistryImageSize;
+import com.vangoframework.rhone.pipeline.RepoCredentials;
+import io.dropwizard.core.setup.Environment;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** The real build pipeline, put together from the builder configuration (part of the composition root). */
+final class PipelineAssembly {
+
+    private PipelineAssembly() {
+    }
+
+    static BuildPipeline assemble(BuilderConfiguration b, Environment environment, Builders parts,
+                                  RepoCredentials credentials) {
+        ProcessRunner runner = new ProcessRunner();
+        ImageBuilder imageBuilder;
+        List<String> probe;
+        if (b.getType().equals("buildctl")) {
+            BuildctlImageBuilder buildctl = new BuildctlImageBuilder(new BuildctlImageBuilder.Daemon(
+                    b.getBuildctlBinary(), b.getBuildkitAddr(), b.getBuildkitCaCert(), b.getBuildkitCert(),
+                    b.getBuildkitKey()), b.getRailpackFrontend(), b.registryAuth(), runner, environment.getObjectMapper());
+            imageBuilder = buildctl;
+            probe = buildctl.healthCommand();
+        } else {
+            DockerImageBuilder docker = new DockerImageBuilder(b.getDockerBinary(), b.getRailpackFrontend(),
+                    b.registryAuth(), runner);
+            imageBuilder = docker;
+            probe = docker.versionCommand();
+        }
+        environment.healthChecks().register("builder", new BuilderHealthCheck(probe, imageBuilder.describe()));
+        IsolatedGitConfig.install();
+        Path workRoot = b.getWorkDir().isEmpty() ? parts.dataDir().resolve("builds") : Path.of(b.getWorkDir());
+        return new ImagePipeline(
+                new GitCheckout(credentials, b.getGitHubUrl(), b.getCloneTimeout().toJavaDuration()),
+                new RailpackAnalyzer(b.getRailpackBinary(), runner, environment.getObjectMapper(), Duration.ofMinutes(5)),
+                imageBuilder, parts.secrets(), parts.logs(), b.getRegistry(), b.getRegistryPassword(), workRoot,
+                new RegistryImageSize(b.registryAuth(), Duration.ofSeconds(10)));
+    }
+}
