@@ -1,5 +1,6 @@
 package com.vangoframework.rhone;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -73,10 +74,24 @@ class PackageDirectionsTest {
     @Test
     void theFeaturesKnowNoHttp_neitherTheWebPackageNorJerseyNorTheServletApi() {
         noClasses().that().resideInAnyPackage("..rhone.deployments..", "..rhone.logs..", "..rhone.apps..",
-                        "..rhone.db..", "..rhone.cli..", "..rhone.threads..", "..rhone.ratelimit..")
+                        "..rhone.db..", "..rhone.cli..", "..rhone.threads..", "..rhone.ratelimit..",
+                        "..rhone.pipeline..")
                 .should().dependOnClassesThat().resideInAnyPackage("..rhone.web..", "jakarta.ws.rs..",
                         "jakarta.servlet..", "org.glassfish.jersey..")
-                .because("everything that speaks HTTP lives under web (the webhook servlet is github's door)")
+                .because("everything that serves HTTP lives under web (the webhook servlet is github's door)")
+                .check(MAIN);
+    }
+
+    @Test
+    void theNeutralUtilitiesUseOnlyTheJdkTheirLibraryAndLogging() {
+        classes().that().resideInAnyPackage("..rhone.threads..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("..rhone.threads..", "java..", "org.slf4j..")
+                .because("every package may use threads, so threads may use none of them")
+                .check(MAIN);
+        classes().that().resideInAnyPackage("..rhone.ratelimit..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("..rhone.ratelimit..", "java..",
+                        "io.github.bucket4j..")
+                .because("every package may use ratelimit, so ratelimit may use none of them")
                 .check(MAIN);
     }
 

@@ -72,7 +72,9 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
             return;
         }
         executor = NamedThreads.scheduled("rhone-check-runs");
-        executor.scheduleWithFixedDelay(this::sweep, SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
+        // The first sweep at once: the queue starts before this reporter, and what it changed in
+        // between is caught up now rather than a sweep interval later.
+        executor.scheduleWithFixedDelay(this::sweep, 0, SWEEP.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -89,7 +91,7 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
     private void schedule(long deploymentId, Duration delay) {
         ScheduledThreadPoolExecutor executor = this.executor;
         if (executor == null) {
-            return; // not started yet (the queue starts first): the first sweep catches this run up
+            return; // not started yet (the queue starts first): the first sweep, at start, catches it up
         }
         if (queued.add(deploymentId)) {
             try {

@@ -14,7 +14,6 @@ import org.kohsuke.github.GHMyself;
 import org.kohsuke.github.GitHubAbuseLimitHandler;
 import org.kohsuke.github.GitHubBuilder;
 import org.kohsuke.github.GitHubRateLimitHandler;
-import org.kohsuke.github.extras.HttpClientGitHubConnector;
 
 /**
  * "Sign in with GitHub" on GitHub's side: the App's OAuth web flow (where to send the browser,
@@ -52,7 +51,7 @@ public final class GitHubOAuth {
     /** The account that authorized: the code is exchanged for a user token, which is then asked who it is. */
     public Account account(String code, String callback) throws IOException, InterruptedException {
         GHMyself me = new GitHubBuilder().withEndpoint(apiUrl).withOAuthToken(exchange(code, callback))
-                .withConnector(new HttpClientGitHubConnector(http))
+                .withConnector(new DeadlineConnector(http, Duration.ofSeconds(15)))
                 // A person is waiting on the page: a rate limit fails the sign-in instead of sleeping.
                 .withRateLimitHandler(GitHubRateLimitHandler.FAIL)
                 .withAbuseLimitHandler(GitHubAbuseLimitHandler.FAIL)

@@ -127,12 +127,18 @@ public final class ImagePipeline implements BuildPipeline {
         }
     }
 
-    /** Symbolic links in a checkout are removed, never followed out of it. */
+    /**
+     * Symbolic links in a checkout are removed, never followed out of it. A file that cannot be
+     * removed does not stop the rest from going (IGNORE_ERRORS); what is left is reported once.
+     */
     static void deleteRecursively(Path dir) {
         try {
-            FileUtils.delete(dir.toFile(), FileUtils.RECURSIVE | FileUtils.SKIP_MISSING);
+            FileUtils.delete(dir.toFile(), FileUtils.RECURSIVE | FileUtils.SKIP_MISSING | FileUtils.IGNORE_ERRORS);
         } catch (IOException e) {
             LOG.warn("Could not remove the work directory {}", dir, e);
+        }
+        if (java.nio.file.Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            LOG.warn("The work directory {} could not be removed completely", dir);
         }
     }
 }

@@ -14,8 +14,10 @@ import org.slf4j.LoggerFactory;
  * The executors and threads that a component makes in its own {@code start()}, because its
  * {@code stop()} must order them itself (the build queue hands work back before its timers stop;
  * the live logs stop listening before their readers). Every thread is a named daemon, so a thread
- * dump says who is who and an uncaught exception is logged with that name. Executors that only run
- * a component's tasks come from Dropwizard's {@code environment.lifecycle()} builders instead.
+ * dump says who is who and an uncaught exception is logged with that name. Components that own
+ * their timers (Check Runs, redelivery, log retention) also make them here in {@code start()};
+ * executors that a component is handed (the log flusher, request follow-ups, live app pages)
+ * come from Dropwizard's {@code environment.lifecycle()} builders in the composition root.
  */
 public final class NamedThreads {
 

@@ -27,8 +27,14 @@ public final class AppAccess {
         return apps.findBySlug(slug).filter(a -> caller.memberOf(a.teamId()));
     }
 
-    /** The deployment with this id (a number, as the URL spells it) of an app the caller may see. */
-    public Optional<Deployment> deployment(App app, String id) {
+    /**
+     * The deployment with this id (a number, as the URL spells it) of {@code app}, if the caller
+     * may see the app: checked here again, so no edge can ask for a deployment past the team check.
+     */
+    public Optional<Deployment> deployment(TeamScope caller, App app, String id) {
+        if (!caller.memberOf(app.teamId())) {
+            return Optional.empty();
+        }
         long parsed;
         try {
             parsed = Long.parseLong(id);

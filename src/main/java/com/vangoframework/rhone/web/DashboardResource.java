@@ -229,7 +229,7 @@ public final class DashboardResource {
     }
 
     private Deployment deployment(Viewer viewer, App app, String id) {
-        return access.deployment(app, id)
+        return access.deployment(viewer, app, id)
                 .orElseThrow(() -> Pages.notFound("App " + app.slug() + " has no deployment " + id + ".", viewer));
     }
 

@@ -87,7 +87,7 @@ public final class LogStreamFilter implements Filter {
         }
         // The same team check as every app-scoped route: another team's deployment is a 404.
         Optional<Deployment> deployment = access.app(viewer.get(), path.group(1))
-                .flatMap(app -> access.deployment(app, path.group(2)));
+                .flatMap(app -> access.deployment(viewer.get(), app, path.group(2)));
         if (deployment.isEmpty()) {
             plain(response, 404, "no such deployment in your teams");
             return;

@@ -3,9 +3,10 @@
  * Events streams (build logs in {@link com.vangoframework.rhone.web.LogStreamFilter}, the live app
  * pages in {@link com.vangoframework.rhone.web.AppEventsFilter}, fed by
  * {@link com.vangoframework.rhone.web.LiveApps}), JSON error bodies with one actionable sentence,
- * and the JSON API in {@code web.api}. Who is calling is resolved once per request by
- * dropwizard-auth (a bearer token is a team, the session cookie a
- * {@link com.vangoframework.rhone.web.Viewer}); what that caller may see, one
+ * and the JSON API in {@code web.api}. On Jersey's routes, who is calling is resolved once per
+ * request by dropwizard-auth (a bearer token is a team, the session cookie a
+ * {@link com.vangoframework.rhone.web.Viewer}); the two SSE filters, outside Jersey, read the
+ * cookie through {@code Sessions} themselves. What that caller may see, one
  * {@link com.vangoframework.rhone.web.AppAccess} answers for every route and stream. Page scripts
  * are static files under {@code /assets/}. It may use {@code github},
  * {@code deployments}, {@code logs}, {@code apps} and the shared packages; the features it calls

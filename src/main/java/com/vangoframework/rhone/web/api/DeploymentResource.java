@@ -86,7 +86,7 @@ public final class DeploymentResource {
     @GET
     @Path("/{id}")
     public Deployment get(@Auth TeamPrincipal team, @PathParam("slug") String slug, @PathParam("id") String id) {
-        return deployment(app(team, slug), id);
+        return deployment(team, app(team, slug), id);
     }
 
     /** The stored build log as plain text (secrets were masked before it was stored). */
@@ -94,13 +94,13 @@ public final class DeploymentResource {
     @Path("/{id}/log")
     @Produces(MediaType.TEXT_PLAIN + "; charset=utf-8")
     public String log(@Auth TeamPrincipal team, @PathParam("slug") String slug, @PathParam("id") String id) {
-        return logs.read(deployment(app(team, slug), id).id());
+        return logs.read(deployment(team, app(team, slug), id).id());
     }
 
     @POST
     @Path("/{id}/cancel")
     public Response cancel(@Auth TeamPrincipal team, @PathParam("slug") String slug, @PathParam("id") String id) {
-        Deployment after = deployments.cancel(deployment(app(team, slug), id));
+        Deployment after = deployments.cancel(deployment(team, app(team, slug), id));
         // 202: a running build was asked to stop and will end as cancelled shortly.
         Response.Status status = after.status() == DeploymentStatus.CANCELLED
                 ? Response.Status.OK : Response.Status.ACCEPTED;
@@ -111,7 +111,7 @@ public final class DeploymentResource {
     @Path("/{id}/retry")
     public Response retry(@Auth TeamPrincipal team, @PathParam("slug") String slug, @PathParam("id") String id) {
         App app = app(team, slug);
-        Deployment d = deployment(app, id);
+        Deployment d = deployment(team, app, id);
         return Response.status(Response.Status.CREATED).entity(deployments.retry(app, d)).build();
     }
 
@@ -119,8 +119,8 @@ public final class DeploymentResource {
         return ApiErrors.found(access.app(team, slug), () -> "no app named '" + slug + "' in your team");
     }
 
-    private Deployment deployment(App app, String id) {
-        return ApiErrors.found(access.deployment(app, id), () -> "no deployment " + id + " in app " + app.slug());
+    private Deployment deployment(TeamPrincipal team, App app, String id) {
+        return ApiErrors.found(access.deployment(team, app, id), () -> "no deployment " + id + " in app " + app.slug());
     }
 
     private String commitShaFrom(byte[] body) {
