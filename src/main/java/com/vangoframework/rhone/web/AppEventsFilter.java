@@ -10,11 +10,8 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -87,33 +84,28 @@ public final class AppEventsFilter implements Filter {
         String cookie = Sessions.cookie(request);
         Optional<Viewer> viewer = sessions.viewer(cookie);
         if (viewer.isEmpty()) {
-            plain(response, 401, "sign in to follow your apps");
+            EventStreams.plain(response, 401, "sign in to follow your apps");
             return;
         }
         Long appId = null;
         if (path.group(1) != null) {
             Optional<App> app = access.app(viewer.get(), path.group(1));
             if (app.isEmpty()) {
-                plain(response, 404, "There is no app named '" + path.group(1) + "' in your teams.");
+                EventStreams.plain(response, 404, "There is no app named '" + path.group(1) + "' in your teams.");
                 return;
             }
             appId = app.get().id();
         }
         if (!streams.tryAcquire()) {
             response.setHeader("Retry-After", "5");
-            plain(response, 503, "too many live pages on this node; retrying shortly");
+            EventStreams.plain(response, 503, "too many live pages on this node; retrying shortly");
             return;
         }
         try (LiveApps.Subscription sub = live.subscribe(viewer.get().teamIds(), appId)) {
             // The browser's own Last-Event-ID wins over the page's starting point.
-            Optional<Long> since = cursor(request.getHeader("Last-Event-ID"))
-                    .or(() -> cursor(request.getParameter("since")));
-            response.setStatus(200);
-            response.setContentType("text/event-stream;charset=utf-8");
-            response.setHeader("Cache-Control", "no-cache");
-            response.setHeader("X-Accel-Buffering", "no");
-            Writer w = new BufferedWriter(new OutputStreamWriter(response.getOutputStream(), StandardCharsets.UTF_8),
-                    16 * 1024);
+            Optional<Long> since = EventStreams.cursor(request.getHeader("Last-Event-ID")).filter(v -> v > 0)
+                    .or(() -> EventStreams.cursor(request.getParameter("since")).filter(v -> v > 0));
+            Writer w = EventStreams.open(response);
             new Stream(w, response, sub, cookie, path.group(1)).run(since);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -207,26 +199,7 @@ public final class AppEventsFilter implements Filter {
         }
 
         private void flush() throws IOException {
-            w.flush();
-            response.flushBuffer();
-        }
-    }
-
-    private static void plain(HttpServletResponse response, int status, String message) throws IOException {
-        response.setStatus(status);
-        response.setContentType("text/plain;charset=utf-8");
-        response.getWriter().println(message);
-    }
-
-    private static Optional<Long> cursor(String value) {
-        if (value == null || value.isBlank()) {
-            return Optional.empty();
-        }
-        try {
-            long parsed = Long.parseLong(value.trim());
-            return parsed > 0 ? Optional.of(parsed) : Optional.empty();
-        } catch (NumberFormatException e) {
-            return Optional.empty();
+            EventStreams.flush(w, response);
         }
     }
 }

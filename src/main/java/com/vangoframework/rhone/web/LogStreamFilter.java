@@ -13,11 +13,8 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,8 +45,6 @@ public final class LogStreamFilter implements Filter {
 
     /** The stream's path; every other request under /apps/ goes on to the pages. */
     private static final Pattern PATH = Pattern.compile("/apps/([a-z0-9][a-z0-9-]{0,62})/deployments/([^/]+)/logs");
-
-    public static final String EVENT_STREAM = "text/event-stream";
 
     private final Sessions sessions;
     private final AppAccess access;
@@ -82,19 +77,19 @@ public final class LogStreamFilter implements Filter {
         HttpServletResponse response = (HttpServletResponse) res;
         Optional<Viewer> viewer = sessions.viewer(Sessions.cookie(request));
         if (viewer.isEmpty()) {
-            plain(response, 401, "sign in to follow build logs");
+            EventStreams.plain(response, 401, "sign in to follow build logs");
             return;
         }
         // The same team check as every app-scoped route: another team's deployment is a 404.
         Optional<Deployment> deployment = access.app(viewer.get(), path.group(1))
                 .flatMap(app -> access.deployment(viewer.get(), app, path.group(2)));
         if (deployment.isEmpty()) {
-            plain(response, 404, "no such deployment in your teams");
+            EventStreams.plain(response, 404, "no such deployment in your teams");
             return;
         }
         if (!streams.tryAcquire()) {
             response.setHeader("Retry-After", "5");
-            plain(response, 503, "too many live log viewers on this node; retrying shortly");
+            EventStreams.plain(response, 503, "too many live log viewers on this node; retrying shortly");
             return;
         }
         try {
@@ -107,18 +102,10 @@ public final class LogStreamFilter implements Filter {
     private void stream(HttpServletRequest request, HttpServletResponse response, Deployment deployment)
             throws IOException {
         // The browser's own Last-Event-ID wins over the page's starting point.
-        long start = Math.max(cursor(request.getHeader("Last-Event-ID"))
-                .orElse(cursor(request.getParameter("after")).orElse(0L)), 0L);
-        response.setStatus(200);
-        response.setContentType(EVENT_STREAM + ";charset=utf-8");
-        response.setHeader("Cache-Control", "no-cache");
-        response.setHeader("X-Accel-Buffering", "no");
-        // Written straight to the servlet response: each flush reaches the browser (a JAX-RS
-        // resource's output is buffered until 8 KiB or the end, whatever it flushes).
+        long start = Math.max(EventStreams.cursor(request.getHeader("Last-Event-ID"))
+                .orElse(EventStreams.cursor(request.getParameter("after")).orElse(0L)), 0L);
         try (LiveLogs.Subscription sub = live.subscribe(deployment)) {
-            Writer w = new BufferedWriter(new OutputStreamWriter(response.getOutputStream(), StandardCharsets.UTF_8),
-                    16 * 1024);
-            send(w, sub, start, response);
+            send(EventStreams.open(response), sub, start, response);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException gone) {
@@ -126,11 +113,6 @@ public final class LogStreamFilter implements Filter {
         }
     }
 
-    private static void plain(HttpServletResponse response, int status, String message) throws IOException {
-        response.setStatus(status);
-        response.setContentType("text/plain;charset=utf-8");
-        response.getWriter().println(message);
-    }
 
     private void send(Writer w, LiveLogs.Subscription sub, long start, HttpServletResponse response)
             throws IOException, InterruptedException {
@@ -152,27 +134,23 @@ public final class LogStreamFilter implements Filter {
                 for (LogChunkDao.Stored chunk : chunks) {
                     cursor = lines(w, chunk, cursor);
                 }
-                flush(w, response);
+                EventStreams.flush(w, response);
                 continue;
             }
             if (current.status().isBuildFinished()) {
                 event(w, "complete", cursor, List.of(json.writeValueAsString(statusOf(current))));
-                flush(w, response);
+                EventStreams.flush(w, response);
                 return;
             }
-            flush(w, response);
+            EventStreams.flush(w, response);
             sub.await(version, heartbeatMillis);
             if (sub.version() == version) {
                 w.write(": heartbeat\n\n");
-                flush(w, response);
+                EventStreams.flush(w, response);
             }
         }
     }
 
-    private static void flush(Writer w, HttpServletResponse response) throws IOException {
-        w.flush();
-        response.flushBuffer();
-    }
 
     /** Sends the chunk's lines past {@code cursor} as one event; returns the new cursor. */
     private static long lines(Writer w, LogChunkDao.Stored chunk, long cursor) throws IOException {
@@ -220,16 +198,5 @@ public final class LogStreamFilter implements Filter {
         s.put("superseded_by", d.supersededBy());
         s.put("empty_log", EmptyLog.explain(d));
         return s;
-    }
-
-    private static Optional<Long> cursor(String value) {
-        if (value == null || value.isBlank()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(Long.parseLong(value.trim()));
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
     }
 }
