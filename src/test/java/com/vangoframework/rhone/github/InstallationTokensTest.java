@@ -20,12 +20,12 @@ class InstallationTokensTest {
         try (FakeGitHub github = new FakeGitHub(42, "ghs_fresh_token_1", "acme/web")) {
             InstallationTokens tokens = new InstallationTokens(github.url(),
                     new AppJwt("1", AppPrivateKey.parse(GitHubAuthTest.pkcs1Pem()), Clock.systemUTC()), Clock.systemUTC());
-            App app = new App(1, 1, "web", "acme/web", 42L, null, "main", 60, null);
+            App app = new App(1, 1, "web", "acme/web", 42L, null, "main", 60, null, "approve", false);
             assertThat(tokens.tokenFor(app)).contains("ghs_fresh_token_1");
             assertThat(tokens.tokenFor(app)).contains("ghs_fresh_token_1");
             github.server.verify(1, postRequestedFor(urlEqualTo("/app/installations/42/access_tokens"))
                     .withHeader("Authorization", matching("Bearer [A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+")));
-            App plain = new App(2, 1, "docs", null, null, "https://git.example.test/docs.git", "main", 60, null);
+            App plain = new App(2, 1, "docs", null, null, "https://git.example.test/docs.git", "main", 60, null, "approve", false);
             assertThat(tokens.tokenFor(plain)).isEqualTo(Optional.empty());
         }
     }
