@@ -33,12 +33,11 @@ final class PipelineAssembly {
         if (b.getType().equals("buildctl")) {
             BuildctlImageBuilder buildctl = new BuildctlImageBuilder(new BuildctlImageBuilder.Daemon(
                     b.getBuildctlBinary(), b.getBuildkitAddr(), b.getBuildkitCaCert(), b.getBuildkitCert(),
-                    b.getBuildkitKey()), b.getRailpackFrontend(), b.registryAuth(), runner, environment.getObjectMapper());
+                    b.getBuildkitKey()), b.getRailpackFrontend(), runner, environment.getObjectMapper());
             imageBuilder = buildctl;
             probe = buildctl.healthCommand();
         } else {
-            DockerImageBuilder docker = new DockerImageBuilder(b.getDockerBinary(), b.getRailpackFrontend(),
-                    b.registryAuth(), runner);
+            DockerImageBuilder docker = new DockerImageBuilder(b.getDockerBinary(), b.getRailpackFrontend(), runner);
             imageBuilder = docker;
             probe = docker.versionCommand();
         }
@@ -48,7 +47,7 @@ final class PipelineAssembly {
         return new ImagePipeline(
                 new GitCheckout(credentials, b.getGitHubUrl(), b.getCloneTimeout().toJavaDuration()),
                 new RailpackAnalyzer(b.getRailpackBinary(), runner, environment.getObjectMapper(), Duration.ofMinutes(5)),
-                imageBuilder, parts.secrets(), parts.logs(), b.getRegistry(), b.getRegistryPassword(), workRoot,
+                imageBuilder, parts.secrets(), parts.logs(), b.registryAuth(), workRoot,
                 new RegistryImageSize(b.registryAuth(), Duration.ofSeconds(10)));
     }
 }
