@@ -98,19 +98,29 @@ public final class ImagePipeline implements BuildPipeline {
     private record Build(App app, Deployment d, BuildTarget target, Map<String, String> env, RegistryAuth auth) {
     }
 
+    /** The build's first lines: what it is, what it may use (names and users, never values). */
+    private void announce(Build b, BuildLog log) {
+        Deployment d = b.d();
+        log.line("Deployment " + d.id() + " of " + b.app().slug() + " (" + d.trigger().dbValue() + ", attempt "
+                + d.attempt() + ") with " + builder.describe());
+        if (b.target().note() != null) {
+            log.line(b.target().note());
+        }
+        if (b.auth() != globalAuth) {
+            log.line("Registry: app " + b.app().slug() + "'s own credentials (user " + b.auth().user() + ")");
+        } else if (globalAuth.isEmpty()) {
+            log.line("Registry: no credentials");
+        } else {
+            log.line("Registry: the builder's credentials (user " + globalAuth.user() + ")");
+        }
+    }
+
     private BuildResult run(BuildContext ctx, Build b, Path work, Optional<String> token, BuildLog log)
             throws Exception {
         App app = b.app();
         Deployment d = b.d();
         try {
-            log.line("Deployment " + d.id() + " of " + app.slug() + " (" + d.trigger().dbValue() + ", attempt "
-                    + d.attempt() + ") with " + builder.describe());
-            if (b.target().note() != null) {
-                log.line(b.target().note());
-            }
-            log.line(b.auth() == globalAuth ? (globalAuth.isEmpty() ? "Registry: no credentials"
-                    : "Registry: the builder's credentials (user " + globalAuth.user() + ")")
-                    : "Registry: app " + app.slug() + "'s own credentials (user " + b.auth().user() + ")");
+            announce(b, log);
             GitCheckout.Checkout checkout = git.checkout(app, d, work.resolve("src"), token, log, ctx);
             ctx.recordCommit(checkout.sha(), checkout.message(), checkout.author());
             log.line("Checked out " + checkout.sha().substring(0, 12) + " by " + checkout.author() + ": "
