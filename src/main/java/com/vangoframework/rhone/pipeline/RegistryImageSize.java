@@ -136,7 +136,8 @@ public final class RegistryImageSize {
             if (colon > path.lastIndexOf('/')) {
                 path = path.substring(0, colon);
             }
-            if (!path.matches("[a-z0-9]+(?:[._/-][a-z0-9]+)*")) {
+            // The distribution spec's grammar: '-' may repeat ("web--pr", a slug ending in '-' plus "-pr").
+            if (!path.matches("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*")) {
                 throw new IllegalArgumentException("not a repository name: " + path);
             }
             return new ImageName(RegistryAddress.of(host), path);

@@ -82,5 +82,8 @@ class BuildTargetTest {
         App trailing = new App(8, 1, "web-", null, null, "file:///r", "main", 60, null, "approve", false);
         assertThat(BuildTarget.of(trailing, Deployments.of(DeploymentTrigger.PULL_REQUEST, 1, false))
                 .repository("r", trailing)).isEqualTo("r/web--pr");
+        // ... and one whose pushed size can still be measured.
+        assertThat(RegistryImageSize.ImageName.parse("127.0.0.1:5000/web--pr:pr-1-0123456789ab").repository())
+                .isEqualTo("web--pr");
     }
 }
