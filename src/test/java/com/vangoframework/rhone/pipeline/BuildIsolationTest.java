@@ -135,25 +135,33 @@ class BuildIsolationTest {
         return new String(Base64.getDecoder().decode(auths.get(REGISTRY).get("auth").asText()), StandardCharsets.UTF_8);
     }
 
+    private static String base64(String userAndPassword) {
+        return Base64.getEncoder().encodeToString(userAndPassword.getBytes(StandardCharsets.UTF_8));
+    }
+
     @Test
-    void appWithItsOwnCredentials_carriesOnlyThose_andAnotherAppTheGlobalOnes() throws Exception {
+    void appWithItsOwnCredentials_carriesOnlyThose_andAnAppWithoutAnyTheGlobalOnes() throws Exception {
         App a = app("a");
         App b = app("b");
-        jdbi.onDemand(RegistryCredentialsDao.class).upsert(a.id(), "user-a", box.encryptRegistryPassword(a.id(), "pass-of-a-123"));
+        App c = app("c");
+        RegistryCredentialsDao credentials = jdbi.onDemand(RegistryCredentialsDao.class);
+        credentials.upsert(a.id(), "user-a", box.encryptRegistryPassword(a.id(), "pass-of-a-123"));
+        credentials.upsert(b.id(), "user-b", box.encryptRegistryPassword(b.id(), "pass-of-b-456"));
 
         Deployment builtA = build(a, NewDeployment.manual(a.id(), "main", null));
         assertThat(onlyAuth(recorder.dockerConfig)).isEqualTo("user-a:pass-of-a-123");
-        assertThat(recorder.dockerConfig).doesNotContain(Base64.getEncoder().encodeToString(
-                "global-user:global-password-value".getBytes(StandardCharsets.UTF_8)));
+        assertThat(recorder.dockerConfig).doesNotContain(base64("global-user:global-password-value"))
+                .doesNotContain(base64("user-b:pass-of-b-456"));
         String logA = logs.read(builtA.id());
         assertThat(logA).contains("Registry: app a's own credentials (user user-a)")
                 .contains("client said: login with ****").doesNotContain("pass-of-a-123");
 
-        Deployment builtB = build(b, NewDeployment.manual(b.id(), "main", null));
+        build(b, NewDeployment.manual(b.id(), "main", null));
+        assertThat(onlyAuth(recorder.dockerConfig)).isEqualTo("user-b:pass-of-b-456");
+
+        Deployment builtC = build(c, NewDeployment.manual(c.id(), "main", null));
         assertThat(onlyAuth(recorder.dockerConfig)).isEqualTo("global-user:global-password-value");
-        assertThat(recorder.dockerConfig).doesNotContain(Base64.getEncoder().encodeToString(
-                "user-a:pass-of-a-123".getBytes(StandardCharsets.UTF_8)));
-        assertThat(logs.read(builtB.id())).contains("Registry: the builder's credentials (user global-user)")
+        assertThat(logs.read(builtC.id())).contains("Registry: the builder's credentials (user global-user)")
                 .doesNotContain("global-password-value");
     }
 
