@@ -89,7 +89,7 @@ public final class CheckoutGuard {
         }
         if (bytes > limits.maxBytes()) {
             throw new BuildFailure("the repository at " + sha.substring(0, 12) + " holds " + size(bytes) + " in "
-                    + count(files) + " files, over this builder's checkout limit of " + size(limits.maxBytes())
+                    + count(files) + (files == 1 ? " file" : " files") + ", over this builder's checkout limit of " + size(limits.maxBytes())
                     + " (RHONE_CHECKOUT_MAX_BYTES)");
         }
         for (Map.Entry<String, String> link : links.entrySet()) {
