@@ -18,6 +18,7 @@ import io.dropwizard.core.setup.Environment;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.slf4j.LoggerFactory;
 
 /** The real build pipeline, put together from the builder configuration (part of the composition root). */
 final class PipelineAssembly {
@@ -43,9 +44,14 @@ final class PipelineAssembly {
         }
         environment.healthChecks().register("builder", new BuilderHealthCheck(probe, imageBuilder.describe()));
         IsolatedGitConfig.install();
-        Path workRoot = b.getWorkDir().isEmpty() ? parts.dataDir().resolve("builds") : Path.of(b.getWorkDir());
+        Path workRoot = Path.of(b.getWorkDir());
+        if (workRoot.toAbsolutePath().normalize().startsWith(parts.dataDir().toAbsolutePath().normalize())) {
+            LoggerFactory.getLogger(PipelineAssembly.class).warn("The build work directory {} is inside the data "
+                    + "directory {}, next to secret.key and postgres.password: set RHONE_WORK_DIR elsewhere", workRoot,
+                    parts.dataDir());
+        }
         return new ImagePipeline(
-                new GitCheckout(credentials, b.getGitHubUrl(), b.getCloneTimeout().toJavaDuration()),
+                new GitCheckout(credentials, b.getGitHubUrl(), b.getCloneTimeout().toJavaDuration(), b.checkoutLimits()),
                 new RailpackAnalyzer(b.getRailpackBinary(), runner, environment.getObjectMapper(), Duration.ofMinutes(5)),
                 imageBuilder, parts.secrets(), parts.logs(), b.registryAuth(), workRoot,
                 new RegistryImageSize(b.registryAuth(), Duration.ofSeconds(10)));
