@@ -246,6 +246,6 @@ class CheckoutContainmentTest {
 
     private static App withUrl(App app, String url) {
         return new App(app.id(), app.teamId(), app.slug(), null, null, url, app.branch(), app.buildTimeoutSeconds(),
-                app.createdAt());
+                app.createdAt(), app.forkPullRequests(), app.pullRequestSecrets());
     }
 }
