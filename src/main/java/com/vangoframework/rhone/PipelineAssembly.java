@@ -27,7 +27,10 @@ final class PipelineAssembly {
 
     static BuildPipeline assemble(BuilderConfiguration b, Environment environment, Builders parts,
                                   RepoCredentials credentials) {
-        ProcessRunner runner = new ProcessRunner();
+        Path workRoot = b.getWorkDir().isEmpty() ? parts.dataDir().resolve("builds") : Path.of(b.getWorkDir());
+        // Programs that belong to no build (image removal, the health probe) get this empty home,
+        // never the service user's (see ProcessRunner).
+        ProcessRunner runner = new ProcessRunner(workRoot.resolve("idle-home"));
         ImageBuilder imageBuilder;
         List<String> probe;
         if (b.getType().equals("buildctl")) {
@@ -42,9 +45,8 @@ final class PipelineAssembly {
             imageBuilder = docker;
             probe = docker.versionCommand();
         }
-        environment.healthChecks().register("builder", new BuilderHealthCheck(probe, imageBuilder.describe()));
+        environment.healthChecks().register("builder", new BuilderHealthCheck(runner, probe, imageBuilder.describe()));
         IsolatedGitConfig.install();
-        Path workRoot = b.getWorkDir().isEmpty() ? parts.dataDir().resolve("builds") : Path.of(b.getWorkDir());
         return new ImagePipeline(
                 new GitCheckout(credentials, b.getGitHubUrl(), b.getCloneTimeout().toJavaDuration()),
                 new RailpackAnalyzer(b.getRailpackBinary(), runner, environment.getObjectMapper(), Duration.ofMinutes(5)),
