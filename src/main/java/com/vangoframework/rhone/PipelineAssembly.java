@@ -29,8 +29,8 @@ final class PipelineAssembly {
                                   RepoCredentials credentials) {
         Path workRoot = b.getWorkDir().isEmpty() ? parts.dataDir().resolve("builds") : Path.of(b.getWorkDir());
         // Programs that belong to no build (image removal, the health probe) get this empty home,
-        // never the service user's (see ProcessRunner).
-        ProcessRunner runner = new ProcessRunner(workRoot.resolve("idle-home"));
+        // never the service user's (see ProcessRunner). Not under workRoot: that holds only builds.
+        ProcessRunner runner = new ProcessRunner(parts.dataDir().resolve("idle-home"));
         ImageBuilder imageBuilder;
         List<String> probe;
         if (b.getType().equals("buildctl")) {
