@@ -7,7 +7,9 @@ import com.vangoframework.rhone.apps.ListTeamsCommand;
 import com.vangoframework.rhone.apps.ListTokensCommand;
 import com.vangoframework.rhone.apps.RevokeTokenCommand;
 import com.vangoframework.rhone.apps.SetEnvCommand;
+import com.vangoframework.rhone.apps.SetRegistryCredentialsCommand;
 import com.vangoframework.rhone.apps.UnsetEnvCommand;
+import com.vangoframework.rhone.apps.UnsetRegistryCredentialsCommand;
 import com.vangoframework.rhone.apps.UpdateAppCommand;
 import com.vangoframework.rhone.cli.DbCommand;
 import com.vangoframework.rhone.deployments.DeleteAppCommand;
@@ -33,6 +35,8 @@ final class AdminCommands {
                 new CreateAppCommand(),
                 new SetEnvCommand(),
                 new UnsetEnvCommand(),
+                new SetRegistryCredentialsCommand(),
+                new UnsetRegistryCredentialsCommand(),
                 new CreateTokenCommand(),
                 new AddMemberCommand(),
                 new LoginLinkCommand(),

@@ -188,7 +188,8 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         LogChunkDao chunkDao = jdbi.onDemand(LogChunkDao.class);
         LogStore logs = new LogStore(chunkDao, config.getBuilder().getLogCapBytes(), clock, environment.lifecycle()
                 .scheduledExecutorService("rhone-log-flusher-%d").removeOnCancelPolicy(true).build());
-        AppSecrets appSecrets = new AppSecrets(jdbi.onDemand(EnvVarDao.class), secretBox);
+        AppSecrets appSecrets = new AppSecrets(jdbi.onDemand(EnvVarDao.class),
+                jdbi.onDemand(com.vangoframework.rhone.apps.RegistryCredentialsDao.class), secretBox);
         return new Core(clock, dataDir, database, dataSource, jdbi, apps, deploymentDao, events, deployments,
                 chunkDao, logs, appSecrets);
     }

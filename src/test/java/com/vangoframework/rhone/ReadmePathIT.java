@@ -60,10 +60,12 @@ class ReadmePathIT {
             JsonNode d = me.awaitFinished(api, token, "relative", id, BUILD_LIMIT);
             assertThat(d.get("status").asText()).as(me.log(api, token, "relative", id)).isEqualTo("built");
             assertPushed(d);
-            // The data dir is where the README says, relative to where the service started, and the
-            // build's work directory under it is gone.
+            // The data dir is where the README says, relative to where the service started; the
+            // work directory is builds/ beside it (not inside it, next to secret.key), and the
+            // build's own directory there is gone.
             assertThat(elsewhere.resolve("state/rhone/postgres")).isDirectory();
-            try (Stream<Path> left = Files.list(elsewhere.resolve("state/rhone/builds"))) {
+            assertThat(elsewhere.resolve("state/rhone/builds")).doesNotExist();
+            try (Stream<Path> left = Files.list(elsewhere.resolve("builds"))) {
                 assertThat(left).isEmpty();
             }
         }
@@ -92,6 +94,10 @@ class ReadmePathIT {
             assertThat(d.get("status").asText()).as(me.log(api, token, "web", id)).isEqualTo("built");
             assertPushed(d);
             assertThat(clone.resolve("var/postgres")).isDirectory();
+            assertThat(clone.resolve("var/builds")).doesNotExist();
+            try (Stream<Path> left = Files.list(clone.resolve("builds"))) {
+                assertThat(left).as("work directories left in builds/").isEmpty();
+            }
         }
     }
 

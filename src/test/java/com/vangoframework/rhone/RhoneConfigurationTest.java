@@ -32,4 +32,16 @@ class RhoneConfigurationTest {
         assertThat(c.getBuilder().getRailpackBinary()).isEqualTo("/srv/rhone/railpack");
         assertThat(c.getGithub().getPrivateKeyFile()).isEqualTo("/srv/rhone/keys/app.pem");
     }
+
+    @Test
+    void workDirByDefault_isBuildsBesideTheDataDir_notInsideIt() {
+        RhoneConfiguration c = new RhoneConfiguration();
+        c.setDataDir("var");
+        c.getBuilder().setWorkDir(""); // RHONE_WORK_DIR set but empty
+        c.makePathsAbsolute(Path.of("/srv/rhone"));
+
+        assertThat(c.getBuilder().getWorkDir()).isEqualTo("/srv/rhone/builds");
+        assertThat(Path.of(c.getBuilder().getWorkDir()).startsWith(Path.of(c.getDataDir()))).isFalse();
+        assertThat(new RhoneConfiguration().getBuilder().getWorkDir()).isEqualTo("builds");
+    }
 }

@@ -2,15 +2,18 @@ package com.vangoframework.rhone.apps;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
-/** An app's env vars, decrypted for the one build that needs them. */
+/** An app's env vars and its own registry credentials, decrypted for the one build that needs them. */
 public final class AppSecrets {
 
     private final EnvVarDao envVars;
+    private final RegistryCredentialsDao registry;
     private final SecretBox box;
 
-    public AppSecrets(EnvVarDao envVars, SecretBox box) {
+    public AppSecrets(EnvVarDao envVars, RegistryCredentialsDao registry, SecretBox box) {
         this.envVars = envVars;
+        this.registry = registry;
         this.box = box;
     }
 
@@ -27,5 +30,11 @@ public final class AppSecrets {
             values.put(v.name(), box.decrypt(appId, v.name(), v.valueEncrypted()));
         }
         return values;
+    }
+
+    /** The app's own registry credentials ({@code set-registry-credentials}), if it has any. */
+    public Optional<RegistryCredentials> registryCredentials(long appId) {
+        return registry.find(appId).map(stored -> new RegistryCredentials(stored.username(),
+                box.decryptRegistryPassword(appId, stored.passwordEncrypted())));
     }
 }

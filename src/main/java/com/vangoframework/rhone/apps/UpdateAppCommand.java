@@ -103,7 +103,7 @@ public final class UpdateAppCommand extends RhoneCommand {
         String timeout = args.getString("build_timeout");
         int timeoutSeconds = timeout == null ? app.buildTimeoutSeconds() : CreateAppCommand.timeoutSeconds(timeout);
         return new App(app.id(), app.teamId(), app.slug(), githubRepo, installationId, gitUrl, branch, timeoutSeconds,
-                app.createdAt());
+                app.createdAt(), app.forkPullRequests(), app.pullRequestSecrets());
     }
 
     private static void change(List<String> out, String field, String before, String after) {

@@ -32,7 +32,11 @@ public record Deployment(
         Instant buildStartedAt,
         Instant buildFinishedAt,
         Long buildDurationMs,
-        Long imageSizeBytes) {
+        Long imageSizeBytes,
+        boolean fromFork,
+        String headRepository,
+        String approvedBy,
+        Instant approvedAt) {
 
     /** The fence every write of a running build carries: this node, this claim. */
     public Lease lease() {

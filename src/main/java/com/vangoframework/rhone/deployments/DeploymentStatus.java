@@ -13,7 +13,7 @@ import java.util.Set;
  * the deploy phase.
  */
 public enum DeploymentStatus {
-    PENDING, CLONING, ANALYZING, BUILDING, PUSHING, BUILT, BUILD_FAILED, CANCELLED,
+    AWAITING_APPROVAL, PENDING, CLONING, ANALYZING, BUILDING, PUSHING, BUILT, BUILD_FAILED, CANCELLED,
     DEPLOYING, LIVE, DEPLOY_FAILED;
 
     /** A node holds a lease on rows in these statuses; at most one per app (a unique index). */
@@ -40,6 +40,8 @@ public enum DeploymentStatus {
 
     public Set<DeploymentStatus> next() {
         return switch (this) {
+            // A fork's pull request waits for a person: approved, it joins the queue.
+            case AWAITING_APPROVAL -> EnumSet.of(PENDING, CANCELLED);
             // pending -> build_failed: a request that can never start (e.g. its app lost its source).
             case PENDING -> EnumSet.of(CLONING, CANCELLED, BUILD_FAILED);
             // Any running phase can fail, be cancelled, or go back to pending when its node stops.

@@ -16,7 +16,8 @@ import java.util.Map;
 /**
  * Builds and pushes in one {@code buildctl build} against the rhone-builder BuildKit daemon over
  * mTLS. The digest comes from {@code --metadata-file} ({@code containerimage.digest}); the
- * per-app registry cache is imported and exported next to the image.
+ * per-app registry cache is imported, and exported next to the image unless the request says not
+ * to (a pull request's build may read the app's cache but never write it).
  */
 public final class BuildctlImageBuilder implements ImageBuilder {
 
@@ -26,15 +27,12 @@ public final class BuildctlImageBuilder implements ImageBuilder {
 
     private final Daemon daemon;
     private final String railpackFrontend;
-    private final RegistryAuth auth;
     private final ProcessRunner runner;
     private final ObjectMapper json;
 
-    public BuildctlImageBuilder(Daemon daemon, String railpackFrontend, RegistryAuth auth, ProcessRunner runner,
-                                ObjectMapper json) {
+    public BuildctlImageBuilder(Daemon daemon, String railpackFrontend, ProcessRunner runner, ObjectMapper json) {
         this.daemon = daemon;
         this.railpackFrontend = railpackFrontend;
-        this.auth = auth;
         this.runner = runner;
         this.json = json;
     }
@@ -60,9 +58,11 @@ public final class BuildctlImageBuilder implements ImageBuilder {
                 "--opt", "build-arg:secrets-hash=" + r.secretsHash()));
         args.addAll(r.secretArgs());
         args.addAll(List.of("--output", "type=image,name=" + r.imageTag() + ",push=true",
-                "--import-cache", "type=registry,ref=" + r.cacheRef(),
-                "--export-cache", "type=registry,ref=" + r.cacheRef() + ",mode=max",
-                "--metadata-file", metadataFile.toString()));
+                "--import-cache", "type=registry,ref=" + r.cacheRef()));
+        if (r.exportCache()) {
+            args.addAll(List.of("--export-cache", "type=registry,ref=" + r.cacheRef() + ",mode=max"));
+        }
+        args.addAll(List.of("--metadata-file", metadataFile.toString()));
         return args;
     }
 
@@ -78,10 +78,7 @@ public final class BuildctlImageBuilder implements ImageBuilder {
         Path metadata = r.workDir().resolve("buildctl-metadata.json");
         Map<String, String> env = new HashMap<>(r.secretEnv());
         try {
-            Path dockerConfig = auth.writeDockerConfig(r.workDir());
-            if (dockerConfig != null) {
-                env.put("DOCKER_CONFIG", dockerConfig.toString());
-            }
+            env.put("DOCKER_CONFIG", r.auth().writeDockerConfig(r.workDir()).toString());
             // BuildKit pushes inside the solve; its progress says when ("#12 pushing layers").
             java.util.concurrent.atomic.AtomicBoolean pushing = new java.util.concurrent.atomic.AtomicBoolean();
             OutputTail out = new OutputTail(line -> {

@@ -2,6 +2,7 @@ package com.vangoframework.rhone.pipeline;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.util.Duration;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
@@ -30,8 +31,19 @@ public class BuilderConfiguration {
     /** Pinned: a new frontend release must be a deliberate upgrade. */
     private String railpackFrontend = "ghcr.io/railwayapp/railpack-frontend:v0.37.0";
 
-    /** Checkouts and per-build private files; each build gets its own directory, removed after. */
-    private String workDir = "";
+    /**
+     * Checkouts and per-build private files; each build gets its own directory, removed after.
+     * Relative to where rhone starts, and not under the data dir (which holds secret.key and
+     * postgres.password): a build's files never sit next to the service's secrets.
+     */
+    private String workDir = DEFAULT_WORK_DIR;
+    public static final String DEFAULT_WORK_DIR = "builds";
+
+    /** A commit's files and bytes, counted from the fetched objects before its tree is written. */
+    @Min(1)
+    private long checkoutMaxBytes = CheckoutGuard.Limits.DEFAULT.maxBytes();
+    @Min(1)
+    private long checkoutMaxFiles = CheckoutGuard.Limits.DEFAULT.maxFiles();
 
     @NotNull
     private Duration cloneTimeout = Duration.minutes(5);
@@ -66,7 +78,17 @@ public class BuilderConfiguration {
     @JsonProperty public String getRailpackFrontend() { return railpackFrontend; }
     @JsonProperty public void setRailpackFrontend(String railpackFrontend) { this.railpackFrontend = railpackFrontend; }
     @JsonProperty public String getWorkDir() { return workDir; }
-    @JsonProperty public void setWorkDir(String workDir) { this.workDir = nz(workDir); }
+    @JsonProperty public void setWorkDir(String workDir) {
+        this.workDir = workDir == null || workDir.isBlank() ? DEFAULT_WORK_DIR : workDir;
+    }
+    @JsonProperty public long getCheckoutMaxBytes() { return checkoutMaxBytes; }
+    @JsonProperty public void setCheckoutMaxBytes(long v) { this.checkoutMaxBytes = v; }
+    @JsonProperty public long getCheckoutMaxFiles() { return checkoutMaxFiles; }
+    @JsonProperty public void setCheckoutMaxFiles(long v) { this.checkoutMaxFiles = v; }
+
+    public CheckoutGuard.Limits checkoutLimits() {
+        return new CheckoutGuard.Limits(checkoutMaxBytes, checkoutMaxFiles);
+    }
     @JsonProperty public Duration getCloneTimeout() { return cloneTimeout; }
     @JsonProperty public void setCloneTimeout(Duration cloneTimeout) { this.cloneTimeout = cloneTimeout; }
     @JsonProperty public long getLogCapBytes() { return logCapBytes; }

@@ -18,6 +18,8 @@ import org.slf4j.LoggerFactory;
  * Builds with the local Docker engine's BuildKit and pushes with the Docker CLI. Debian's CLI has
  * no buildx, so this runs {@code DOCKER_BUILDKIT=1 docker build} and then {@code docker push}; the
  * digest comes from the push output, which reports the manifest digest the registry stored.
+ * There is no registry cache here ({@code docker build} without buildx can neither import nor
+ * export one; the engine's own BuildKit cache is local), so the request's cache fields are unused.
  */
 public final class DockerImageBuilder implements ImageBuilder {
 
@@ -26,16 +28,14 @@ public final class DockerImageBuilder implements ImageBuilder {
 
     private final String docker;
     private final String railpackFrontend;
-    private final RegistryAuth auth;
     private final ProcessRunner runner;
     /** Background removals of pushed images, by tag: a rebuild of the same commit waits for its tag's. */
     private final java.util.concurrent.ConcurrentMap<String, java.util.concurrent.CompletableFuture<Integer>> removals =
             new java.util.concurrent.ConcurrentHashMap<>();
 
-    public DockerImageBuilder(String docker, String railpackFrontend, RegistryAuth auth, ProcessRunner runner) {
+    public DockerImageBuilder(String docker, String railpackFrontend, ProcessRunner runner) {
         this.docker = docker;
         this.railpackFrontend = railpackFrontend;
-        this.auth = auth;
         this.runner = runner;
     }
 
@@ -65,10 +65,7 @@ public final class DockerImageBuilder implements ImageBuilder {
         Map<String, String> env = new HashMap<>(r.secretEnv());
         env.put("DOCKER_BUILDKIT", "1");
         try {
-            Path dockerConfig = auth.writeDockerConfig(r.workDir());
-            if (dockerConfig != null) {
-                env.put("DOCKER_CONFIG", dockerConfig.toString());
-            }
+            env.put("DOCKER_CONFIG", r.auth().writeDockerConfig(r.workDir()).toString());
             OutputTail build = new OutputTail(log::line, 40);
             Path home = ProcessRunner.homeIn(r.workDir());
             int exit = runner.run(new ProcessRunner.Command(buildCommand(r), r.plan().contextDir(), env, r.timeout(),

@@ -24,7 +24,9 @@ import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
 
 /**
- * Fetches exactly one commit with JGit, shallow: the branch head, or a requested SHA. The
+ * Fetches exactly one commit with JGit, shallow: the branch head, or a requested SHA, and writes
+ * its tree only after {@link CheckoutGuard} has found it within the size caps and without a
+ * symbolic link out of the checkout. The
  * installation token travels only inside a {@link CredentialsProvider} (user {@code x-access-token}):
  * never in the URL, {@code .git/config}, a log line or an exception message.
  */
@@ -37,8 +39,14 @@ public final class GitCheckout {
     private final RepoCredentials credentials;
     private final String gitHubUrl;
     private final Duration timeout;
+    private final CheckoutGuard.Limits limits;
 
     public GitCheckout(RepoCredentials credentials, String gitHubUrl, Duration timeout) {
+        this(credentials, gitHubUrl, timeout, CheckoutGuard.Limits.DEFAULT);
+    }
+
+    public GitCheckout(RepoCredentials credentials, String gitHubUrl, Duration timeout, CheckoutGuard.Limits limits) {
+        this.limits = limits;
         this.credentials = credentials;
         this.gitHubUrl = gitHubUrl.endsWith("/") ? gitHubUrl.substring(0, gitHubUrl.length() - 1) : gitHubUrl;
         this.timeout = timeout;
@@ -97,9 +105,13 @@ public final class GitCheckout {
                 throw transportFailure(app, where, e);
             }
             ctx.throwIfAborted();
-            git.reset().setMode(ResetCommand.ResetType.HARD).setRef(target.name()).call();
             try (RevWalk walk = new RevWalk(git.getRepository())) {
                 RevCommit commit = walk.parseCommit(target);
+                // Decided from the fetched objects: nothing of the tree is on disk yet.
+                CheckoutGuard.checkTree(walk.getObjectReader(), commit.getTree(), target.name(), limits);
+                git.reset().setMode(ResetCommand.ResetType.HARD).setRef(target.name()).call();
+                // And again as written, in case JGit wrote something the tree did not say.
+                CheckoutGuard.checkWorkingTree(dir);
                 String author = commit.getAuthorIdent().getName();
                 return new Checkout(dir, target.name(), commit.getFullMessage().strip(), author);
             }

@@ -16,13 +16,17 @@ public interface ImageBuilder {
 
     /**
      * One build. {@code secrets} are the app's env vars: they reach the build only as BuildKit
-     * secrets ({@code RUN --mount=type=secret,id=NAME}), never as build args. {@code workDir} is
-     * private to this build (registry credentials are written there, never to a shared path).
+     * secrets ({@code RUN --mount=type=secret,id=NAME}), never as build args (a pull-request build
+     * gets none). {@code cacheRef} is the app's registry cache, imported; {@code exportCache} says
+     * whether the build may also write it (never a pull request's). {@code auth} is the only
+     * registry credential the build carries, written into {@code workDir}, which is private to
+     * this build (never a shared path).
      */
-    record Request(BuildPlan plan, String imageTag, String cacheRef, Map<String, String> secrets, String secretsHash,
-                   Path workDir, Duration timeout) {
+    record Request(BuildPlan plan, String imageTag, String cacheRef, boolean exportCache, Map<String, String> secrets,
+                   String secretsHash, RegistryAuth auth, Path workDir, Duration timeout) {
         public Request {
             secrets = Map.copyOf(secrets);
+            java.util.Objects.requireNonNull(auth, "auth");
         }
 
         /**

@@ -35,20 +35,19 @@ public final class ImagePipeline implements BuildPipeline {
     private final AppSecrets secrets;
     private final LogStore logs;
     private final String registry;
-    private final String registryPassword;
+    private final RegistryAuth globalAuth;
     private final Path workRoot;
     private final RegistryImageSize sizes;
 
     public ImagePipeline(GitCheckout git, RailpackAnalyzer analyzer, ImageBuilder builder, AppSecrets secrets,
-                         LogStore logs, String registry, String registryPassword, Path workRoot,
-                         RegistryImageSize sizes) {
+                         LogStore logs, RegistryAuth globalAuth, Path workRoot, RegistryImageSize sizes) {
         this.git = git;
         this.analyzer = analyzer;
         this.builder = builder;
         this.secrets = secrets;
         this.logs = logs;
-        this.registry = registry;
-        this.registryPassword = registryPassword;
+        this.registry = globalAuth.registry();
+        this.globalAuth = globalAuth;
         // docker build runs inside the checkout and is given its path: never a relative one.
         this.workRoot = workRoot.toAbsolutePath();
         this.sizes = sizes;
@@ -58,9 +57,13 @@ public final class ImagePipeline implements BuildPipeline {
     public BuildResult build(BuildContext ctx) throws Exception {
         App app = ctx.app();
         Deployment d = ctx.deployment();
-        Map<String, String> env = secrets.forApp(app.id());
+        BuildTarget target = BuildTarget.of(app, d);
+        // Values a build does not get are neither decrypted nor masked: masking them would let the
+        // build test guesses against the log ("****" means a hit).
+        Map<String, String> env = target.envVars() ? secrets.forApp(app.id()) : Map.of();
+        RegistryAuth auth = registryAuth(app);
         List<String> hidden = new ArrayList<>(env.values());
-        hidden.add(registryPassword);
+        hidden.add(auth.password());
         Optional<String> token;
         try {
             token = git.token(app);
@@ -75,7 +78,7 @@ public final class ImagePipeline implements BuildPipeline {
         Path work = Files.createTempDirectory(workRoot, "deployment-" + d.id() + "-");
         SecretMasker masker = new SecretMasker(hidden);
         try (BuildLog log = logs.open(d.id(), masker)) {
-            return run(ctx, app, d, work, env, token, log);
+            return run(ctx, new Build(app, d, target, env, auth), work, token, log);
         } catch (BuildFailure e) {
             // The sentence is stored on the row and shown by the API: masked, on one line.
             throw new BuildFailure(masker.apply(e.getMessage()).replaceAll("\\s*\\R\\s*", " "), e.getCause());
@@ -84,11 +87,40 @@ public final class ImagePipeline implements BuildPipeline {
         }
     }
 
-    private BuildResult run(BuildContext ctx, App app, Deployment d, Path work, Map<String, String> env,
-                            Optional<String> token, BuildLog log) throws Exception {
+    /** The app's own registry credentials when it has some, else the global ones: never both. */
+    private RegistryAuth registryAuth(App app) {
+        return secrets.registryCredentials(app.id())
+                .map(own -> new RegistryAuth(registry, own.username(), own.password()))
+                .orElse(globalAuth);
+    }
+
+    /** What one build works with, decided before it starts. */
+    private record Build(App app, Deployment d, BuildTarget target, Map<String, String> env, RegistryAuth auth) {
+    }
+
+    /** The build's first lines: what it is, what it may use (names and users, never values). */
+    private void announce(Build b, BuildLog log) {
+        Deployment d = b.d();
+        log.line("Deployment " + d.id() + " of " + b.app().slug() + " (" + d.trigger().dbValue() + ", attempt "
+                + d.attempt() + ") with " + builder.describe());
+        if (b.target().note() != null) {
+            log.line(b.target().note());
+        }
+        if (b.auth() != globalAuth) {
+            log.line("Registry: app " + b.app().slug() + "'s own credentials (user " + b.auth().user() + ")");
+        } else if (globalAuth.isEmpty()) {
+            log.line("Registry: no credentials");
+        } else {
+            log.line("Registry: the builder's credentials (user " + globalAuth.user() + ")");
+        }
+    }
+
+    private BuildResult run(BuildContext ctx, Build b, Path work, Optional<String> token, BuildLog log)
+            throws Exception {
+        App app = b.app();
+        Deployment d = b.d();
         try {
-            log.line("Deployment " + d.id() + " of " + app.slug() + " (" + d.trigger().dbValue() + ", attempt "
-                    + d.attempt() + ") with " + builder.describe());
+            announce(b, log);
             GitCheckout.Checkout checkout = git.checkout(app, d, work.resolve("src"), token, log, ctx);
             ctx.recordCommit(checkout.sha(), checkout.message(), checkout.author());
             log.line("Checked out " + checkout.sha().substring(0, 12) + " by " + checkout.author() + ": "
@@ -98,14 +130,16 @@ public final class ImagePipeline implements BuildPipeline {
             BuildPlan plan = analyzer.analyze(checkout.dir(), work.resolve("plan"), log, ctx);
 
             ctx.advance(DeploymentStatus.BUILDING);
-            String repo = registry + "/" + app.slug();
-            String tag = repo + ":" + checkout.sha().substring(0, 12);
-            ImageBuilder.Request request = new ImageBuilder.Request(plan, tag, repo + ":buildcache", env,
-                    secrets.fingerprint(app.id(), env), work, Duration.ofSeconds(app.buildTimeoutSeconds()));
+            BuildTarget target = b.target();
+            String tag = target.imageTag(registry, app, d, checkout.sha());
+            // The fingerprint of the env vars the build gets: of an empty set for a pull request without them.
+            ImageBuilder.Request request = new ImageBuilder.Request(plan, tag, target.cacheRef(registry, app),
+                    target.exportsCache(), b.env(), secrets.fingerprint(app.id(), b.env()), b.auth(), work,
+                    Duration.ofSeconds(app.buildTimeoutSeconds()));
             ImageBuilder.Image image = builder.build(request, log, ctx, () -> ctx.advance(DeploymentStatus.PUSHING));
             log.line("Pushed " + image.tag() + " (" + image.digest() + ")");
             // Measured after the push, from the registry; an unknown size never fails the build.
-            Long size = sizes.measure(image.tag(), image.digest()).stream().boxed().findFirst().orElse(null);
+            Long size = sizes.measure(image.tag(), image.digest(), b.auth()).stream().boxed().findFirst().orElse(null);
             if (size != null) {
                 log.line("Image size: " + size + " bytes (config and compressed layers, as pulled)");
             }

@@ -42,8 +42,7 @@ public final class RailpackAnalyzer {
 
     public BuildPlan analyze(Path source, Path planDir, BuildLog log, BuildContext ctx)
             throws BuildFailure, BuildContext.BuildAbortedException, InterruptedException {
-        if (Files.isRegularFile(source.resolve("Dockerfile"))) {
-            log.line("Detected: Dockerfile");
+        if (isDockerfile(source, log)) {
             return BuildPlan.dockerfile(source);
         }
         int exit;
@@ -58,6 +57,38 @@ public final class RailpackAnalyzer {
             throw new BuildFailure("railpack could not be run: " + e.getMessage(), e);
         }
         return interpret(exit, source, planDir, log);
+    }
+
+    /**
+     * A regular {@code Dockerfile} at the root, read without following links. A {@code Dockerfile}
+     * that is a link counts only when it resolves to a regular file inside the checkout (the
+     * checkout already refused links out of it; this holds if that ever changes): BuildKit resolves
+     * such a link inside its own context, and the local engine builds it.
+     */
+    private static boolean isDockerfile(Path source, BuildLog log) throws BuildFailure {
+        Path dockerfile = source.resolve("Dockerfile");
+        if (CheckoutGuard.isPlainFile(dockerfile)) {
+            log.line("Detected: Dockerfile");
+            return true;
+        }
+        if (!Files.isSymbolicLink(dockerfile)) {
+            return false;
+        }
+        try {
+            Path target = Files.readSymbolicLink(dockerfile);
+            Path real = dockerfile.toRealPath(); // metadata only: where the link leads, not what it holds
+            if (target.isAbsolute() || !real.startsWith(source.toRealPath())) {
+                throw new BuildFailure("Dockerfile is a symlink to " + CheckoutGuard.printable(target.toString())
+                        + ", outside the repository");
+            }
+            if (!CheckoutGuard.isPlainFile(real)) {
+                return false;
+            }
+            log.line("Detected: Dockerfile (a symlink to " + CheckoutGuard.printable(target.toString()) + ")");
+            return true;
+        } catch (IOException e) {
+            return false; // dangling, or a loop: there is no Dockerfile to build
+        }
     }
 
     BuildPlan interpret(int exit, Path source, Path planDir, BuildLog log) throws BuildFailure {

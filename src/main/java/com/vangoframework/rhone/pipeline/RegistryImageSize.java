@@ -56,12 +56,17 @@ public final class RegistryImageSize {
 
     /** The image's size in bytes, or empty when the registry could not tell. */
     public OptionalLong measure(String imageTag, String digest) {
+        return measure(imageTag, digest, auth);
+    }
+
+    /** As {@link #measure(String, String)}, with the credentials the build pushed with (an app's own). */
+    public OptionalLong measure(String imageTag, String digest, RegistryAuth auth) {
         if (digest == null || !digest.matches("sha256:[0-9a-f]{64}")) {
             return OptionalLong.empty();
         }
         try {
             ImageName name = ImageName.parse(imageTag);
-            Session session = new Session(name);
+            Session session = new Session(name, auth);
             JsonNode manifest = session.manifest(digest);
             if (manifest.has("manifests")) {
                 Optional<String> platform = platformManifest(manifest);
@@ -131,7 +136,8 @@ public final class RegistryImageSize {
             if (colon > path.lastIndexOf('/')) {
                 path = path.substring(0, colon);
             }
-            if (!path.matches("[a-z0-9]+(?:[._/-][a-z0-9]+)*")) {
+            // The distribution spec's grammar: '-' may repeat ("web--pr", a slug ending in '-' plus "-pr").
+            if (!path.matches("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*")) {
                 throw new IllegalArgumentException("not a repository name: " + path);
             }
             return new ImageName(RegistryAddress.of(host), path);
@@ -145,10 +151,12 @@ public final class RegistryImageSize {
     private final class Session {
         private final ImageName name;
         private final long deadline = System.nanoTime() + timeout.toNanos();
+        private final RegistryAuth auth;
         private String authorization;
 
-        Session(ImageName name) {
+        Session(ImageName name, RegistryAuth auth) {
             this.name = name;
+            this.auth = auth;
         }
 
         JsonNode manifest(String digest) throws IOException, InterruptedException {

@@ -1,8 +1,9 @@
 /**
  * The build pipeline and its steps: the JGit checkout, the analyzer (a repo's Dockerfile, or a
  * Railpack plan), the image builders (local Docker engine, or buildctl against rhone-builder), the
- * process runner that owns every external program, secret masking, and measuring the pushed image
- * in its registry. It implements the queue's port {@code deployments.BuildPipeline} (with its
+ * process runner that owns every external program, secret masking, what a build may touch (a pull
+ * request's build: no env vars, its own image repository, no cache export; one app's registry
+ * credentials), and measuring the pushed image in its registry. It implements the queue's port {@code deployments.BuildPipeline} (with its
  * {@code BuildContext} and {@code BuildFailure}): the queue owns the port and this package plugs
  * into it, on purpose. It may use {@code deployments}, {@code logs}, {@code apps} and the shared
  * packages. Named {@code pipeline}, not {@code build}: many tools ignore a folder called build/.

@@ -55,6 +55,17 @@ class CliTest {
 
     /** The command line exactly as given: no configuration file is added. */
     private Run exec(List<String> jvmArgs, List<String> args) throws Exception {
+        return exec(jvmArgs, args, null);
+    }
+
+    /** Against the test database server, with {@code stdin} as the command's standard input. */
+    private Run rhoneWithStdin(String stdin, String... args) throws Exception {
+        List<String> withConfig = new ArrayList<>(List.of(args));
+        withConfig.add(Path.of("config.yml").toAbsolutePath().toString());
+        return exec(serverDatabase(), withConfig, stdin);
+    }
+
+    private Run exec(List<String> jvmArgs, List<String> args, String stdin) throws Exception {
         Path out = Files.createTempFile(dir, "out", ".txt");
         Path err = Files.createTempFile(dir, "err", ".txt");
         List<String> command = new ArrayList<>(List.of(
@@ -62,7 +73,11 @@ class CliTest {
         command.addAll(jvmArgs);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), RhoneApplication.class.getName()));
         command.addAll(args);
-        Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        if (stdin != null) {
+            builder.redirectInput(Files.writeString(Files.createTempFile(dir, "in", ".txt"), stdin).toFile());
+        }
+        Process p = builder.start();
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         return new Run(p.exitValue(), Files.readAllLines(out), Files.readString(err));
     }
@@ -121,6 +136,51 @@ class CliTest {
 
         assertThat(rhone("unset-env", "--app", "web", "PLAIN").exit()).isZero();
         assertThat(jdbi.onDemand(EnvVarDao.class).names(app.id())).containsExactly("DATABASE_URL");
+    }
+
+    @Test
+    void setRegistryCredentials_readsThePasswordFromStdin_storesItEncrypted_andUnsetRemovesIt() throws Exception {
+        App app = fx.app(fx.team("acme"), "web");
+        String password = "FlyV1 fm2_secret-deploy-token";
+        Run set = rhoneWithStdin(password + "\n", "set-registry-credentials", "--app", "web", "--username", "x");
+        assertThat(set.exit()).as(set.stderr()).isZero();
+        assertThat(set.lastLine()).isEqualTo("set the registry credentials of app web (user x): its builds use them "
+                + "instead of the global ones");
+        assertThat(String.join("\n", set.stdout()) + set.stderr()).doesNotContain("secret-deploy-token");
+
+        SecretBox box = new SecretBox(Base64.getDecoder().decode(TestService.SECRET_KEY));
+        RegistryCredentialsDao.Stored stored = jdbi.onDemand(RegistryCredentialsDao.class).find(app.id()).orElseThrow();
+        assertThat(stored.username()).isEqualTo("x");
+        assertThat(new String(stored.passwordEncrypted(), StandardCharsets.ISO_8859_1)).doesNotContain("secret-deploy");
+        assertThat(box.decryptRegistryPassword(app.id(), stored.passwordEncrypted())).isEqualTo(password);
+        // Bound to the app and the purpose: the same bytes are no other app's password, nor an env var.
+        assertThatThrownBy(() -> box.decryptRegistryPassword(app.id() + 1, stored.passwordEncrypted()))
+                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> box.decrypt(app.id(), "x", stored.passwordEncrypted()))
+                .isInstanceOf(IllegalStateException.class);
+
+        Run unset = rhone("unset-registry-credentials", "--app", "web");
+        assertThat(unset.exit()).as(unset.stderr()).isZero();
+        assertThat(unset.lastLine()).startsWith("removed the registry credentials of app web");
+        assertThat(fx.count("app_registry_credentials")).isZero();
+        assertThat(rhone("unset-registry-credentials", "--app", "web").lastLine())
+                .isEqualTo("app web has no registry credentials of its own");
+    }
+
+    @Test
+    void setRegistryCredentials_refusesAPasswordOnTheCommandLineOrABadOne_andWritesNothing() throws Exception {
+        fx.app(fx.team("acme"), "web");
+        // No password on argv: the parser has no place for it.
+        Run argv = rhoneWithStdin("", "set-registry-credentials", "--app", "web", "--username", "x",
+                "--password", "hunter2-argv");
+        assertThat(argv.exit()).isNotZero();
+        assertThat(argv.stderr()).doesNotContain("hunter2-argv");
+        assertError(rhoneWithStdin("", "set-registry-credentials", "--app", "web", "--username", "x"), "no password on stdin");
+        assertError(rhoneWithStdin("one\ntwo\n", "set-registry-credentials", "--app", "web", "--username", "x"),
+                "one line");
+        assertError(rhoneWithStdin("pw\n", "set-registry-credentials", "--app", "web", "--username", "a:b"), "--username");
+        assertError(rhoneWithStdin("pw\n", "set-registry-credentials", "--app", "nope", "--username", "x"), "--app");
+        assertThat(fx.count("app_registry_credentials")).isZero();
     }
 
     @Test

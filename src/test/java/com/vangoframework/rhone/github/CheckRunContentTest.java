@@ -14,13 +14,13 @@ import org.kohsuke.github.GHCheckRun;
 
 class CheckRunContentTest {
 
-    private static final App APP = new App(1, 1, "web", "acme/web", 42L, null, "main", 1800, null);
+    private static final App APP = new App(1, 1, "web", "acme/web", 42L, null, "main", 1800, null, "approve", false);
 
     private static Deployment deployment(DeploymentStatus status, String error) {
         Instant now = Instant.parse("2026-11-27T12:00:00Z");
         return new Deployment(7, 1, status, DeploymentTrigger.PUSH, "main", "a".repeat(40), "msg", "Ada", null, null,
                 "127.0.0.1:5000/web:aaaaaaaaaaaa", "sha256:" + "b".repeat(64), error, 1, null, null, null, null, 555L,
-                now, now, now, now.plusSeconds(42), 42_000L, null);
+                now, now, now, now.plusSeconds(42), 42_000L, null, false, null, null, null);
     }
 
     @Test

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.vangoframework.rhone.apps.App;
 import com.vangoframework.rhone.deployments.BuildFailure;
+import com.vangoframework.rhone.deployments.Deployment;
+import com.vangoframework.rhone.deployments.DeploymentTrigger;
 import com.vangoframework.rhone.logs.BuildLog;
 import com.vangoframework.rhone.testing.FakeBin;
 import com.vangoframework.rhone.testing.TestThreads;
@@ -29,20 +32,24 @@ class BuildctlImageBuilderTest {
 
     private static final String FRONTEND = "ghcr.io/railwayapp/railpack-frontend:v0.37.0";
 
-    private BuildctlImageBuilder builder(String buildctl, RegistryAuth auth) {
+    private BuildctlImageBuilder builder(String buildctl) {
         return new BuildctlImageBuilder(new BuildctlImageBuilder.Daemon(buildctl, "tcp://builder.internal:1234",
-                "/tls/ca.pem", "/tls/cert.pem", "/tls/key.pem"), FRONTEND, auth, new ProcessRunner(dir.resolve("idle-home")), new ObjectMapper());
+                "/tls/ca.pem", "/tls/cert.pem", "/tls/key.pem"), FRONTEND, new ProcessRunner(dir.resolve("idle-home")), new ObjectMapper());
     }
 
     private ImageBuilder.Request request(BuildPlan plan, Map<String, String> secrets) {
+        return request(plan, secrets, new RegistryAuth("registry.fly.io", "x", "t"));
+    }
+
+    private ImageBuilder.Request request(BuildPlan plan, Map<String, String> secrets, RegistryAuth auth) {
         return new ImageBuilder.Request(plan, "registry.fly.io/web:0123456789ab", "registry.fly.io/web:buildcache",
-                secrets, "f".repeat(64), dir, Duration.ofMinutes(5));
+                true, secrets, "f".repeat(64), auth, dir, Duration.ofMinutes(5));
     }
 
     @Test
     void railpackBuild_usesTheGatewayFrontendWithThePlanDirectory() {
         var r = request(BuildPlan.railpack(Path.of("/w/src"), Path.of("/w/plan")), Map.of("B", "2", "A", "1"));
-        assertThat(builder("buildctl", new RegistryAuth("registry.fly.io", "x", "t")).buildCommand(r, Path.of("/w/meta.json")))
+        assertThat(builder("buildctl").buildCommand(r, Path.of("/w/meta.json")))
                 .containsExactly("buildctl", "--addr", "tcp://builder.internal:1234",
                         "--tlscacert", "/tls/ca.pem", "--tlscert", "/tls/cert.pem", "--tlskey", "/tls/key.pem",
                         "build", "--progress=plain",
@@ -57,9 +64,27 @@ class BuildctlImageBuilderTest {
     }
 
     @Test
+    void pullRequestBuild_importsTheAppsCache_butNeverExportsIt_andPushesToThePrRepository() {
+        App app = new App(7, 1, "web", null, null, "file:///r", "main", 60, null, "approve", false);
+        Deployment pr = Deployments.of(DeploymentTrigger.PULL_REQUEST, 12, true);
+        BuildTarget target = BuildTarget.of(app, pr);
+        String sha = "0123456789abcdef0123456789abcdef01234567";
+        var r = new ImageBuilder.Request(BuildPlan.dockerfile(Path.of("/w/src")),
+                target.imageTag("registry.fly.io", app, pr, sha), target.cacheRef("registry.fly.io", app),
+                target.exportsCache(), Map.of(), "e".repeat(64), new RegistryAuth("registry.fly.io", "x", "t"), dir,
+                Duration.ofMinutes(5));
+        List<String> args = builder("buildctl").buildCommand(r, Path.of("/w/meta.json"));
+        assertThat(args).containsSequence("--output", "type=image,name=registry.fly.io/web-pr:pr-12-0123456789ab,push=true",
+                "--import-cache", "type=registry,ref=registry.fly.io/web:buildcache",
+                "--metadata-file", "/w/meta.json");
+        assertThat(args).doesNotContain("--export-cache", "--secret");
+        assertThat(String.join(" ", args)).doesNotContain("registry.fly.io/web:0123456789ab");
+    }
+
+    @Test
     void dockerfileBuild_usesTheDockerfileFrontend_andSecretValuesNeverAppearInArguments() {
         var r = request(BuildPlan.dockerfile(Path.of("/w/src")), Map.of("API_KEY", "very-secret-value"));
-        List<String> args = builder("buildctl", new RegistryAuth("r", "", "")).buildCommand(r, Path.of("/m.json"));
+        List<String> args = builder("buildctl").buildCommand(r, Path.of("/m.json"));
         assertThat(args).containsSequence("--frontend", "dockerfile.v0", "--local", "context=/w/src",
                 "--local", "dockerfile=/w/src");
         assertThat(String.join(" ", args)).doesNotContain("very-secret-value")
@@ -67,7 +92,7 @@ class BuildctlImageBuilderTest {
         // An env var named like the client's own settings cannot reach the client as such.
         assertThat(request(BuildPlan.dockerfile(Path.of("/s")), Map.of("LD_PRELOAD", "/evil.so", "PATH", "/x"))
                 .secretEnv()).containsOnlyKeys("RHONE_SECRET_LD_PRELOAD", "RHONE_SECRET_PATH");
-        assertThat(builder("buildctl", new RegistryAuth("r", "", "")).healthCommand())
+        assertThat(builder("buildctl").healthCommand())
                 .endsWith("debug", "workers");
     }
 
@@ -76,12 +101,12 @@ class BuildctlImageBuilderTest {
         var box = new com.vangoframework.rhone.apps.SecretBox(new byte[32]);
         var other = new com.vangoframework.rhone.apps.SecretBox(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
                 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32});
-        var secrets = new com.vangoframework.rhone.apps.AppSecrets(null, box);
+        var secrets = new com.vangoframework.rhone.apps.AppSecrets(null, null, box);
         String h1 = secrets.fingerprint(7, Map.of("A", "1", "B", "2"));
         assertThat(secrets.fingerprint(7, new java.util.TreeMap<>(Map.of("B", "2", "A", "1")))).isEqualTo(h1);
         assertThat(secrets.fingerprint(7, Map.of("A", "1", "B", "3"))).isNotEqualTo(h1).hasSize(64);
         // Not a plain hash: without the key nobody can test guesses against it.
-        assertThat(new com.vangoframework.rhone.apps.AppSecrets(null, other).fingerprint(7, Map.of("A", "1", "B", "2")))
+        assertThat(new com.vangoframework.rhone.apps.AppSecrets(null, null, other).fingerprint(7, Map.of("A", "1", "B", "2")))
                 .isNotEqualTo(h1);
     }
 
@@ -93,8 +118,8 @@ class BuildctlImageBuilderTest {
         AtomicInteger pushing = new AtomicInteger();
         ImageBuilder.Image image;
         try (BuildLog log = step.log(List.of("fly-token-value"))) {
-            image = builder(buildctl.toString(), new RegistryAuth("registry.fly.io", "x", "fly-token-value"))
-                    .build(request(BuildPlan.dockerfile(src), Map.of()), log, step.ctx, pushing::incrementAndGet);
+            image = builder(buildctl.toString()).build(request(BuildPlan.dockerfile(src), Map.of(),
+                    new RegistryAuth("registry.fly.io", "x", "fly-token-value")), log, step.ctx, pushing::incrementAndGet);
         }
         assertThat(image.digest()).isEqualTo("sha256:" + "1".repeat(64));
         assertThat(pushing.get()).isEqualTo(1);
@@ -116,17 +141,18 @@ class BuildctlImageBuilderTest {
         Map<String, String> serviceEnv = Map.of("PATH", System.getenv("PATH"), "HOME", serviceHome.getParent().toString(),
                 "XDG_RUNTIME_DIR", "/run/user/4242");
         var builder = new BuildctlImageBuilder(new BuildctlImageBuilder.Daemon(buildctl.toString(),
-                "tcp://builder.internal:1234", "", "", ""), FRONTEND, new RegistryAuth("r", "", ""),
+                "tcp://builder.internal:1234", "", "", ""), FRONTEND,
                 new ProcessRunner(dir.resolve("idle-home"), serviceEnv), new ObjectMapper());
         try (BuildLog log = step.log(List.of())) {
-            builder.build(request(BuildPlan.dockerfile(src), Map.of()), log, step.ctx, () -> { });
+            builder.build(request(BuildPlan.dockerfile(src), Map.of(), new RegistryAuth("r", "", "")), log, step.ctx,
+                    () -> { });
         }
         List<String> env = Files.readAllLines(dir.resolve("buildctl-env.txt"));
         assertThat(env).contains("HOME=" + dir.resolve("home"))
                 .noneMatch(line -> line.startsWith("XDG_RUNTIME_DIR="))
                 .noneMatch(line -> line.contains("service-home"))
-                // no registry password: no DOCKER_CONFIG, so buildctl looks in the empty $HOME/.docker
-                .noneMatch(line -> line.startsWith("DOCKER_CONFIG="));
+                // no registry password: still the build's own (empty) config, never ~/.docker
+                .contains("DOCKER_CONFIG=" + dir.resolve("docker-config"));
     }
 
     @Test
@@ -136,7 +162,7 @@ class BuildctlImageBuilderTest {
         Path src = Files.createDirectories(dir.resolve("src"));
         Files.writeString(src.resolve("FAIL"), "");
         try (BuildLog log = step.log(List.of())) {
-            assertThatThrownBy(() -> builder(buildctl.toString(), new RegistryAuth("r", "", ""))
+            assertThatThrownBy(() -> builder(buildctl.toString())
                     .build(request(BuildPlan.dockerfile(src), Map.of()), log, step.ctx, () -> { }))
                     .isInstanceOf(BuildFailure.class)
                     .hasMessage("the image build failed: failed to solve: process \"/bin/sh -c make\" did not "
@@ -148,7 +174,7 @@ class BuildctlImageBuilderTest {
     void missingBuildctl_isAClearFailure() throws Exception {
         StepFixture step = new StepFixture(threads);
         try (BuildLog log = step.log(List.of())) {
-            assertThatThrownBy(() -> builder(dir.resolve("nope").toString(), new RegistryAuth("r", "", ""))
+            assertThatThrownBy(() -> builder(dir.resolve("nope").toString())
                     .build(request(BuildPlan.dockerfile(dir), Map.of()), log, step.ctx, () -> { }))
                     .isInstanceOf(BuildFailure.class).hasMessageStartingWith("buildctl is not installed on this node");
         }

@@ -68,7 +68,7 @@ class GitCheckoutTest {
         try (GitServer server = new GitServer(dir.resolve("repos"), TOKEN)) {
             // A GitHub app (tokens are for those only), on a git host standing in for GitHub.
             String gitHubUrl = server.url("web").substring(0, server.url("web").length() - "/web.git".length());
-            App app = new App(step.app.id(), step.app.teamId(), step.app.slug(), "web", 42L, null, "main", 60, null);
+            App app = new App(step.app.id(), step.app.teamId(), step.app.slug(), "web", 42L, null, "main", 60, null, "approve", false);
             String wrong = "ghs_wrongTokenValue987654321";
             GitCheckout checkout = new GitCheckout(a -> Optional.of(wrong), gitHubUrl, Duration.ofMinutes(1));
             try (BuildLog log = step.log(List.of(wrong))) {
@@ -85,7 +85,7 @@ class GitCheckoutTest {
     @Test
     void gitHubApps_cloneFromTheConfiguredGitHubUrl() {
         GitCheckout checkout = new GitCheckout(RepoCredentials.NONE, "https://ghe.example.com/", Duration.ofMinutes(1));
-        App app = new App(1, 1, "web", "acme/web", 42L, null, "main", 60, null);
+        App app = new App(1, 1, "web", "acme/web", 42L, null, "main", 60, null, "approve", false);
         assertThat(checkout.urlOf(app)).isEqualTo("https://ghe.example.com/acme/web.git");
     }
 
@@ -220,7 +220,7 @@ class GitCheckoutTest {
 
     private static App withUrl(App app, String url) {
         return new App(app.id(), app.teamId(), app.slug(), null, null, url, app.branch(), app.buildTimeoutSeconds(),
-                app.createdAt());
+                app.createdAt(), app.forkPullRequests(), app.pullRequestSecrets());
     }
 
     private static String stackText(Throwable e) {

@@ -144,7 +144,7 @@ class ImagePipelineTest {
         assertThat(log).contains("Image size: " + size + " bytes");
         assertThat(log).doesNotContain(TOKEN);
         assertThat(built.buildDurationMs()).isPositive();
-        try (Stream<Path> left = Files.list(Files.createDirectories(dir.resolve("data").resolve("builds")))) {
+        try (Stream<Path> left = Files.list(Files.createDirectories(TestService.workDirOf(dir.resolve("data"))))) {
             assertThat(left).as("work directories left behind").isEmpty();
         }
     }

@@ -66,6 +66,51 @@ class RailpackAnalyzerTest {
     }
 
     @Test
+    void dockerfileSymlinkedOutOfTheCheckout_isRefused_neitherReadNorHandedToRailpack() throws Exception {
+        StepFixture step = new StepFixture(threads);
+        Path src = Files.createDirectories(dir.resolve("src"));
+        Files.writeString(dir.resolve("secret.key"), "MARKER-analyzer\n");
+        Files.createSymbolicLink(src.resolve("Dockerfile"), Path.of("../secret.key"));
+        Path called = dir.resolve("railpack-was-called");
+        Path railpack = dir.resolve("bin/railpack");
+        Files.createDirectories(railpack.getParent());
+        Files.writeString(railpack, "#!/bin/sh\ntouch " + called + "\nexit 1\n");
+        assertThat(railpack.toFile().setExecutable(true)).isTrue();
+        try (BuildLog log = step.log(List.of())) {
+            assertThatThrownBy(() -> analyzer(railpack.toString()).analyze(src, dir.resolve("plan"), log, step.ctx))
+                    .isInstanceOf(BuildFailure.class)
+                    .hasMessage("Dockerfile is a symlink to ../secret.key, outside the repository");
+        }
+        assertThat(called).doesNotExist();
+        assertThat(step.storedLog()).doesNotContain("MARKER-analyzer");
+    }
+
+    @Test
+    void dockerfileSymlinkedInsideTheCheckout_buildsWithTheDockerfileFrontend() throws Exception {
+        StepFixture step = new StepFixture(threads);
+        Path src = Files.createDirectories(dir.resolve("src/docker"));
+        Files.writeString(src.resolve("Dockerfile.prod"), "FROM scratch\n");
+        Files.createSymbolicLink(dir.resolve("src/Dockerfile"), Path.of("docker/Dockerfile.prod"));
+        try (BuildLog log = step.log(List.of())) {
+            BuildPlan plan = analyzer("/nonexistent/railpack").analyze(dir.resolve("src"), dir.resolve("plan"), log,
+                    step.ctx);
+            assertThat(plan.kind()).isEqualTo(BuildPlan.Kind.DOCKERFILE);
+        }
+        assertThat(step.storedLog()).contains("Detected: Dockerfile (a symlink to docker/Dockerfile.prod)");
+    }
+
+    @Test
+    void dockerfileThatIsADirectoryOrALinkToOne_isNotADockerfile() throws Exception {
+        StepFixture step = new StepFixture(threads);
+        Path src = Files.createDirectories(dir.resolve("src/Dockerfile.d"));
+        Files.createSymbolicLink(dir.resolve("src/Dockerfile"), Path.of("Dockerfile.d"));
+        try (BuildLog log = step.log(List.of())) {
+            assertThatThrownBy(() -> analyzer("/nonexistent/railpack").analyze(dir.resolve("src"), dir.resolve("plan"),
+                    log, step.ctx)).isInstanceOf(BuildFailure.class).hasMessage(RailpackAnalyzer.NOT_INSTALLED);
+        }
+    }
+
+    @Test
     void dockerfileAtTheRoot_winsWithoutRunningRailpack() throws Exception {
         StepFixture step = new StepFixture(threads);
         Path src = Files.createDirectories(dir.resolve("src"));

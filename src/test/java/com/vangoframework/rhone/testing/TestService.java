@@ -44,6 +44,7 @@ public final class TestService {
                 ConfigOverride.config("database.user", db.user()),
                 ConfigOverride.config("database.password", db.password()),
                 ConfigOverride.config("dataDir", dataDir.toString()),
+                ConfigOverride.config("builder.workDir", workDirOf(dataDir).toString()),
                 ConfigOverride.config("secretKey", SECRET_KEY),
                 ConfigOverride.config("server.applicationConnectors[0].port", "0"),
                 ConfigOverride.config("server.adminConnectors[0].port", "0"),
@@ -59,6 +60,11 @@ public final class TestService {
                 return applicationFactory.get();
             }
         };
+    }
+
+    /** Where a service on {@code dataDir} keeps its builds' work directories: beside it, as the defaults do. */
+    public static Path workDirOf(Path dataDir) {
+        return dataDir.resolveSibling(dataDir.getFileName() + "-builds");
     }
 
     public TestService start() throws Exception {

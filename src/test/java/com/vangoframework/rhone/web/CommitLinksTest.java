@@ -12,7 +12,7 @@ class CommitLinksTest {
     private final CommitLinks links = new CommitLinks("https://github.com");
 
     private static App git(String url) {
-        return new App(1, 1, "web", null, null, url, "main", 600, Instant.EPOCH);
+        return new App(1, 1, "web", null, null, url, "main", 600, Instant.EPOCH, "approve", false);
     }
 
     private String commit(String gitUrl) {
@@ -55,7 +55,7 @@ class CommitLinksTest {
 
     @Test
     void gitHubApps_linkToTheConfiguredGitHub() {
-        App app = new App(1, 1, "web", "acme/web", 42L, null, "main", 600, Instant.EPOCH);
+        App app = new App(1, 1, "web", "acme/web", 42L, null, "main", 600, Instant.EPOCH, "approve", false);
         assertThat(new CommitLinks("http://127.0.0.1:9/").commit(app, SHA))
                 .hasValue("http://127.0.0.1:9/acme/web/commit/" + SHA);
         assertThat(links.repository(app)).hasValue("https://github.com/acme/web");
