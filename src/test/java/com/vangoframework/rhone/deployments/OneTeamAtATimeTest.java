@@ -156,4 +156,20 @@ class OneTeamAtATimeTest {
         assertThat(dao.claimNextOneTeamAtATime(new ClaimRequest("b", 30_000))).isEmpty();
         assertThat(fx.reload(r2).status()).isEqualTo(DeploymentStatus.PENDING);
     }
+
+    @Test
+    void aClaimWaitsForTheClaimsLock_soClaimsOnAllNodesTakeTurns() throws Exception {
+        Deployment r1 = fx.pending(fx.app(red, "r1"));
+        try (var other = jdbi.open()) {
+            other.begin();
+            other.createQuery("SELECT count(*) FROM (SELECT pg_advisory_xact_lock(:key)) l")
+                    .bind("key", DeploymentDao.ONE_TEAM_LOCK).mapTo(Integer.class).one();
+            var claim = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> dao.claimNextOneTeamAtATime(new ClaimRequest("a", 30_000)));
+            Thread.sleep(500);
+            assertThat(claim).as("a claim while another node's claim holds the lock").isNotDone();
+            other.commit();
+            assertThat(claim.get(10, TimeUnit.SECONDS)).map(Deployment::id).contains(r1.id());
+        }
+    }
 }
