@@ -28,7 +28,10 @@ final class PipelineAssembly {
 
     static BuildPipeline assemble(BuilderConfiguration b, Environment environment, Builders parts,
                                   RepoCredentials credentials) {
-        ProcessRunner runner = new ProcessRunner();
+        Path workRoot = Path.of(b.getWorkDir());
+        // Programs that belong to no build (image removal, the health probe) get this empty home,
+        // never the service user's (see ProcessRunner). Not under workRoot: that holds only builds.
+        ProcessRunner runner = new ProcessRunner(parts.dataDir().resolve("idle-home"));
         ImageBuilder imageBuilder;
         List<String> probe;
         if (b.getType().equals("buildctl")) {
@@ -42,9 +45,8 @@ final class PipelineAssembly {
             imageBuilder = docker;
             probe = docker.versionCommand();
         }
-        environment.healthChecks().register("builder", new BuilderHealthCheck(probe, imageBuilder.describe()));
+        environment.healthChecks().register("builder", new BuilderHealthCheck(runner, probe, imageBuilder.describe()));
         IsolatedGitConfig.install();
-        Path workRoot = Path.of(b.getWorkDir());
         if (workRoot.toAbsolutePath().normalize().startsWith(parts.dataDir().toAbsolutePath().normalize())) {
             LoggerFactory.getLogger(PipelineAssembly.class).warn("The build work directory {} is inside the data "
                     + "directory {}, next to secret.key and postgres.password: set RHONE_WORK_DIR elsewhere", workRoot,

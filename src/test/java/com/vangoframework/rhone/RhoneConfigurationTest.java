@@ -2,6 +2,14 @@ package com.vangoframework.rhone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
+import io.dropwizard.configuration.FileConfigurationSourceProvider;
+import io.dropwizard.configuration.SubstitutingSourceProvider;
+import io.dropwizard.configuration.YamlConfigurationFactory;
+import io.dropwizard.core.server.DefaultServerFactory;
+import io.dropwizard.jackson.Jackson;
+import io.dropwizard.jetty.HttpConnectorFactory;
+import io.dropwizard.jersey.validation.Validators;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -43,5 +51,20 @@ class RhoneConfigurationTest {
         assertThat(c.getBuilder().getWorkDir()).isEqualTo("/srv/rhone/builds");
         assertThat(Path.of(c.getBuilder().getWorkDir()).startsWith(Path.of(c.getDataDir()))).isFalse();
         assertThat(new RhoneConfiguration().getBuilder().getWorkDir()).isEqualTo("builds");
+    }
+
+    @Test
+    void configYml_bindsTheAdminPortToLoopback_andRunsTeamsTogether_unlessTheEnvironmentSaysOtherwise() throws Exception {
+        // The file as the service reads it, ${VAR:-default} substituted from this environment.
+        RhoneConfiguration c = new YamlConfigurationFactory<>(RhoneConfiguration.class, Validators.newValidator(),
+                Jackson.newObjectMapper(), "dw").build(new SubstitutingSourceProvider(
+                new FileConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)), "config.yml");
+        DefaultServerFactory server = (DefaultServerFactory) c.getServerFactory();
+        HttpConnectorFactory admin = (HttpConnectorFactory) server.getAdminConnectors().get(0);
+        assertThat(admin.getBindHost()).isEqualTo(System.getenv().getOrDefault("RHONE_ADMIN_BIND", "127.0.0.1"));
+        HttpConnectorFactory api = (HttpConnectorFactory) server.getApplicationConnectors().get(0);
+        assertThat(api.getBindHost()).as("the API port listens on every interface").isNull();
+        assertThat(c.getBuilds().isOneTeamAtATime())
+                .isEqualTo(Boolean.parseBoolean(System.getenv().getOrDefault("RHONE_ONE_TEAM_AT_A_TIME", "false")));
     }
 }

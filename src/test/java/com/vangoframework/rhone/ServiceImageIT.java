@@ -145,7 +145,10 @@ class ServiceImageIT {
 
     @Test
     void embeddedDefaultWithoutABuilder_startsItsDatabaseButTheHealthCheckFails() throws Exception {
-        String service = start("embedded", "-p", "127.0.0.1::8081", "--health-interval", "2s", IMAGE);
+        // A published port is forwarded to the container's own address, not its loopback: the
+        // admin port must bind every interface of the container for the test to reach it.
+        String service = start("embedded", "-p", "127.0.0.1::8081", "-e", "RHONE_ADMIN_BIND=0.0.0.0",
+                "--health-interval", "2s", IMAGE);
 
         HttpResponse<String> health = awaitAnswer(service, "/healthcheck");
         assertThat(health.statusCode()).isEqualTo(500);

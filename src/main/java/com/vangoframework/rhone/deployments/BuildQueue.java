@@ -104,6 +104,11 @@ public final class BuildQueue implements Managed {
         return config.getMaxConcurrent();
     }
 
+    /** Whether claims wait for other teams' running builds (builds.oneTeamAtATime). */
+    public boolean oneTeamAtATime() {
+        return config.isOneTeamAtATime();
+    }
+
     public boolean isRunning() {
         return accepting;
     }
@@ -237,7 +242,7 @@ public final class BuildQueue implements Managed {
         // win and the other's statement fail. That loser simply looks again.
         for (int attempt = 0; attempt < 5; attempt++) {
             try {
-                return dao.claimNext(request);
+                return config.isOneTeamAtATime() ? dao.claimNextOneTeamAtATime(request) : dao.claimNext(request);
             } catch (UnableToExecuteStatementException e) {
                 if (!(e.getCause() instanceof SQLException sql) || !UNIQUE_VIOLATION.equals(sql.getSQLState())) {
                     throw e;

@@ -45,6 +45,12 @@ public class BuildsConfiguration {
     /** This node's name in lease_owner; empty means host:pid:random. */
     private String nodeId = "";
 
+    /**
+     * Builds of two teams never run at once on the builder, across every node on the database
+     * (the claim waits for the other team's running builds to end; teams take turns in request order).
+     */
+    private boolean oneTeamAtATime = false;
+
     @JsonProperty
     public int getMaxConcurrent() {
         return maxConcurrent;
@@ -133,5 +139,15 @@ public class BuildsConfiguration {
     @JsonProperty
     public void setNodeId(String nodeId) {
         this.nodeId = nodeId == null ? "" : nodeId;
+    }
+
+    @JsonProperty
+    public boolean isOneTeamAtATime() {
+        return oneTeamAtATime;
+    }
+
+    @JsonProperty
+    public void setOneTeamAtATime(boolean oneTeamAtATime) {
+        this.oneTeamAtATime = oneTeamAtATime;
     }
 }

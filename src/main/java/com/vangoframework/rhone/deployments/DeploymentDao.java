@@ -10,6 +10,7 @@ import org.jdbi.v3.sqlobject.customizer.Bind;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
+import org.jdbi.v3.sqlobject.transaction.Transaction;
 
 /**
  * Every status change is a compare-and-set: the UPDATE names the status it expects, and for a
@@ -81,6 +82,53 @@ public interface DeploymentDao {
                AND d.status = 'pending'
             RETURNING d.*""")
     Optional<Deployment> claimNext(@BindMethods ClaimRequest request);
+
+    /**
+     * The advisory lock that makes claims of the one-team-at-a-time mode take turns across every
+     * node on this database (one builder per service deployment, so one lock). Held to the end of
+     * the claiming transaction.
+     */
+    long ONE_TEAM_LOCK = 0x72686f6e65_0001L;
+
+    /**
+     * {@link #claimNext}, but only a build of the team whose builds are running, if any, and never
+     * ahead of an older pending build of another team (so teams take turns in request order and
+     * a busy team cannot starve the others). Race-free across nodes: the advisory lock is taken
+     * first, and the claim is a second statement of the same READ COMMITTED transaction, so it
+     * sees every claim committed before the lock was granted.
+     */
+    @Transaction
+    default Optional<Deployment> claimNextOneTeamAtATime(ClaimRequest request) {
+        lockClaims(ONE_TEAM_LOCK);
+        return claimNextOfTheRunningTeam(request);
+    }
+
+    @SqlQuery("SELECT count(*) FROM (SELECT pg_advisory_xact_lock(:key)) l")
+    int lockClaims(@Bind("key") long key);
+
+    @SqlQuery("""
+            UPDATE deployments d
+               SET status = 'cloning', attempt = d.attempt + 1, lease_owner = :owner,
+                   lease_expires_at = now() + :leaseMillis * interval '1 millisecond',
+                   build_started_at = now(), updated_at = now()
+             WHERE d.id = (
+                   SELECT p.id FROM deployments p JOIN apps a ON a.id = p.app_id
+                    WHERE p.status = 'pending'
+                      AND NOT EXISTS (SELECT 1 FROM deployments r
+                                       WHERE r.app_id = p.app_id AND r.status IN\s""" + ACTIVE_SQL + """
+                                      )
+                      AND NOT EXISTS (SELECT 1 FROM deployments r JOIN apps ra ON ra.id = r.app_id
+                                       WHERE ra.team_id <> a.team_id AND r.status IN\s""" + ACTIVE_SQL + """
+                                      )
+                      AND NOT EXISTS (SELECT 1 FROM deployments q JOIN apps qa ON qa.id = q.app_id
+                                       WHERE qa.team_id <> a.team_id AND q.status = 'pending'
+                                         AND (q.created_at, q.id) < (p.created_at, p.id))
+                    ORDER BY p.created_at, p.id
+                    LIMIT 1
+                    FOR UPDATE OF p SKIP LOCKED)
+               AND d.status = 'pending'
+            RETURNING d.*""")
+    Optional<Deployment> claimNextOfTheRunningTeam(@BindMethods ClaimRequest request);
 
     /**
      * A compare-and-set on status and lease: 0 rows when the build moved on or another node holds
@@ -196,5 +244,20 @@ public interface DeploymentDao {
                AND NOT EXISTS (SELECT 1 FROM deployments r WHERE r.app_id = p.app_id AND r.status IN\s"""
             + ACTIVE_SQL + ")")
     Optional<Instant> oldestStartablePending();
+
+    /** {@link #oldestStartablePending} under the one-team-at-a-time rule of {@link #claimNextOneTeamAtATime}. */
+    @SqlQuery("""
+            SELECT min(p.created_at) FROM deployments p JOIN apps a ON a.id = p.app_id
+             WHERE p.status = 'pending'
+               AND NOT EXISTS (SELECT 1 FROM deployments r WHERE r.app_id = p.app_id AND r.status IN\s"""
+            + ACTIVE_SQL + """
+               )
+               AND NOT EXISTS (SELECT 1 FROM deployments r JOIN apps ra ON ra.id = r.app_id
+                                WHERE ra.team_id <> a.team_id AND r.status IN\s""" + ACTIVE_SQL + """
+                               )
+               AND NOT EXISTS (SELECT 1 FROM deployments q JOIN apps qa ON qa.id = q.app_id
+                                WHERE qa.team_id <> a.team_id AND q.status = 'pending'
+                                  AND (q.created_at, q.id) < (p.created_at, p.id))""")
+    Optional<Instant> oldestStartablePendingOneTeamAtATime();
 
 }

@@ -27,7 +27,9 @@ public final class QueueHealthCheck extends HealthCheck {
     @Override
     protected Result check() {
         int free = queue.freeSlots();
-        Optional<Instant> oldest = dao.oldestStartablePending();
+        // A build held back for another team's (one team at a time) is not stuck: it waits its turn.
+        Optional<Instant> oldest = queue.oneTeamAtATime() ? dao.oldestStartablePendingOneTeamAtATime()
+                : dao.oldestStartablePending();
         if (oldest.isPresent() && free > 0) {
             Duration waited = Duration.between(oldest.get(), clock.instant());
             if (waited.compareTo(threshold) > 0) {

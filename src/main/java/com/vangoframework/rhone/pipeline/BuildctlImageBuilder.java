@@ -91,8 +91,8 @@ public final class BuildctlImageBuilder implements ImageBuilder {
                     }
                 }
             }, 40);
-            int exit = runner.run(new ProcessRunner.Command(buildCommand(r, metadata), r.workDir(), env, r.timeout()),
-                    out, ctx);
+            int exit = runner.run(new ProcessRunner.Command(buildCommand(r, metadata), r.workDir(), env, r.timeout(),
+                    ProcessRunner.homeIn(r.workDir())), out, ctx);
             if (exit != 0) {
                 throw new BuildFailure(ImageBuilder.failureSentence(out.lines()));
             }

@@ -9,10 +9,13 @@ import java.util.concurrent.TimeUnit;
 /** The image builder answers: the Docker engine reports its version, or BuildKit lists its workers. */
 public final class BuilderHealthCheck extends HealthCheck {
 
+    private final ProcessRunner runner;
     private final List<String> probe;
     private final String what;
 
-    public BuilderHealthCheck(List<String> probe, String what) {
+    /** The probe runs with the runner's clean environment and empty home, like every other program. */
+    public BuilderHealthCheck(ProcessRunner runner, List<String> probe, String what) {
+        this.runner = runner;
         this.probe = List.copyOf(probe);
         this.what = what;
     }
@@ -21,7 +24,8 @@ public final class BuilderHealthCheck extends HealthCheck {
     protected Result check() throws InterruptedException {
         Process p;
         try {
-            p = new ProcessBuilder(probe).redirectErrorStream(true).start();
+            p = runner.processBuilder(new ProcessRunner.Command(probe, null, java.util.Map.of(), java.time.Duration.ofSeconds(10)))
+                    .start();
         } catch (IOException e) {
             return Result.unhealthy("%s: %s cannot be started (%s)", what, probe.get(0), e.getMessage());
         }

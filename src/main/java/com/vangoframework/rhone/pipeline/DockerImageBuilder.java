@@ -67,8 +67,9 @@ public final class DockerImageBuilder implements ImageBuilder {
         try {
             env.put("DOCKER_CONFIG", r.auth().writeDockerConfig(r.workDir()).toString());
             OutputTail build = new OutputTail(log::line, 40);
-            int exit = runner.run(new ProcessRunner.Command(buildCommand(r), r.plan().contextDir(), env, r.timeout()),
-                    build, ctx);
+            Path home = ProcessRunner.homeIn(r.workDir());
+            int exit = runner.run(new ProcessRunner.Command(buildCommand(r), r.plan().contextDir(), env, r.timeout(),
+                    home), build, ctx);
             if (exit != 0) {
                 throw new BuildFailure(ImageBuilder.failureSentence(build.lines()));
             }
@@ -77,7 +78,8 @@ public final class DockerImageBuilder implements ImageBuilder {
             OutputTail push = new OutputTail(log::line, 40);
             Map<String, String> pushEnv = new HashMap<>(env);
             r.secretEnv().keySet().forEach(pushEnv::remove);
-            exit = runner.run(new ProcessRunner.Command(pushCommand(r), r.workDir(), pushEnv, r.timeout()), push, ctx);
+            exit = runner.run(new ProcessRunner.Command(pushCommand(r), r.workDir(), pushEnv, r.timeout(), home),
+                    push, ctx);
             if (exit != 0) {
                 throw new BuildFailure("pushing " + r.imageTag() + " failed: "
                         + push.lines().stream().reduce((a, b) -> b).orElse("see the build log"));
@@ -114,7 +116,7 @@ public final class DockerImageBuilder implements ImageBuilder {
                     LOG.warn("Removing the pushed image {} from the local engine exited {}", tag, exit);
                 }
             });
-        } catch (ProcessRunner.NotInstalled e) {
+        } catch (IOException e) {
             LOG.warn("Could not remove the pushed image {} from the local engine", tag, e);
         }
     }

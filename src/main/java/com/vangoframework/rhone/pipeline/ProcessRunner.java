@@ -7,7 +7,9 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,12 +21,40 @@ import java.util.function.Consumer;
  * Runs an external program for a build: an argument list (never a shell), a clean environment
  * (the service's own secrets such as database passwords are not inherited), output merged and
  * streamed line by line, a time limit, and an abort that ends the whole process tree.
+ *
+ * <p>{@code HOME} is never the service's: a build's programs get a private, empty {@code home}
+ * inside the build's own work directory ({@link #homeIn}), so nothing under the service user's
+ * home ({@code ~/.docker/config.json} with its registry logins, {@code ~/.config}, caches) reaches
+ * a build, and docker falls back to no credentials when Rhone wrote none. Programs that belong to
+ * no build (removing a pushed image, the health probe) get the runner's own empty home.
+ * {@code XDG_RUNTIME_DIR} (the service user's sockets: a rootless engine, an ssh agent) is never passed.
  */
 public final class ProcessRunner {
 
     /** Inherited from the service's environment when set; nothing else is. */
-    private static final List<String> PASSED_THROUGH = List.of("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR",
-            "DOCKER_HOST", "XDG_RUNTIME_DIR");
+    private static final List<String> PASSED_THROUGH = List.of("PATH", "LANG", "LC_ALL", "TMPDIR", "DOCKER_HOST");
+
+    /** The name of a build's home directory inside its work directory. */
+    static final String HOME_DIR = "home";
+
+    private final Path idleHome;
+    private final Map<String, String> serviceEnv;
+
+    /** @param idleHome the HOME of programs that belong to no build; made (mode 700) when first used */
+    public ProcessRunner(Path idleHome) {
+        this(idleHome, System.getenv());
+    }
+
+    /** {@code serviceEnv} stands in for the service's own environment (tests give it a HOME of their own). */
+    ProcessRunner(Path idleHome, Map<String, String> serviceEnv) {
+        this.idleHome = idleHome.toAbsolutePath();
+        this.serviceEnv = Map.copyOf(serviceEnv);
+    }
+
+    /** The private HOME of a build whose work directory is {@code buildWorkDir}. */
+    public static Path homeIn(Path buildWorkDir) {
+        return buildWorkDir.resolve(HOME_DIR);
+    }
 
     /** The program could not be started at all (not installed, not executable). */
     public static final class NotInstalled extends IOException {
@@ -33,11 +63,15 @@ public final class ProcessRunner {
         }
     }
 
-    /** What to run. */
-    public record Command(List<String> args, Path workDir, Map<String, String> env, Duration timeout) {
+    /** What to run; {@code home} null: the runner's own empty home (for programs that belong to no build). */
+    public record Command(List<String> args, Path workDir, Map<String, String> env, Duration timeout, Path home) {
         public Command {
             args = List.copyOf(args);
             env = Map.copyOf(env);
+        }
+
+        public Command(List<String> args, Path workDir, Map<String, String> env, Duration timeout) {
+            this(args, workDir, env, timeout, null);
         }
     }
 
@@ -87,7 +121,7 @@ public final class ProcessRunner {
      * Starts housekeeping that no build waits for (removing a pushed image from the engine, say):
      * output discarded, killed after its time limit. The future completes with the exit code.
      */
-    public CompletableFuture<Integer> runInBackground(Command command) throws NotInstalled {
+    public CompletableFuture<Integer> runInBackground(Command command) throws IOException {
         ProcessBuilder builder = processBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         Process process;
         try {
@@ -106,20 +140,40 @@ public final class ProcessRunner {
                 });
     }
 
-    private static ProcessBuilder processBuilder(Command command) {
+    ProcessBuilder processBuilder(Command command) throws IOException {
+        Path home = command.home() == null ? idleHome : command.home().toAbsolutePath();
+        makePrivateDir(home);
         ProcessBuilder builder = new ProcessBuilder(command.args())
                 .directory(command.workDir() == null ? null : command.workDir().toFile())
                 .redirectErrorStream(true);
         Map<String, String> env = builder.environment();
-        Map<String, String> inherited = Map.copyOf(env);
         env.clear();
         for (String name : PASSED_THROUGH) {
-            if (inherited.containsKey(name)) {
-                env.put(name, inherited.get(name));
+            if (serviceEnv.containsKey(name)) {
+                env.put(name, serviceEnv.get(name));
             }
         }
         env.putAll(command.env());
+        // Last, so no caller's map can put the service's home (or a runtime dir) back.
+        env.put("HOME", home.toString());
+        env.remove("XDG_RUNTIME_DIR");
         return builder;
+    }
+
+    private static void makePrivateDir(Path dir) throws IOException {
+        if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectories(dir.getParent());
+            try {
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (java.nio.file.FileAlreadyExistsException raced) {
+                // another process of the same build made it meanwhile; anything but a directory is refused
+                if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    throw new IOException("the home directory " + dir + " exists and is not a directory", raced);
+                }
+            }
+        }
+        // The umask may have narrowed the mode further; it never widens it. Make it exactly 700.
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
     }
 
     /**

@@ -48,8 +48,9 @@ public final class RailpackAnalyzer {
         int exit;
         try {
             Files.createDirectories(planDir);
-            exit = runner.run(new ProcessRunner.Command(prepareCommand(source, planDir), source, Map.of(), timeout),
-                    log::line, ctx);
+            // planDir is the build's work dir's "plan" (see ImagePipeline): the home sits beside it.
+            exit = runner.run(new ProcessRunner.Command(prepareCommand(source, planDir), source, Map.of(), timeout,
+                    ProcessRunner.homeIn(planDir.toAbsolutePath().getParent())), log::line, ctx);
         } catch (ProcessRunner.NotInstalled e) {
             throw new BuildFailure(NOT_INSTALLED, e);
         } catch (IOException e) {

@@ -97,7 +97,7 @@ class BuildIsolationTest {
         secrets = new AppSecrets(jdbi.onDemand(EnvVarDao.class), jdbi.onDemand(RegistryCredentialsDao.class), box);
         recorder = new Recorder();
         pipeline = new ImagePipeline(new GitCheckout(RepoCredentials.NONE, "https://github.com", Duration.ofSeconds(30)),
-                new RailpackAnalyzer(dir.resolve("no-railpack").toString(), new ProcessRunner(), new ObjectMapper(),
+                new RailpackAnalyzer(dir.resolve("no-railpack").toString(), new ProcessRunner(dir.resolve("idle-home")), new ObjectMapper(),
                         Duration.ofSeconds(5)),
                 recorder, secrets, logs, global, dir.resolve("work"), new RegistryImageSize(global, Duration.ofSeconds(2)));
     }

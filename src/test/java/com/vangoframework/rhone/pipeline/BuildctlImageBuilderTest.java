@@ -34,7 +34,7 @@ class BuildctlImageBuilderTest {
 
     private BuildctlImageBuilder builder(String buildctl) {
         return new BuildctlImageBuilder(new BuildctlImageBuilder.Daemon(buildctl, "tcp://builder.internal:1234",
-                "/tls/ca.pem", "/tls/cert.pem", "/tls/key.pem"), FRONTEND, new ProcessRunner(), new ObjectMapper());
+                "/tls/ca.pem", "/tls/cert.pem", "/tls/key.pem"), FRONTEND, new ProcessRunner(dir.resolve("idle-home")), new ObjectMapper());
     }
 
     private ImageBuilder.Request request(BuildPlan plan, Map<String, String> secrets) {
@@ -130,6 +130,29 @@ class BuildctlImageBuilderTest {
         assertThat(dir.resolve("docker-config/config.json")).exists();
         assertThat(Files.readString(dir.resolve("docker-config/config.json"))).contains("registry.fly.io")
                 .doesNotContain("fly-token-value"); // base64 of user:password, as docker expects
+    }
+
+    @Test
+    void buildctl_runsWithTheBuildsOwnHome_neverTheServicesHomeOrRuntimeDir() throws Exception {
+        StepFixture step = new StepFixture(threads);
+        Path buildctl = FakeBin.install("buildctl", dir.resolve("bin"));
+        Path src = Files.createDirectories(dir.resolve("src"));
+        Path serviceHome = Files.createDirectories(dir.resolve("service-home/.docker"));
+        Map<String, String> serviceEnv = Map.of("PATH", System.getenv("PATH"), "HOME", serviceHome.getParent().toString(),
+                "XDG_RUNTIME_DIR", "/run/user/4242");
+        var builder = new BuildctlImageBuilder(new BuildctlImageBuilder.Daemon(buildctl.toString(),
+                "tcp://builder.internal:1234", "", "", ""), FRONTEND,
+                new ProcessRunner(dir.resolve("idle-home"), serviceEnv), new ObjectMapper());
+        try (BuildLog log = step.log(List.of())) {
+            builder.build(request(BuildPlan.dockerfile(src), Map.of(), new RegistryAuth("r", "", "")), log, step.ctx,
+                    () -> { });
+        }
+        List<String> env = Files.readAllLines(dir.resolve("buildctl-env.txt"));
+        assertThat(env).contains("HOME=" + dir.resolve("home"))
+                .noneMatch(line -> line.startsWith("XDG_RUNTIME_DIR="))
+                .noneMatch(line -> line.contains("service-home"))
+                // no registry password: still the build's own (empty) config, never ~/.docker
+                .contains("DOCKER_CONFIG=" + dir.resolve("docker-config"));
     }
 
     @Test

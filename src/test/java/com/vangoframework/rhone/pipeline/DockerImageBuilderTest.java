@@ -15,7 +15,7 @@ class DockerImageBuilderTest {
     @TempDir
     Path dir;
 
-    private final DockerImageBuilder docker = new DockerImageBuilder("/usr/bin/docker", "frontend", new ProcessRunner());
+    private final DockerImageBuilder docker = new DockerImageBuilder("/usr/bin/docker", "frontend", new ProcessRunner(Path.of("/nonexistent/idle-home")));
 
     private ImageBuilder.Request request(String tag, Map<String, String> secrets, String hash) {
         return new ImageBuilder.Request(BuildPlan.dockerfile(Path.of("/w/src")), tag, "r/web:buildcache", false,

@@ -269,7 +269,7 @@ class ImagePipelineTest {
         var builder = new com.fasterxml.jackson.databind.ObjectMapper().readTree(health.body()).get("builder");
         assertThat(builder.get("healthy").asBoolean()).isTrue();
         assertThat(builder.get("message").asText()).startsWith("local Docker engine (/usr/bin/docker) answers: ");
-        HealthCheckProbe missing = new HealthCheckProbe(new BuilderHealthCheck(
+        HealthCheckProbe missing = new HealthCheckProbe(new BuilderHealthCheck(new ProcessRunner(dir.resolve("idle-home")),
                 java.util.List.of(dir.resolve("no-docker").toString(), "version"), "local Docker engine"));
         assertThat(missing.healthy()).isFalse();
         assertThat(missing.message()).contains("cannot be started");

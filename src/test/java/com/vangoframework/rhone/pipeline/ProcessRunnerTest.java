@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.vangoframework.rhone.deployments.BuildContext;
 import com.vangoframework.rhone.deployments.BuildFailure;
 import com.vangoframework.rhone.testing.TestThreads;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -15,7 +16,9 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 class ProcessRunnerTest {
@@ -23,7 +26,27 @@ class ProcessRunnerTest {
     @RegisterExtension
     final TestThreads threads = new TestThreads();
 
-    private final ProcessRunner runner = new ProcessRunner();
+    @TempDir
+    Path dir;
+
+    private ProcessRunner runner;
+
+    @BeforeEach
+    void setUp() {
+        runner = new ProcessRunner(dir.resolve("idle-home"));
+    }
+
+    /** A runner whose "service environment" has a HOME of the test's own, with docker credentials in it. */
+    private ProcessRunner runnerOfAServiceWithDockerLogins(Path serviceHome) throws Exception {
+        Files.createDirectories(serviceHome.resolve(".docker"));
+        Files.writeString(serviceHome.resolve(".docker/config.json"),
+                "{\"auths\":{\"registry.example\":{\"auth\":\"c2VydmljZS1sb2dpbg==\"}}}");
+        return new ProcessRunner(dir.resolve("idle-home"), Map.of("PATH", System.getenv("PATH"),
+                "HOME", serviceHome.toString(), "XDG_RUNTIME_DIR", "/run/user/4242", "DATABASE_PASSWORD", "pw"));
+    }
+
+    private static final String SHOW_HOME = "env; echo \"mode=$(stat -c %a \"$HOME\")\"; "
+            + "cat \"$HOME/.docker/config.json\" 2>/dev/null || echo no-docker-config";
 
     private static ProcessRunner.Command command(Duration timeout, String... args) {
         return new ProcessRunner.Command(List.of(args), Path.of("."), Map.of("ONLY_THIS", "yes"), timeout);
@@ -44,7 +67,59 @@ class ProcessRunnerTest {
         // Nothing of the service's own environment leaks in beyond the pass-through list.
         assertThat(lines.stream().filter(l -> l.contains("=")).map(l -> l.substring(0, l.indexOf('='))))
                 .allMatch(name -> List.of("ONLY_THIS", "PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "DOCKER_HOST",
-                        "XDG_RUNTIME_DIR", "PWD", "SHLVL", "_").contains(name));
+                        "PWD", "SHLVL", "_").contains(name));
+    }
+
+    @Test
+    void aBuildsProgram_getsAPrivateHomeInItsWorkDir_neverTheServicesHomeOrRuntimeDir() throws Exception {
+        StepFixture step = new StepFixture(threads);
+        Path serviceHome = dir.resolve("service-home");
+        Path work = Files.createDirectories(dir.resolve("builds/deployment-1-x"));
+        List<String> lines = new CopyOnWriteArrayList<>();
+        int exit = runnerOfAServiceWithDockerLogins(serviceHome).run(new ProcessRunner.Command(
+                List.of("/bin/sh", "-c", SHOW_HOME), work, Map.of(), Duration.ofSeconds(10),
+                ProcessRunner.homeIn(work)), lines::add, step.ctx);
+        assertThat(exit).isZero();
+        assertThat(lines).contains("HOME=" + work.resolve("home"), "mode=700", "no-docker-config")
+                .noneMatch(line -> line.startsWith("XDG_RUNTIME_DIR="))
+                .noneMatch(line -> line.contains(serviceHome.toString()))
+                .noneMatch(line -> line.contains("c2VydmljZS1sb2dpbg"))
+                .noneMatch(line -> line.startsWith("DATABASE_PASSWORD="));
+    }
+
+    @Test
+    void aCallersEnvironment_cannotPutTheServicesHomeOrRuntimeDirBack() throws Exception {
+        StepFixture step = new StepFixture(threads);
+        Path serviceHome = dir.resolve("service-home");
+        Path work = Files.createDirectories(dir.resolve("builds/deployment-2-x"));
+        List<String> lines = new CopyOnWriteArrayList<>();
+        runnerOfAServiceWithDockerLogins(serviceHome).run(new ProcessRunner.Command(List.of("/bin/sh", "-c", SHOW_HOME),
+                work, Map.of("HOME", serviceHome.toString(), "XDG_RUNTIME_DIR", "/run/user/4242"),
+                Duration.ofSeconds(10), ProcessRunner.homeIn(work)), lines::add, step.ctx);
+        assertThat(lines).contains("HOME=" + work.resolve("home"), "no-docker-config")
+                .noneMatch(line -> line.startsWith("XDG_RUNTIME_DIR="));
+    }
+
+    @Test
+    void aProgramOfNoBuild_getsTheRunnersEmptyHome() throws Exception {
+        Path serviceHome = dir.resolve("service-home");
+        Path out = dir.resolve("env.txt");
+        int exit = runnerOfAServiceWithDockerLogins(serviceHome).runInBackground(new ProcessRunner.Command(
+                List.of("/bin/sh", "-c", "(" + SHOW_HOME + ") >" + out), null, Map.of(), Duration.ofSeconds(10)))
+                .get(10, TimeUnit.SECONDS);
+        assertThat(exit).isZero();
+        assertThat(Files.readAllLines(out)).contains("HOME=" + dir.resolve("idle-home"), "mode=700", "no-docker-config")
+                .noneMatch(line -> line.contains(serviceHome.toString()));
+    }
+
+    @Test
+    void aHomePathTakenByAFile_isRefused_notUsed() throws Exception {
+        StepFixture step = new StepFixture(threads);
+        Path work = Files.createDirectories(dir.resolve("builds/deployment-3-x"));
+        Files.writeString(work.resolve("home"), "not a directory");
+        assertThatThrownBy(() -> runner.run(new ProcessRunner.Command(List.of("/bin/true"), work, Map.of(),
+                Duration.ofSeconds(5), ProcessRunner.homeIn(work)), line -> { }, step.ctx))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("not a directory");
     }
 
     @Test

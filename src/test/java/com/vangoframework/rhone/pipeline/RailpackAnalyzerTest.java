@@ -28,7 +28,7 @@ class RailpackAnalyzerTest {
     private final ObjectMapper json = new ObjectMapper();
 
     private RailpackAnalyzer analyzer(String binary) {
-        return new RailpackAnalyzer(binary, new ProcessRunner(), json, Duration.ofMinutes(1));
+        return new RailpackAnalyzer(binary, new ProcessRunner(dir.resolve("idle-home")), json, Duration.ofMinutes(1));
     }
 
     @Test
