@@ -288,8 +288,8 @@
     if (s.finished) {
       label.textContent = "took";
       elapsed.textContent = R.duration(s.duration_ms);
-    } else if (s.status === "pending") {
-      label.textContent = "queued for";
+    } else if (s.status === "pending" || s.status === "awaiting_approval") {
+      label.textContent = s.status === "pending" ? "queued for" : "waiting for";
       since = s.created_at;
     } else {
       label.textContent = "running for";
@@ -310,6 +310,13 @@
     R.setBadge(badge, s.status);
     document.getElementById("cancel").hidden = s.finished;
     document.getElementById("retry").hidden = !(s.finished && s.status !== "built");
+    document.getElementById("approve").hidden = s.status !== "awaiting_approval";
+    var awaiting = document.getElementById("awaiting-note");
+    if (awaiting) awaiting.hidden = s.status !== "awaiting_approval";
+    if (s.approved_by && document.getElementById("approved-by")) {
+      document.getElementById("approved-by").textContent = s.approved_by;
+      document.getElementById("approved-part").hidden = false;
+    }
     var error = document.getElementById("error");
     error.hidden = !s.error;
     error.textContent = s.error || "";

@@ -214,17 +214,18 @@ public interface DeploymentDao {
     List<Reaped> reapExpired(@Bind("maxAttempts") int maxAttempts, @Bind("interrupted") String interruptedMessage);
 
 
+    /** Cancels a request that has not started: pending, or a fork's waiting for approval. */
     @SqlQuery("""
             UPDATE deployments SET status = 'cancelled', error_message = :message, cancel_requested_at = now(),
                    build_finished_at = now(), updated_at = now()
-             WHERE id = :id AND status = 'pending'
+             WHERE id = :id AND status IN ('pending', 'awaiting_approval')
             RETURNING *""")
     Optional<Deployment> cancelPending(@Bind("id") long id, @Bind("message") String message);
 
     @SqlUpdate("""
             UPDATE deployments SET status = 'cancelled', error_message = :message, build_finished_at = now(),
                    updated_at = now()
-             WHERE app_id = :appId AND pull_request_number = :number AND status = 'pending'""")
+             WHERE app_id = :appId AND pull_request_number = :number AND status IN ('pending', 'awaiting_approval')""")
     int cancelPendingPullRequest(@Bind("appId") long appId, @Bind("number") int number, @Bind("message") String message);
 
     @SqlQuery("""
@@ -233,6 +234,20 @@ public interface DeploymentDao {
             + " RETURNING *")
     Optional<Deployment> requestCancel(@Bind("id") long id);
 
+
+    /**
+     * A fork's pull request joins the queue: a compare-and-set from {@code awaiting_approval}, so
+     * two approvals (GitHub and the dashboard at once) let it in once and a cancel wins over both.
+     */
+    @SqlQuery("""
+            UPDATE deployments SET status = 'pending', approved_by = :by, approved_at = now(), updated_at = now()
+             WHERE id = :id AND status = 'awaiting_approval'
+            RETURNING *""")
+    Optional<Deployment> approve(@Bind("id") long id, @Bind("by") String approvedBy);
+
+    /** The newest deployment of a commit for an app (what a re-requested check suite runs again). */
+    @SqlQuery("SELECT * FROM deployments WHERE app_id = :appId AND commit_sha = :sha ORDER BY id DESC LIMIT 1")
+    Optional<Deployment> latestOfCommit(@Bind("appId") long appId, @Bind("sha") String sha);
 
     @SqlQuery("SELECT count(*) FROM deployments WHERE status = 'pending'")
     long countPending();

@@ -16,8 +16,9 @@ public final class DeploymentInsert {
     private static final String SQL = """
             /* DeploymentInsert.insert */
             INSERT INTO deployments (app_id, trigger, branch, commit_sha, commit_message, commit_author,
-                                     pull_request_number, retry_of)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                                     pull_request_number, retry_of, status, from_fork, head_repository,
+                                     approved_by, approved_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN now() END)
             RETURNING id""";
 
     private DeploymentInsert() {
@@ -42,6 +43,12 @@ public final class DeploymentInsert {
             } else {
                 s.setLong(8, r.retryOf());
             }
+            NewDeployment.Origin origin = r.origin();
+            s.setString(9, origin.initialStatus().dbValue());
+            s.setBoolean(10, origin.fromFork());
+            s.setString(11, origin.headRepository());
+            s.setString(12, origin.approvedBy());
+            s.setBoolean(13, origin.approvedBy() != null);
             try (ResultSet rs = s.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);

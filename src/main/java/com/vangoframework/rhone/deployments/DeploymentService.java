@@ -61,7 +61,28 @@ public final class DeploymentService {
         return handle.attach(DeploymentDao.class).findById(id).orElseThrow();
     }
 
-    /** A closed pull request's pending builds are pointless now. */
+    /**
+     * Lets a fork's waiting pull request build; {@code approvedBy} is {@code github:<login>} or
+     * {@code rhone:<login>}. Empty when it is not waiting (approved already, cancelled, superseded).
+     * The caller publishes the deployment after its commit, as for a request.
+     */
+    public Optional<Deployment> approve(Handle handle, long deploymentId, String approvedBy) {
+        return handle.attach(DeploymentDao.class).approve(deploymentId, approvedBy);
+    }
+
+    /** {@link #approve} by a person of the app's team, in its own transaction; a conflict when not waiting. */
+    public Deployment approve(Deployment deployment, String approvedBy) {
+        Optional<Deployment> approved = jdbi.inTransaction(h -> approve(h, deployment.id(), approvedBy));
+        if (approved.isEmpty()) {
+            String now = dao.findById(deployment.id()).map(d -> d.status().dbValue()).orElse("gone");
+            throw new DeploymentConflict("deployment " + deployment.id() + " is " + now
+                    + ", not awaiting approval");
+        }
+        published(List.of(deployment.id()));
+        return approved.get();
+    }
+
+    /** A closed pull request's pending builds (and those waiting for approval) are pointless now. */
     public int cancelPendingPullRequest(Handle handle, long appId, int number) {
         return handle.attach(DeploymentDao.class).cancelPendingPullRequest(appId, number,
                 "cancelled: pull request #" + number + " was closed");
@@ -71,18 +92,26 @@ public final class DeploymentService {
         return dao.findForApp(app.id(), id);
     }
 
-    /** A new deployment of the same commit and branch; only a finished build can be retried. */
-    public Deployment retry(App app, Deployment original) {
+    /**
+     * A new deployment of the same commit and branch; only a finished build can be retried. A
+     * retry of a fork's pull request stays a fork's build (no env vars, the {@code -pr}
+     * repository); asked for by a person of the team ({@code requestedBy}), it counts as approval.
+     */
+    public Deployment retry(App app, Deployment original, String requestedBy) {
         if (!original.status().isBuildFinished()) {
             throw new DeploymentConflict("deployment " + original.id() + " is still " + original.status().dbValue()
                     + "; cancel it or wait for it to finish before retrying");
         }
+        NewDeployment.Origin origin = original.fromFork()
+                ? new NewDeployment.Origin(true, original.headRepository(), false, requestedBy)
+                : NewDeployment.Origin.OWN;
         return request(new NewDeployment(app.id(), DeploymentTrigger.RETRY, original.branch(), original.commitSha(),
-                original.commitMessage(), original.commitAuthor(), original.pullRequestNumber(), original.id()));
+                original.commitMessage(), original.commitAuthor(), original.pullRequestNumber(), original.id(),
+                origin));
     }
 
     /**
-     * A pending deployment is cancelled at once; a running one is asked to stop (its node sees
+     * A pending deployment (or one awaiting approval) is cancelled at once; a running one is asked to stop (its node sees
      * the request through NOTIFY or its next lease renewal) and ends as {@code cancelled}.
      */
     public Deployment cancel(Deployment deployment) {
@@ -99,7 +128,8 @@ public final class DeploymentService {
                 return requested.get();
             }
             Deployment now = dao.findById(deployment.id()).orElse(deployment);
-            if (now.status() != DeploymentStatus.PENDING && !now.status().isActive()) {
+            if (now.status() != DeploymentStatus.PENDING && now.status() != DeploymentStatus.AWAITING_APPROVAL
+                    && !now.status().isActive()) {
                 throw new DeploymentConflict("deployment " + now.id() + " already finished as " + now.status().dbValue());
             }
         }

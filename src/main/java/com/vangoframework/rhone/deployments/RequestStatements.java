@@ -16,21 +16,35 @@ public interface RequestStatements {
 
     /**
      * For every app and branch that {@code ids} touch, the newest pending request stays and older
-     * pending ones give way to it. Looking at the newest pending row (not just at {@code ids})
-     * keeps this right when requests commit out of id order.
+     * pending ones give way to it; a pull request's requests (pending or awaiting approval) give
+     * way only to newer ones of the same pull request, and a branch's only to the branch's own, so
+     * a pull request (whatever its head branch is called) never cancels a branch build. Looking at
+     * the newest row (not just at {@code ids}) keeps this right when requests commit out of id order.
      */
     @SqlQuery("""
-            WITH touched AS (SELECT DISTINCT app_id, branch FROM deployments WHERE id = ANY(:ids)),
-                 newest AS (SELECT DISTINCT ON (d.app_id, d.branch) d.id, d.app_id, d.branch, d.commit_sha
-                              FROM deployments d JOIN touched t ON t.app_id = d.app_id AND t.branch = d.branch
-                             WHERE d.status = 'pending'
-                             ORDER BY d.app_id, d.branch, d.id DESC)
+            WITH touched AS (SELECT DISTINCT app_id, branch, pull_request_number FROM deployments WHERE id = ANY(:ids)),
+                 newest AS ((SELECT DISTINCT ON (d.app_id, d.branch) d.id, d.app_id, d.branch,
+                                    CAST(NULL AS integer) AS pr, d.commit_sha
+                               FROM deployments d JOIN touched t ON t.app_id = d.app_id AND t.branch = d.branch
+                                                                AND t.pull_request_number IS NULL
+                              WHERE d.status = 'pending' AND d.pull_request_number IS NULL
+                              ORDER BY d.app_id, d.branch, d.id DESC)
+                            UNION ALL
+                            (SELECT DISTINCT ON (d.app_id, d.pull_request_number) d.id, d.app_id, d.branch,
+                                    d.pull_request_number AS pr, d.commit_sha
+                               FROM deployments d JOIN touched t ON t.app_id = d.app_id
+                                                                AND t.pull_request_number = d.pull_request_number
+                              WHERE d.status IN ('pending', 'awaiting_approval')
+                              ORDER BY d.app_id, d.pull_request_number, d.id DESC))
             UPDATE deployments o
                SET status = 'cancelled', superseded_by = n.id,
                    error_message = 'superseded by ' || coalesce(left(n.commit_sha, 12), 'deployment ' || n.id),
                    updated_at = now(), build_finished_at = now()
               FROM newest n
-             WHERE o.app_id = n.app_id AND o.branch = n.branch AND o.status = 'pending' AND o.id < n.id
+             WHERE o.app_id = n.app_id AND o.id < n.id
+               AND CASE WHEN n.pr IS NULL
+                        THEN o.status = 'pending' AND o.pull_request_number IS NULL AND o.branch = n.branch
+                        ELSE o.status IN ('pending', 'awaiting_approval') AND o.pull_request_number = n.pr END
             RETURNING o.id, n.id AS newer""")
     @RegisterConstructorMapper(Superseded.class)
     List<Superseded> supersedeOlderPending(@Bind("ids") long[] ids);

@@ -5,6 +5,7 @@ import static com.vangoframework.rhone.github.WebhookEvent.sha;
 import static com.vangoframework.rhone.github.WebhookEvent.text;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.vangoframework.rhone.apps.App;
 import com.vangoframework.rhone.deployments.DeploymentInsert;
 import com.vangoframework.rhone.deployments.DeploymentTrigger;
 import com.vangoframework.rhone.deployments.NewDeployment;
@@ -20,7 +21,8 @@ import java.util.function.Function;
 
 /**
  * The deliveries that only look up apps and request builds: pushes, pull requests opened or
- * updated, re-requested check suites, pings, and events or actions rhone does not use. They run as
+ * updated (a fork's waits for approval, or is not built, as its app says), pings, and events or
+ * actions rhone does not use. They run as
  * plain JDBC on one pooled connection: this is the path that takes GitHub's whole delivery rate
  * (see {@link DeliveryStatements}). Its two shared steps, the apps a delivery may build and the
  * deployments it creates, run on a JDBI transaction's connection in {@link RareDeliveries} too.
@@ -43,13 +45,10 @@ final class BuildRequests {
     static DeliveryOutcome route(Connection c, WebhookEvent e) throws SQLException {
         return switch (e.event()) {
             case "ping" -> DeliveryOutcome.of("pong");
-            case "push", "pull_request", "check_run", "check_suite" -> withApps(c, e, apps -> switch (e.event()) {
-                case "push" -> push(c, apps, e);
-                case "pull_request" -> pullRequest(c, apps, e);
-                // Re-requested and rebuild actions are RareDeliveries'; every other action is unused.
-                case "check_run" -> DeliveryOutcome.of("ignored: check_run " + e.action());
-                default -> checkSuite(c, apps, e);
-            });
+            case "push", "pull_request" -> withApps(c, e, apps -> "push".equals(e.event())
+                    ? push(c, apps, e) : pullRequest(c, apps, e));
+            // Re-runs and requested actions are RareDeliveries'; every other action is unused.
+            case "check_run", "check_suite" -> DeliveryOutcome.of("ignored: " + e.event() + " " + e.action());
             default -> DeliveryOutcome.of("ignored: " + e.event() + " events are not used");
         };
     }
@@ -133,24 +132,21 @@ final class BuildRequests {
         String headBranch = branch(text(pr.path("head"), "ref"));
         String title = "PR #" + number + ": " + Optional.ofNullable(text(pr, "title")).orElse("");
         String author = text(pr.path("user"), "login");
-        return create(c, matching, app -> new NewDeployment(app.id(), DeploymentTrigger.PULL_REQUEST, headBranch,
-                sha, title, author, number, null));
-    }
-
-    private static DeliveryOutcome checkSuite(Connection c, List<Target> apps, WebhookEvent e) throws SQLException {
-        if (!"rerequested".equals(e.action())) {
-            return DeliveryOutcome.of("ignored: check_suite " + e.action());
+        // A fork: the head repository is another one, or gone (GitHub sends "repo": null then).
+        String headRepository = text(pr.path("head").path("repo"), "full_name");
+        boolean fromFork = headRepository == null || !headRepository.equalsIgnoreCase(e.repository());
+        if (!fromFork) {
+            return create(c, matching, app -> new NewDeployment(app.id(), DeploymentTrigger.PULL_REQUEST, headBranch,
+                    sha, title, author, number, null));
         }
-        JsonNode suite = e.payload().path("check_suite");
-        String branch = branch(text(suite, "head_branch"));
-        String sha = sha(text(suite, "head_sha"), "check_suite.head_sha");
-        List<Target> matching = onBranch(apps, branch);
-        if (matching.isEmpty()) {
-            return DeliveryOutcome.of("ignored: no app builds " + e.repository() + " branch " + branch);
+        List<Target> building = matching.stream().filter(a -> a.forkPolicy() != App.ForkPolicy.NEVER).toList();
+        String fork = headRepository == null ? "a deleted fork" : "the fork " + headRepository;
+        if (building.isEmpty()) {
+            return DeliveryOutcome.of("ignored: pull request #" + number + " is from " + fork
+                    + " and the app does not build pull requests from forks");
         }
-        String message = text(suite.path("head_commit"), "message");
-        String author = text(suite.path("head_commit").path("author"), "name");
-        return create(c, matching, app -> new NewDeployment(app.id(), DeploymentTrigger.REREQUESTED, branch, sha,
-                message, author, null, null));
+        return create(c, building, app -> new NewDeployment(app.id(), DeploymentTrigger.PULL_REQUEST, headBranch,
+                sha, title, author, number, null,
+                NewDeployment.Origin.fork(headRepository, app.forkPolicy() == App.ForkPolicy.APPROVE)));
     }
 }

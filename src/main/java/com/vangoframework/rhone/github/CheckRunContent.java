@@ -9,10 +9,19 @@ import org.kohsuke.github.GHCheckRun;
 
 /**
  * What a deployment looks like as a Check Run, within GitHub's limits (title 255 characters,
- * summary and text 65,535, action description 40). A completed run always carries a conclusion.
+ * summary and text 65,535, action label 20, description 40). A completed run always carries a
+ * conclusion. A fork's pull request waiting for approval is a completed run with the conclusion
+ * {@code action_required} and the requested action "Approve and build" (GitHub shows it only to
+ * people with write access to the repository).
  */
 public record CheckRunContent(GHCheckRun.Status status, Optional<GHCheckRun.Conclusion> conclusion, String title,
-                              String summary, String text, boolean rebuildAction) {
+                              String summary, String text, boolean rebuildAction, boolean approveAction) {
+
+    /** A run that offers at most the Rebuild action. */
+    public CheckRunContent(GHCheckRun.Status status, Optional<GHCheckRun.Conclusion> conclusion, String title,
+                           String summary, String text, boolean rebuildAction) {
+        this(status, conclusion, title, summary, text, rebuildAction, false);
+    }
 
     static final int MAX_TEXT = 65_535;
     static final int MAX_TITLE = 255;
@@ -33,6 +42,9 @@ public record CheckRunContent(GHCheckRun.Status status, Optional<GHCheckRun.Conc
         DeploymentStatus s = d.status();
         if (s == DeploymentStatus.PENDING) {
             return queued(detailsUrl);
+        }
+        if (s == DeploymentStatus.AWAITING_APPROVAL) {
+            return awaitingApproval(d, detailsUrl);
         }
         if (s.isActive()) {
             String phase = switch (s) {
@@ -60,6 +72,18 @@ public record CheckRunContent(GHCheckRun.Status status, Optional<GHCheckRun.Conc
                         error + "\n\n" + link, log, true);
             }
         };
+    }
+
+    /** A fork's pull request that is not built until someone approves it. */
+    public static CheckRunContent awaitingApproval(Deployment d, String detailsUrl) {
+        String fork = d.headRepository() == null ? "a fork that no longer exists" : "the fork " + d.headRepository();
+        return new CheckRunContent(GHCheckRun.Status.COMPLETED, Optional.of(GHCheckRun.Conclusion.ACTION_REQUIRED),
+                "Waiting for approval: pull request from " + fork,
+                "Pull requests from forks are not built until someone approves them: the build would run this "
+                        + "code. Read the changes, then press **Approve and build** above (shown to people with "
+                        + "write access) or Approve on the [deployment page](" + detailsUrl + "). It is built "
+                        + "without the app's env vars and pushed to the pull-request image repository.",
+                "", false, true);
     }
 
     /** A request waiting for a build slot; also how every run starts, as its request did. */

@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Mirrors each deployment of a GitHub app as one Check Run: created {@code queued}, updated when
  * the phase changes, {@code completed} with a conclusion, the error sentence and the (already
- * masked) log tail. It runs on its own thread and never touches a build: when GitHub fails or
+ * masked) log tail. A fork's pull request waiting for approval gets a completed
+ * {@code action_required} run with the "Approve and build" action; once approved, its build gets a
+ * new run. It runs on its own thread and never touches a build: when GitHub fails or
  * rate-limits, the run is retried with back-off (honouring {@code Retry-After} and
  * {@code x-ratelimit-reset}), and a periodic sweep catches up runs that fell behind.
  */
@@ -126,7 +128,8 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
                 return; // a manual deploy gets its run once the clone has found the SHA
             }
             String status = d.status().dbValue();
-            if (status.equals(currentlyReported(d)) && d.checkRunId() != null) {
+            String reported = currentlyReported(d);
+            if (status.equals(reported) && d.checkRunId() != null) {
                 return; // phase changes only
             }
             Duration wait = pacing.admit(app.installationId()).orElse(Duration.ZERO);
@@ -134,7 +137,7 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
                 schedule(deploymentId, wait);
                 return;
             }
-            publish(d, app);
+            publish(d, app, reported);
             github.checkRunReported(d.id(), status);
             failures.remove(deploymentId);
             // The row may have moved on while we talked to GitHub.
@@ -170,15 +173,31 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
         schedule(deploymentId, delay);
     }
 
-    private void publish(Deployment d, App app) throws IOException {
+    private void publish(Deployment d, App app, String reported) throws IOException {
         String details = publicUrl + "/apps/" + app.slug() + "/deployments/" + d.id();
         GHRepository repo = repository(app);
-        if (d.checkRunId() == null) {
+        if (d.status() == DeploymentStatus.AWAITING_APPROVAL && d.checkRunId() == null) {
+            // Completed at once, with the action: nothing is queued until someone approves.
+            GHCheckRun run = fill(repo.createCheckRun(checkName, d.commitSha()), d,
+                    CheckRunContent.awaitingApproval(d, details), details).create();
+            if (github.checkRunCreated(d.id(), run.getId()) == 0) {
+                LOG.warn("Deployment {} already had a Check Run; created {} twice", d.id(), run.getId());
+            }
+            return;
+        }
+        // An approved fork's run was completed (action_required); GitHub keeps a completed run's
+        // place in the checks list, so the build gets a new run rather than reopening that one.
+        boolean approved = d.checkRunId() != null
+                && DeploymentStatus.AWAITING_APPROVAL.dbValue().equals(reported)
+                && d.status() != DeploymentStatus.AWAITING_APPROVAL && d.status() != DeploymentStatus.CANCELLED;
+        if (d.checkRunId() == null || approved) {
             // Every run starts queued, as the request did, even if the build has started meanwhile;
             // the update below then shows where it is now.
             GHCheckRun run = fill(repo.createCheckRun(checkName, d.commitSha()), d,
                     CheckRunContent.queued(details), details).create();
-            if (github.checkRunCreated(d.id(), run.getId()) == 0) {
+            int recorded = approved ? github.checkRunReplaced(d.id(), d.checkRunId(), run.getId())
+                    : github.checkRunCreated(d.id(), run.getId());
+            if (recorded == 0) {
                 LOG.warn("Deployment {} already had a Check Run; created {} twice", d.id(), run.getId());
             }
             github.checkRunReported(d.id(), DeploymentStatus.PENDING.dbValue());
@@ -201,6 +220,10 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
             builder.withConclusion(c);
             builder.withCompletedAt(Date.from(d.buildFinishedAt() != null ? d.buildFinishedAt() : d.updatedAt()));
         });
+        if (content.approveAction()) {
+            builder.add(new GHCheckRunBuilder.Action("Approve and build", "Build this fork's pull request",
+                    WebhookHandler.APPROVE_ACTION));
+        }
         if (content.rebuildAction()) {
             builder.add(new GHCheckRunBuilder.Action("Rebuild", "Build this commit again",
                     WebhookHandler.REBUILD_ACTION));

@@ -1,5 +1,6 @@
 package com.vangoframework.rhone.github;
 
+import com.vangoframework.rhone.apps.App;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -24,13 +25,13 @@ final class DeliveryStatements {
     }
 
     /** An app a delivery may build: only what routing needs. */
-    record Target(long id, String branch) {
+    record Target(long id, String branch, App.ForkPolicy forkPolicy) {
     }
 
     // Each statement starts with its name, as JDBI's statements do, for pg_stat_activity.
     private static final String APPS_OF = """
             /* DeliveryStatements.appsOf */
-            SELECT id, branch FROM apps
+            SELECT id, branch, fork_pull_requests FROM apps
              WHERE lower(github_repo) = lower(?) AND installation_id = ?
                AND NOT EXISTS (SELECT 1 FROM github_installations i WHERE i.id = ?
                                   AND (i.suspended_at IS NOT NULL OR i.deleted_at IS NOT NULL))
@@ -60,7 +61,7 @@ final class DeliveryStatements {
             try (ResultSet rs = s.executeQuery()) {
                 List<Target> apps = new ArrayList<>(2);
                 while (rs.next()) {
-                    apps.add(new Target(rs.getLong(1), rs.getString(2)));
+                    apps.add(new Target(rs.getLong(1), rs.getString(2), App.ForkPolicy.fromDb(rs.getString(3))));
                 }
                 return apps;
             }

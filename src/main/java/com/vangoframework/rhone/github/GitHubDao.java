@@ -13,6 +13,10 @@ public interface GitHubDao {
     @SqlUpdate("UPDATE deployments SET check_run_id = :run WHERE id = :id AND check_run_id IS NULL")
     int checkRunCreated(@Bind("id") long deploymentId, @Bind("run") long checkRunId);
 
+    /** An approved fork's build gets a new run in place of its completed {@code action_required} one, once. */
+    @SqlUpdate("UPDATE deployments SET check_run_id = :run WHERE id = :id AND check_run_id = :old")
+    int checkRunReplaced(@Bind("id") long deploymentId, @Bind("old") long oldCheckRunId, @Bind("run") long checkRunId);
+
     @SqlQuery("SELECT check_run_status FROM deployments WHERE id = :id")
     Optional<String> reportedStatus(@Bind("id") long deploymentId);
 

@@ -35,6 +35,8 @@ public final class WebhookHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(WebhookHandler.class);
     static final String REBUILD_ACTION = "rebuild";
+    /** The requested action on a fork's waiting Check Run: "Approve and build". */
+    static final String APPROVE_ACTION = "approve";
 
     private final DataSource dataSource;
     private final Jdbi jdbi;

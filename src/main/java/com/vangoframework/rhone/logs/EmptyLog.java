@@ -9,10 +9,13 @@ public final class EmptyLog {
     private EmptyLog() {
     }
 
-    /** The sentence for a deployment whose log is empty; null while lines may still come (pending, running). */
+    /**
+     * The sentence for a deployment whose log is empty; null while lines may still come (pending,
+     * awaiting approval, running).
+     */
     public static String explain(Deployment d) {
         DeploymentStatus status = d.status();
-        if (status == DeploymentStatus.PENDING) {
+        if (status == DeploymentStatus.PENDING || status == DeploymentStatus.AWAITING_APPROVAL) {
             return null;
         }
         if (status.isActive()) {

@@ -219,8 +219,21 @@ public final class DashboardResource {
         App app = app(viewer, slug);
         Deployment d = deployment(viewer, app, id);
         limit(viewer, app);
-        Deployment retried = deployments.retry(app, d);
+        Deployment retried = deployments.retry(app, d, "rhone:" + viewer.login());
         return Pages.seeOther("/apps/" + app.slug() + "/deployments/" + retried.id());
+    }
+
+    /** A person of the app's team lets a fork's pull request build (the page's Approve and build). */
+    @POST
+    @Path("apps/{slug}/deployments/{id}/approve")
+    @jakarta.ws.rs.Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response approve(@Auth Viewer viewer, @FormParam("csrf") String csrf, @PathParam("slug") String slug,
+                            @PathParam("id") String id) {
+        Pages.requireCsrf(viewer, csrf);
+        App app = app(viewer, slug);
+        Deployment d = deployment(viewer, app, id);
+        deployments.approve(d, "rhone:" + viewer.login());
+        return Pages.seeOther("/apps/" + app.slug() + "/deployments/" + d.id());
     }
 
     private App app(Viewer viewer, String slug) {

@@ -15,7 +15,7 @@ public record DeploymentView(long id, String app, String status, String statusLa
                              String duration, String createdIso, String createdExact,
                              String createdAgo, String startedIso, String imageTag, String imageDigest,
                              Long imageSizeBytes, String imageSize, String pullCommand, String error,
-                             String emptyLog) {
+                             String emptyLog, boolean fromFork, String headRepository, String approvedBy) {
 
     public static DeploymentView of(Deployment d, App app, CommitLinks links, Instant now) {
         String status = d.status().dbValue();
@@ -26,7 +26,7 @@ public record DeploymentView(long id, String app, String status, String statusLa
                 links.commit(app, d.commitSha()).orElse(null), Formats.duration(d.buildDurationMs()), iso(d.createdAt()), Formats.exact(d.createdAt()),
                 Formats.ago(d.createdAt(), now), iso(d.buildStartedAt()), d.imageTag(), d.imageDigest(),
                 d.imageSizeBytes(), Formats.bytes(d.imageSizeBytes()), pullCommand(d.imageTag(), d.imageDigest()),
-                d.errorMessage(), EmptyLog.explain(d));
+                d.errorMessage(), EmptyLog.explain(d), d.fromFork(), d.headRepository(), d.approvedBy());
     }
 
     /** "build_failed" → "Build failed". */

@@ -196,6 +196,7 @@ public final class LogStreamFilter implements Filter {
         s.put("created_at", d.createdAt() == null ? null : d.createdAt().toString());
         s.put("build_started_at", d.buildStartedAt() == null ? null : d.buildStartedAt().toString());
         s.put("superseded_by", d.supersededBy());
+        s.put("approved_by", d.approvedBy());
         s.put("empty_log", EmptyLog.explain(d));
         return s;
     }

@@ -188,7 +188,7 @@ class BuildQueueTest {
         App app = fx.app(team, "web");
         Deployment failed = awaitStatus(service.request(NewDeployment.manual(app.id(), "main", "c".repeat(40))),
                 DeploymentStatus.BUILD_FAILED);
-        Deployment retry = service.retry(app, failed);
+        Deployment retry = service.retry(app, failed, "rhone:test");
         assertThat(retry.id()).isNotEqualTo(failed.id());
         assertThat(retry.trigger()).isEqualTo(DeploymentTrigger.RETRY);
         assertThat(retry.commitSha()).isEqualTo("c".repeat(40));

@@ -112,7 +112,20 @@ public final class DeploymentResource {
     public Response retry(@Auth TeamPrincipal team, @PathParam("slug") String slug, @PathParam("id") String id) {
         App app = app(team, slug);
         Deployment d = deployment(team, app, id);
-        return Response.status(Response.Status.CREATED).entity(deployments.retry(app, d)).build();
+        return Response.status(Response.Status.CREATED)
+                .entity(deployments.retry(app, d, approver(team))).build();
+    }
+
+    /** Lets a fork's pull request that awaits approval build; 409 when it is not waiting. */
+    @POST
+    @Path("/{id}/approve")
+    public Deployment approve(@Auth TeamPrincipal team, @PathParam("slug") String slug, @PathParam("id") String id) {
+        return deployments.approve(deployment(team, app(team, slug), id), approver(team));
+    }
+
+    /** An API token acts for its team: approvals and retries record it as {@code rhone:token:<team>}. */
+    private static String approver(TeamPrincipal team) {
+        return "rhone:token:" + team.teamSlug();
     }
 
     private App app(TeamPrincipal team, String slug) {
