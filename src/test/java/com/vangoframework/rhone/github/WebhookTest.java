@@ -304,11 +304,14 @@ class WebhookTest {
         pr.putObject("installation").put("id", INSTALLATION);
         ObjectNode body = pr.putObject("pull_request");
         body.put("number", 17).put("title", "Add dark mode");
-        body.putObject("head").put("sha", head).put("ref", "feature/dark");
+        ObjectNode headNode = body.putObject("head").put("sha", head).put("ref", "feature/dark");
+        headNode.putObject("repo").put("full_name", "acme/web");
         body.putObject("base").put("ref", "main");
         body.putObject("user").put("login", "octocat");
         assertThat(deliver("pull_request", "p-1", pr).statusCode()).isEqualTo(202);
         Deployment d = all().get(0);
+        assertThat(d.status()).isEqualTo(DeploymentStatus.PENDING);
+        assertThat(d.fromFork()).isFalse();
         assertThat(d.trigger()).isEqualTo(DeploymentTrigger.PULL_REQUEST);
         assertThat(d.pullRequestNumber()).isEqualTo(17);
         assertThat(d.commitSha()).isEqualTo(head);
@@ -316,7 +319,7 @@ class WebhookTest {
 
         pr.put("action", "closed");
         deliver("pull_request", "p-2", pr);
-        assertThat(outcome("p-2")).isEqualTo("pull request #17 closed: 1 pending build(s) cancelled");
+        assertThat(outcome("p-2")).isEqualTo("pull request #17 closed: 1 pending or waiting build(s) cancelled");
         assertThat(fx.reload(d).status()).isEqualTo(DeploymentStatus.CANCELLED);
     }
 
@@ -403,5 +406,177 @@ class WebhookTest {
         deliver("check_run", "r-3", rerun);
         assertThat(outcome("r-3")).startsWith("ignored: deployment " + original.id() + " is not an app");
         assertThat(all()).hasSize(2);
+    }
+
+    /** GitHub's pull_request payload shape; {@code headRepo} null is a fork that was deleted. */
+    static ObjectNode pullRequest(String action, int number, String headSha, String headRef, String headRepo) {
+        ObjectNode p = JSON.createObjectNode().put("action", action).put("number", number);
+        p.putObject("repository").put("full_name", "acme/web");
+        p.putObject("installation").put("id", INSTALLATION);
+        p.putObject("sender").put("login", "stranger");
+        ObjectNode pr = p.putObject("pull_request").put("number", number).put("title", "Improve things");
+        ObjectNode head = pr.putObject("head").put("sha", headSha).put("ref", headRef);
+        if (headRepo == null) {
+            head.putNull("repo");
+        } else {
+            head.putObject("repo").put("full_name", headRepo);
+        }
+        pr.putObject("base").put("ref", "main").putObject("repo").put("full_name", "acme/web");
+        pr.putObject("user").put("login", "stranger");
+        return p;
+    }
+
+    /** The click on "Approve and build": a requested_action on the run GitHub showed it on. */
+    static ObjectNode approveClick(Deployment d, long checkRunId, String login) {
+        ObjectNode p = checkRun("requested_action", d, d.commitSha());
+        ((ObjectNode) p.get("check_run")).put("id", checkRunId);
+        p.putObject("requested_action").put("identifier", "approve");
+        p.putObject("sender").put("login", login);
+        return p;
+    }
+
+    static void setCheckRun(Deployment d, long runId) {
+        jdbi.useHandle(h -> h.execute("UPDATE deployments SET check_run_id = ? WHERE id = ?", runId, d.id()));
+    }
+
+    static void forkPolicy(String policy) {
+        jdbi.useHandle(h -> h.execute("UPDATE apps SET fork_pull_requests = ? WHERE id = ?", policy, app.id()));
+    }
+
+    @Test
+    void pullRequestFromAFork_waitsForApproval_andOnlyItsOwnRunsApprovalLetsItBuild_once() throws Exception {
+        String head = sha();
+        assertThat(deliver("pull_request", "f-1", pullRequest("opened", 31, head, "main", "stranger/web"))
+                .statusCode()).isEqualTo(202);
+        Deployment d = all().get(0);
+        assertThat(d.status()).isEqualTo(DeploymentStatus.AWAITING_APPROVAL);
+        assertThat(d.fromFork()).isTrue();
+        assertThat(d.headRepository()).isEqualTo("stranger/web");
+        assertThat(d.approvedBy()).isNull();
+        setCheckRun(d, 900);
+
+        // Another repository's delivery, another run, another commit: none of them approves it.
+        ObjectNode otherRepo = approveClick(d, 900, "mallory");
+        ((ObjectNode) otherRepo.get("repository")).put("full_name", "evil/other");
+        deliver("check_run", "f-2", otherRepo);
+        assertThat(outcome("f-2")).startsWith("ignored: deployment " + d.id() + " is not an app");
+        deliver("check_run", "f-3", approveClick(d, 901, "mallory"));
+        assertThat(outcome("f-3")).startsWith("ignored: check run 901");
+        ObjectNode otherCommit = approveClick(d, 900, "mallory");
+        ((ObjectNode) otherCommit.get("check_run")).put("head_sha", sha());
+        deliver("check_run", "f-4", otherCommit);
+        assertThat(outcome("f-4")).startsWith("ignored: check run 900");
+        assertThat(fx.reload(d).status()).isEqualTo(DeploymentStatus.AWAITING_APPROVAL);
+
+        assertThat(deliver("check_run", "f-5", approveClick(d, 900, "maintainer")).statusCode()).isEqualTo(202);
+        assertThat(outcome("f-5")).isEqualTo("deployment " + d.id() + " approved by github:maintainer");
+        assertThat(recordedIds("f-5")).containsExactly(d.id());
+        Deployment approved = fx.reload(d);
+        assertThat(approved.status()).isEqualTo(DeploymentStatus.PENDING);
+        assertThat(approved.approvedBy()).isEqualTo("github:maintainer");
+        assertThat(approved.approvedAt()).isNotNull();
+
+        deliver("check_run", "f-6", approveClick(d, 900, "someone-else"));
+        assertThat(outcome("f-6")).isEqualTo("unchanged: deployment " + d.id()
+                + " is pending, not awaiting approval");
+        assertThat(fx.reload(d).approvedBy()).isEqualTo("github:maintainer");
+        assertThat(all()).hasSize(1);
+    }
+
+    @Test
+    void aForkWhoseHeadRepositoryIsGone_isAFork_andItsClosingCancelsTheWait() throws Exception {
+        deliver("pull_request", "g-1", pullRequest("opened", 32, sha(), "patch-1", null));
+        Deployment d = all().get(0);
+        assertThat(d.status()).isEqualTo(DeploymentStatus.AWAITING_APPROVAL);
+        assertThat(d.fromFork()).isTrue();
+        assertThat(d.headRepository()).isNull();
+        deliver("pull_request", "g-2", pullRequest("closed", 32, d.commitSha(), "patch-1", null));
+        assertThat(outcome("g-2")).isEqualTo("pull request #32 closed: 1 pending or waiting build(s) cancelled");
+        assertThat(fx.reload(d).status()).isEqualTo(DeploymentStatus.CANCELLED);
+    }
+
+    @Test
+    void forkPolicies_neverBuildsNothing_alwaysQueuesAtOnceStillAsAFork() throws Exception {
+        try {
+            forkPolicy("never");
+            deliver("pull_request", "n-1", pullRequest("opened", 33, sha(), "main", "stranger/web"));
+            assertThat(outcome("n-1")).isEqualTo("ignored: pull request #33 is from the fork stranger/web and the "
+                    + "app does not build pull requests from forks");
+            assertThat(all()).isEmpty();
+
+            forkPolicy("always");
+            deliver("pull_request", "n-2", pullRequest("opened", 33, sha(), "main", "Stranger/Web"));
+            Deployment d = all().get(0);
+            assertThat(d.status()).isEqualTo(DeploymentStatus.PENDING);
+            assertThat(d.fromFork()).isTrue();
+            assertThat(d.approvedBy()).isNull();
+        } finally {
+            forkPolicy("approve");
+        }
+    }
+
+    @Test
+    void aPullRequestNamedLikeTheAppsBranch_neverSupersedesTheBranchBuild_butANewerPushToItSupersedesItsOwn()
+            throws Exception {
+        deliver("push", "b-1", push("refs/heads/main", sha(), "production"));
+        Deployment branchBuild = all().get(0);
+        deliver("pull_request", "b-2", pullRequest("opened", 34, sha(), "main", "stranger/web"));
+        deliver("pull_request", "b-3", pullRequest("opened", 35, sha(), "main", "acme/web"));
+        Deployment sameRepo = all().get(0);
+        String newer = sha();
+        deliver("pull_request", "b-4", pullRequest("synchronize", 34, newer, "main", "stranger/web"));
+        Deployment newest = all().get(0);
+
+        awaitSuperseded(sameRepo.id() - 1);
+        assertThat(fx.reload(branchBuild).status()).isEqualTo(DeploymentStatus.PENDING);
+        assertThat(fx.reload(sameRepo).status()).isEqualTo(DeploymentStatus.PENDING);
+        assertThat(newest.status()).isEqualTo(DeploymentStatus.AWAITING_APPROVAL);
+        Deployment older = deployments.findById(sameRepo.id() - 1).orElseThrow();
+        assertThat(older.pullRequestNumber()).isEqualTo(34);
+        assertThat(older.supersededBy()).isEqualTo(newest.id());
+    }
+
+    static void awaitSuperseded(long id) throws InterruptedException {
+        for (int i = 0; i < 100; i++) {
+            if (deployments.findById(id).orElseThrow().status() == DeploymentStatus.CANCELLED) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("deployment " + id + " was not superseded");
+    }
+
+    @Test
+    void reRunsOfAFork_waitAgain_unlessTheSameCommitWasApproved_andASuiteRhoneNeverBuiltIsNotGuessed()
+            throws Exception {
+        String head = sha();
+        deliver("pull_request", "r-1", pullRequest("opened", 36, head, "main", "stranger/web"));
+        Deployment d = all().get(0);
+        deliver("check_run", "r-2", checkRun("rerequested", d, head));
+        Deployment waitingAgain = all().get(0);
+        assertThat(waitingAgain.status()).isEqualTo(DeploymentStatus.AWAITING_APPROVAL);
+        assertThat(waitingAgain.fromFork()).isTrue();
+        assertThat(waitingAgain.pullRequestNumber()).isEqualTo(36);
+
+        setCheckRun(waitingAgain, 950);
+        deliver("check_run", "r-3", approveClick(waitingAgain, 950, "maintainer"));
+        ObjectNode rebuild = checkRun("requested_action", waitingAgain, head);
+        rebuild.putObject("requested_action").put("identifier", "rebuild");
+        deliver("check_run", "r-4", rebuild);
+        Deployment rebuilt = all().get(0);
+        assertThat(rebuilt.status()).isEqualTo(DeploymentStatus.PENDING);
+        assertThat(rebuilt.approvedBy()).isEqualTo("github:maintainer");
+        assertThat(rebuilt.fromFork()).isTrue();
+
+        // A suite on a commit rhone never built (a fork's branch may be called main) builds nothing.
+        ObjectNode suite = JSON.createObjectNode().put("action", "rerequested");
+        suite.putObject("repository").put("full_name", "acme/web");
+        suite.putObject("installation").put("id", INSTALLATION);
+        String unknown = sha();
+        suite.putObject("check_suite").put("head_sha", unknown).put("head_branch", "main");
+        deliver("check_suite", "r-5", suite);
+        assertThat(outcome("r-5")).isEqualTo("ignored: rhone has not built " + unknown.substring(0, 12)
+                + " for an app of acme/web");
+        assertThat(all()).hasSize(3);
     }
 }
