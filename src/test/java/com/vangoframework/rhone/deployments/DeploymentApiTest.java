@@ -189,6 +189,28 @@ class DeploymentApiTest {
     }
 
     @Test
+    void approve_letsAForksPullRequestBuild_once_forItsOwnTeamOnly() throws Exception {
+        Deployment fork = fx.awaitingFork(app, 7);
+        assertThat(call("POST", "/api/apps/web/deployments/" + fork.id() + "/approve", otherToken, null).statusCode())
+                .isEqualTo(404);
+        assertThat(fx.reload(fork).status()).isEqualTo(DeploymentStatus.AWAITING_APPROVAL);
+        Thread.sleep(300); // a queue that ignored the status would have claimed it by now
+        assertThat(fx.reload(fork).buildStartedAt()).isNull();
+
+        HttpResponse<String> approved = call("POST", "/api/apps/web/deployments/" + fork.id() + "/approve", token, null);
+        assertThat(approved.statusCode()).isEqualTo(200);
+        assertThat(json(approved).get("approved_by").asText()).isEqualTo("rhone:token:acme");
+        assertThat(json(approved).get("from_fork").asBoolean()).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> fx.reload(fork).status().isActive());
+
+        HttpResponse<String> again = call("POST", "/api/apps/web/deployments/" + fork.id() + "/approve", token, null);
+        assertThat(again.statusCode()).isEqualTo(409);
+        assertThat(json(again).get("message").asText()).startsWith("deployment " + fork.id() + " is ")
+                .endsWith(", not awaiting approval");
+        cancel(fork.id());
+    }
+
+    @Test
     void badOrMissingToken_is401_sayingWhichOfTheTwo() throws Exception {
         assertUnchanged(() -> {
             HttpResponse<String> missing = call("POST", "/api/apps/web/deployments", null, null);

@@ -60,4 +60,28 @@ class CheckRunContentTest {
         assertThatThrownBy(() -> new CheckRunContent(GHCheckRun.Status.COMPLETED, Optional.empty(), "t", "s", "", false))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aForkWaitingForApproval_isCompletedActionRequired_withTheApproveActionAndItsReason() {
+        Deployment d = deployment(DeploymentStatus.AWAITING_APPROVAL, null);
+        Deployment fork = new Deployment(d.id(), d.appId(), d.status(), DeploymentTrigger.PULL_REQUEST, "main",
+                d.commitSha(), d.commitMessage(), "stranger", 12, null, null, null, null, 0, null, null, null, null,
+                null, d.createdAt(), d.updatedAt(), null, null, null, null, true, "stranger/web", null, null);
+        CheckRunContent c = CheckRunContent.of(fork, APP, "https://rhone.example/apps/web/deployments/7",
+                "a log line that must not show");
+        assertThat(c.status()).isEqualTo(GHCheckRun.Status.COMPLETED);
+        assertThat(c.conclusion()).contains(GHCheckRun.Conclusion.ACTION_REQUIRED);
+        assertThat(c.title()).isEqualTo("Waiting for approval: pull request from the fork stranger/web");
+        assertThat(c.summary()).contains("Approve and build").contains("(https://rhone.example/apps/web/deployments/7)")
+                .contains("without the app's env vars");
+        assertThat(c.approveAction()).isTrue();
+        assertThat(c.rebuildAction()).isFalse();
+        assertThat(c.text()).isEmpty();
+
+        Deployment gone = new Deployment(d.id(), d.appId(), d.status(), DeploymentTrigger.PULL_REQUEST, "main",
+                d.commitSha(), null, null, 12, null, null, null, null, 0, null, null, null, null, null,
+                d.createdAt(), d.updatedAt(), null, null, null, null, true, null, null, null);
+        assertThat(CheckRunContent.of(gone, APP, "u", "").title())
+                .isEqualTo("Waiting for approval: pull request from a fork that no longer exists");
+    }
 }

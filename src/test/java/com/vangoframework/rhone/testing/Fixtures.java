@@ -9,6 +9,7 @@ import com.vangoframework.rhone.apps.TeamDao;
 import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.deployments.DeploymentDao;
 import com.vangoframework.rhone.deployments.DeploymentService;
+import com.vangoframework.rhone.deployments.DeploymentTrigger;
 import com.vangoframework.rhone.deployments.NewDeployment;
 import org.jdbi.v3.core.Jdbi;
 
@@ -55,6 +56,14 @@ public final class Fixtures {
             h.execute("SELECT pg_notify('rhone_queue', '')"); // after the insert's commit (autocommit)
             return d;
         });
+    }
+
+    /** A pull request from the fork {@code stranger/<app>} that waits for approval. */
+    public Deployment awaitingFork(App app, int number) {
+        return jdbi.withHandle(h -> DeploymentService.insert(h, new NewDeployment(app.id(),
+                DeploymentTrigger.PULL_REQUEST, "main", java.util.UUID.randomUUID().toString().replace("-", "")
+                + "01234567", "PR #" + number + ": from a fork", "stranger", number, null,
+                NewDeployment.Origin.fork("stranger/" + app.slug(), true))));
     }
 
     public Deployment reload(Deployment d) {

@@ -10,6 +10,7 @@ import com.vangoframework.rhone.apps.App;
 import com.vangoframework.rhone.apps.Team;
 import com.vangoframework.rhone.db.DatabaseTarget;
 import com.vangoframework.rhone.deployments.Deployment;
+import com.vangoframework.rhone.deployments.DeploymentStatus;
 import com.vangoframework.rhone.deployments.DeploymentDao;
 import com.vangoframework.rhone.deployments.DeploymentService;
 import com.vangoframework.rhone.deployments.DeploymentTrigger;
@@ -350,6 +351,33 @@ class DashboardTest {
         assertThat(earlier.statusCode()).isEqualTo(200);
         assertThat(earlier.body()).startsWith("{\"first\":1000,\"lines\":[").contains(" line 1000\"")
                 .contains(" line 1999\"").doesNotContain(" line 999\"").doesNotContain(" line 2000\"");
+    }
+
+    @Test
+    void approvingAForksPullRequest_isAFormWithCsrf_forTheAppsTeamOnly_andRecordsWhoApproved() throws Exception {
+        Deployment fork = fx.awaitingFork(web, 9);
+        String cookie = session(acme, "octocat");
+        String path = "/apps/web/deployments/" + fork.id();
+        HttpResponse<String> page = get(path, cookie);
+        assertThat(page.body()).contains("the fork <span class=\"mono\">stranger/web</span>")
+                .contains("Approve and build").contains("Awaiting approval");
+        String csrf = csrfOf(page);
+
+        assertThat(post(path + "/approve", cookie, "csrf=" + "A".repeat(43)).statusCode()).isEqualTo(403);
+        String outsider = session(fx.team("globex"), "mallory");
+        assertThat(post(path + "/approve", outsider, "csrf=" + csrfOf(get("/apps", outsider))).statusCode())
+                .isEqualTo(404);
+        assertThat(fx.reload(fork).status()).isEqualTo(DeploymentStatus.AWAITING_APPROVAL);
+
+        HttpResponse<String> approved = post(path + "/approve", cookie, "csrf=" + csrf);
+        assertThat(approved.statusCode()).isEqualTo(303);
+        assertThat(location(approved)).isEqualTo(path);
+        Deployment after = fx.reload(fork);
+        assertThat(after.status()).isEqualTo(DeploymentStatus.PENDING);
+        assertThat(after.approvedBy()).isEqualTo("rhone:octocat");
+        assertThat(get(path, cookie).body()).contains("Approved by <span id=\"approved-by\" class=\"mono\">"
+                + "rhone:octocat</span>").containsPattern("id=\"approve\"[^>]*hidden");
+        assertThat(post(path + "/approve", cookie, "csrf=" + csrf).statusCode()).isEqualTo(409);
     }
 
     @Test
