@@ -145,8 +145,11 @@ final class BuildRequests {
             return DeliveryOutcome.of("ignored: pull request #" + number + " is from " + fork
                     + " and the app does not build pull requests from forks");
         }
-        return create(c, building, app -> new NewDeployment(app.id(), DeploymentTrigger.PULL_REQUEST, headBranch,
-                sha, title, author, number, null,
+        DeliveryOutcome created = create(c, building, app -> new NewDeployment(app.id(),
+                DeploymentTrigger.PULL_REQUEST, headBranch, sha, title, author, number, null,
                 NewDeployment.Origin.fork(headRepository, app.forkPolicy() == App.ForkPolicy.APPROVE)));
+        boolean waiting = building.stream().anyMatch(a -> a.forkPolicy() == App.ForkPolicy.APPROVE);
+        return new DeliveryOutcome(created.text() + " from " + fork + (waiting ? ", awaiting approval" : ""),
+                created.ids());
     }
 }

@@ -449,6 +449,8 @@ class WebhookTest {
         assertThat(deliver("pull_request", "f-1", pullRequest("opened", 31, head, "main", "stranger/web"))
                 .statusCode()).isEqualTo(202);
         Deployment d = all().get(0);
+        assertThat(outcome("f-1")).isEqualTo("deployment [" + d.id() + "] created from the fork stranger/web, "
+                + "awaiting approval");
         assertThat(d.status()).isEqualTo(DeploymentStatus.AWAITING_APPROVAL);
         assertThat(d.fromFork()).isTrue();
         assertThat(d.headRepository()).isEqualTo("stranger/web");
