@@ -346,7 +346,7 @@ class ForkPullRequestFlowTest {
         HttpResponse<String> opened = forkPullRequestOpened(7, forkSha, "main");
         assertThat(opened.statusCode()).isEqualTo(202);
         Deployment pr = ofCommit(forkSha);
-        assertThat(outcomeOf(opened)).isEqualTo("deployment [" + pr.id() + "] created");
+        assertThat(outcomeOf(opened)).isEqualTo("deployment [" + pr.id() + "] created from the fork stranger/web, awaiting approval");
         assertThat(pr.status()).isEqualTo(DeploymentStatus.AWAITING_APPROVAL);
         assertThat(pr.trigger()).isEqualTo(DeploymentTrigger.PULL_REQUEST);
         assertThat(pr.pullRequestNumber()).isEqualTo(7);
