@@ -6,7 +6,10 @@ import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
 
 /**
- * {@code create-app --team S --slug A (--repo owner/name --installation ID | --git-url URL) --branch B config.yml}
+ * {@code create-app --team S --slug A (--repo owner/name --installation ID | --git-url URL) --branch B
+ * [--fork-pull-requests approve|never|always] [--pull-request-secrets on|off] config.yml}. The two
+ * pull-request settings only matter for GitHub apps; a git URL app stores them (they apply if it
+ * later switches to a GitHub repository).
  */
 public final class CreateAppCommand extends RhoneCommand {
 
@@ -25,12 +28,19 @@ public final class CreateAppCommand extends RhoneCommand {
         subparser.addArgument("--branch").required(true).help("branch to build");
         subparser.addArgument("--build-timeout").dest("build_timeout").setDefault("30")
                 .help("build timeout in minutes (1-1440, default 30)");
+        subparser.addArgument("--fork-pull-requests").dest("fork_pull_requests").setDefault("approve")
+                .help("pull requests from forks: approve (wait for a team member or a GitHub user with write "
+                        + "access, the default), never (not built) or always (built at once); fork builds never "
+                        + "get env vars");
+        subparser.addArgument("--pull-request-secrets").dest("pull_request_secrets").setDefault("off")
+                .help("on: builds of pull requests from the repository itself (not forks) get the app's env vars "
+                        + "(default off)");
     }
 
     @Override
     protected void validate(Namespace args) throws UsageError {
         require(Names.checkSlug("--team", args.getString("team")));
-        require(Names.checkSlug("--slug", args.getString("slug")));
+        require(Names.checkNewAppSlug("--slug", args.getString("slug")));
         require(Names.checkBranch("--branch", args.getString("branch")));
         String repo = args.getString("repo");
         String installation = args.getString("installation");
@@ -45,6 +55,8 @@ public final class CreateAppCommand extends RhoneCommand {
             installationId(installation);
         }
         timeoutSeconds(args.getString("build_timeout"));
+        forkPolicy(args.getString("fork_pull_requests"));
+        pullRequestSecrets(args.getString("pull_request_secrets"));
     }
 
     @Override
@@ -60,7 +72,9 @@ public final class CreateAppCommand extends RhoneCommand {
             String installation = args.getString("installation");
             App app = apps.insert(new AppDao.NewApp(team.id(), slug, args.getString("repo"),
                     installation == null ? null : installationId(installation), args.getString("git_url"),
-                    args.getString("branch"), timeoutSeconds(args.getString("build_timeout"))));
+                    args.getString("branch"), timeoutSeconds(args.getString("build_timeout")),
+                    forkPolicy(args.getString("fork_pull_requests")).dbValue(),
+                    pullRequestSecrets(args.getString("pull_request_secrets"))));
             String source = app.isGitHub() ? app.githubRepo() + " (installation " + app.installationId() + ")"
                     : app.gitUrl();
             return List.of("created app " + app.slug() + " (id " + app.id() + ") building " + source
@@ -86,6 +100,30 @@ public final class CreateAppCommand extends RhoneCommand {
             // falls through to the error below
         }
         throw new UsageError("--installation must be a positive number (the GitHub App installation id)");
+    }
+
+    static App.ForkPolicy forkPolicy(String value) throws UsageError {
+        for (App.ForkPolicy policy : App.ForkPolicy.values()) {
+            if (policy.dbValue().equals(value)) {
+                return policy;
+            }
+        }
+        throw new UsageError("--fork-pull-requests must be approve, never or always");
+    }
+
+    static boolean pullRequestSecrets(String value) throws UsageError {
+        if ("on".equals(value)) {
+            return true;
+        }
+        if ("off".equals(value)) {
+            return false;
+        }
+        throw new UsageError("--pull-request-secrets must be on or off");
+    }
+
+    /** How {@code update-app} reports {@code pull_request_secrets}, as the option spells it. */
+    static String onOff(boolean value) {
+        return value ? "on" : "off";
     }
 
     static int timeoutSeconds(String minutes) throws UsageError {

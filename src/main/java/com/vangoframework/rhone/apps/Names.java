@@ -17,6 +17,9 @@ public final class Names {
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,254}");
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}");
 
+    /** Appended to an app's slug to name the registry repository of its pull-request images. */
+    private static final String PULL_REQUEST_SUFFIX = "-pr";
+
     private Names() {
     }
 
@@ -25,6 +28,21 @@ public final class Names {
             return Optional.of(field + " must be 1-63 lowercase letters, digits or '-', starting with a letter or digit");
         }
         return Optional.empty();
+    }
+
+    /**
+     * A new app's slug: a valid slug that does not end in {@code -pr}, since an app's pull-request
+     * images go to {@code <registry>/<app>-pr}. Existing apps keep their names; only creation checks this.
+     */
+    public static Optional<String> checkNewAppSlug(String field, String value) {
+        Optional<String> problem = checkSlug(field, value);
+        if (problem.isPresent() || !value.endsWith(PULL_REQUEST_SUFFIX)) {
+            return problem;
+        }
+        String base = value.substring(0, value.length() - PULL_REQUEST_SUFFIX.length());
+        return Optional.of(field + " must not end in '" + PULL_REQUEST_SUFFIX + "': <registry>/<app>"
+                + PULL_REQUEST_SUFFIX + " is where app <app>'s pull-request images go, so '" + value
+                + "' would collide with the pull-request images of an app '" + base + "'");
     }
 
     public static Optional<String> checkRepo(String field, String value) {

@@ -9,14 +9,15 @@ import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
 
 /**
- * {@code update-app --app A [--branch B] [--build-timeout M] [--git-url URL | --repo R --installation ID] config.yml}.
+ * {@code update-app --app A [--branch B] [--build-timeout M] [--git-url URL | --repo R --installation ID]
+ * [--fork-pull-requests approve|never|always] [--pull-request-secrets on|off] config.yml}.
  * A new source replaces the old one whole: a git URL clears the repository and installation, and
  * the other way round. Deployments already requested keep the branch they were requested for.
  */
 public final class UpdateAppCommand extends RhoneCommand {
 
     public UpdateAppCommand() {
-        super("update-app", "Change an app's branch, build timeout or source");
+        super("update-app", "Change an app's branch, build timeout, source or pull-request settings");
     }
 
     @Override
@@ -28,6 +29,11 @@ public final class UpdateAppCommand extends RhoneCommand {
         subparser.addArgument("--git-url").dest("git_url").help("build this plain git URL instead: https://, http:// or file:///path/to/repo");
         subparser.addArgument("--repo").help("build this GitHub repository owner/name instead");
         subparser.addArgument("--installation").help("GitHub App installation id of the repository");
+        subparser.addArgument("--fork-pull-requests").dest("fork_pull_requests")
+                .help("pull requests from forks: approve (wait for approval), never (not built) or always "
+                        + "(built at once); fork builds never get env vars");
+        subparser.addArgument("--pull-request-secrets").dest("pull_request_secrets")
+                .help("on or off: whether builds of pull requests from the repository itself get the app's env vars");
     }
 
     @Override
@@ -38,9 +44,12 @@ public final class UpdateAppCommand extends RhoneCommand {
         String gitUrl = args.getString("git_url");
         String repo = args.getString("repo");
         String installation = args.getString("installation");
-        if (branch == null && timeout == null && gitUrl == null && repo == null && installation == null) {
+        String forkPullRequests = args.getString("fork_pull_requests");
+        String pullRequestSecrets = args.getString("pull_request_secrets");
+        if (branch == null && timeout == null && gitUrl == null && repo == null && installation == null
+                && forkPullRequests == null && pullRequestSecrets == null) {
             throw new UsageError("nothing to change: give --branch, --build-timeout, --git-url, "
-                    + "or --repo and --installation");
+                    + "--repo and --installation, --fork-pull-requests or --pull-request-secrets");
         }
         if (branch != null) {
             require(Names.checkBranch("--branch", branch));
@@ -56,6 +65,12 @@ public final class UpdateAppCommand extends RhoneCommand {
         }
         if (installation != null) {
             CreateAppCommand.installationId(installation);
+        }
+        if (forkPullRequests != null) {
+            CreateAppCommand.forkPolicy(forkPullRequests);
+        }
+        if (pullRequestSecrets != null) {
+            CreateAppCommand.pullRequestSecrets(pullRequestSecrets);
         }
     }
 
@@ -75,6 +90,9 @@ public final class UpdateAppCommand extends RhoneCommand {
             change(out, "branch", old.branch(), updated.branch());
             change(out, "build timeout", Table.seconds(old.buildTimeoutSeconds()),
                     Table.seconds(updated.buildTimeoutSeconds()));
+            change(out, "fork pull requests", old.forkPullRequests(), updated.forkPullRequests());
+            change(out, "pull request env vars", CreateAppCommand.onOff(old.pullRequestSecrets()),
+                    CreateAppCommand.onOff(updated.pullRequestSecrets()));
             return out;
         });
     }
@@ -102,8 +120,13 @@ public final class UpdateAppCommand extends RhoneCommand {
         String branch = Objects.requireNonNullElse(args.getString("branch"), app.branch());
         String timeout = args.getString("build_timeout");
         int timeoutSeconds = timeout == null ? app.buildTimeoutSeconds() : CreateAppCommand.timeoutSeconds(timeout);
+        String fork = args.getString("fork_pull_requests");
+        String forkPullRequests = fork == null ? app.forkPullRequests() : CreateAppCommand.forkPolicy(fork).dbValue();
+        String secrets = args.getString("pull_request_secrets");
+        boolean pullRequestSecrets = secrets == null ? app.pullRequestSecrets()
+                : CreateAppCommand.pullRequestSecrets(secrets);
         return new App(app.id(), app.teamId(), app.slug(), githubRepo, installationId, gitUrl, branch, timeoutSeconds,
-                app.createdAt(), app.forkPullRequests(), app.pullRequestSecrets());
+                app.createdAt(), forkPullRequests, pullRequestSecrets);
     }
 
     private static void change(List<String> out, String field, String before, String after) {

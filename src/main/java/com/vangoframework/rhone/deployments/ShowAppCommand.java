@@ -23,7 +23,8 @@ import org.jdbi.v3.core.Handle;
 public final class ShowAppCommand extends RhoneCommand {
 
     public ShowAppCommand() {
-        super("show-app", "Show an app: team, source, branch, timeout, env var names, deployments");
+        super("show-app", "Show an app: team, source, branch, timeout, pull-request settings, env var names, "
+                + "deployments");
     }
 
     @Override
@@ -46,6 +47,14 @@ public final class ShowAppCommand extends RhoneCommand {
         });
     }
 
+    private static String forkPolicy(App.ForkPolicy policy) {
+        return switch (policy) {
+            case APPROVE -> "approve (wait for approval)";
+            case NEVER -> "never (not built)";
+            case ALWAYS -> "always (built without env vars)";
+        };
+    }
+
     private static List<String> describe(Handle h, App app) {
         AppOverviewDao overview = h.attach(AppOverviewDao.class);
         List<String> env = h.attach(EnvVarDao.class).names(app.id());
@@ -62,6 +71,9 @@ public final class ShowAppCommand extends RhoneCommand {
         fields.add(new String[] {"source", app.describeSource()});
         fields.add(new String[] {"branch", app.branch()});
         fields.add(new String[] {"build timeout", Table.seconds(app.buildTimeoutSeconds())});
+        fields.add(new String[] {"fork PRs", forkPolicy(app.forkPolicy())});
+        fields.add(new String[] {"PR env vars", app.pullRequestSecrets() ? "on (same-repository pull requests only)"
+                : "off"});
         fields.add(new String[] {"env vars", env.isEmpty() ? Table.NONE : String.join(", ", env)});
         fields.add(new String[] {"deployments", contents.deployments() + (counts.isEmpty() ? "" : " (" + counts + ")")});
         fields.add(new String[] {"latest", latest.map(d -> "#" + d.id() + " " + d.status().dbValue() + " ("

@@ -209,6 +209,106 @@ class CliTest {
     }
 
     @Test
+    void createApp_pullRequestSettings_defaultToApproveAndOff_andShowAppPrintsThem() throws Exception {
+        fx.team("acme");
+        Run plain = rhone("create-app", "--team", "acme", "--slug", "web", "--repo", "acme/web",
+                "--installation", "42", "--branch", "main");
+        assertThat(plain.exit()).as(plain.stderr()).isZero();
+        Run set = rhone("create-app", "--team", "acme", "--slug", "api", "--repo", "acme/api",
+                "--installation", "42", "--branch", "main", "--fork-pull-requests", "never",
+                "--pull-request-secrets", "on");
+        assertThat(set.exit()).as(set.stderr()).isZero();
+        // Accepted for a git URL app too: stored, used if it ever moves to a GitHub repository.
+        Run git = rhone("create-app", "--team", "acme", "--slug", "docs", "--git-url", "https://x.test/docs.git",
+                "--branch", "main", "--fork-pull-requests", "always");
+        assertThat(git.exit()).as(git.stderr()).isZero();
+
+        AppDao apps = jdbi.onDemand(AppDao.class);
+        App web = apps.findBySlug("web").orElseThrow();
+        assertThat(web.forkPolicy()).isEqualTo(App.ForkPolicy.APPROVE);
+        assertThat(web.pullRequestSecrets()).isFalse();
+        App api = apps.findBySlug("api").orElseThrow();
+        assertThat(api.forkPullRequests()).isEqualTo("never");
+        assertThat(api.pullRequestSecrets()).isTrue();
+        assertThat(apps.findBySlug("docs").orElseThrow().forkPolicy()).isEqualTo(App.ForkPolicy.ALWAYS);
+
+        assertThat(rhone("show-app", "--app", "web").stdout()).containsSubsequence(
+                "build timeout:  30 minutes",
+                "fork PRs:       approve (wait for approval)",
+                "PR env vars:    off",
+                "env vars:       -");
+        assertThat(rhone("show-app", "--app", "api").stdout()).containsSubsequence(
+                "build timeout:  30 minutes",
+                "fork PRs:       never (not built)",
+                "PR env vars:    on (same-repository pull requests only)");
+        assertThat(rhone("show-app", "--app", "docs").stdout())
+                .contains("fork PRs:       always (built without env vars)");
+    }
+
+    @Test
+    void createApp_badPullRequestSettingOrASlugEndingInPr_isRefusedWithTheReason_andCreatesNothing()
+            throws Exception {
+        fx.team("acme");
+        Run fork = rhone("create-app", "--team", "acme", "--slug", "web", "--repo", "acme/web",
+                "--installation", "42", "--branch", "main", "--fork-pull-requests", "sometimes");
+        assertError(fork, "--fork-pull-requests");
+        assertThat(fork.stderr().strip()).isEqualTo("error: --fork-pull-requests must be approve, never or always");
+        Run secrets = rhone("create-app", "--team", "acme", "--slug", "web", "--repo", "acme/web",
+                "--installation", "42", "--branch", "main", "--pull-request-secrets", "yes");
+        assertError(secrets, "--pull-request-secrets");
+        assertThat(secrets.stderr().strip()).isEqualTo("error: --pull-request-secrets must be on or off");
+
+        Run pr = rhone("create-app", "--team", "acme", "--slug", "web-pr", "--repo", "acme/web",
+                "--installation", "42", "--branch", "main");
+        assertError(pr, "--slug");
+        assertThat(pr.stderr().strip()).isEqualTo("error: --slug must not end in '-pr': <registry>/<app>-pr is where "
+                + "app <app>'s pull-request images go, so 'web-pr' would collide with the pull-request images of an "
+                + "app 'web'");
+        assertThat(fx.count("apps")).isZero();
+
+        // Only creation checks the suffix: an app that already has such a name is still usable.
+        fx.app(fx.team("globex"), "old-pr");
+        assertThat(rhone("show-app", "--app", "old-pr").exit()).isZero();
+        Run update = rhone("update-app", "--app", "old-pr", "--branch", "next");
+        assertThat(update.exit()).as(update.stderr()).isZero();
+    }
+
+    @Test
+    void updateApp_changesThePullRequestSettings_reportsEachChange_andRefusesBadValues() throws Exception {
+        App app = fx.app(fx.team("acme"), "web");
+        Run both = rhone("update-app", "--app", "web", "--fork-pull-requests", "never",
+                "--pull-request-secrets", "on");
+        assertThat(both.exit()).as(both.stderr()).isZero();
+        assertThat(both.stdout()).containsExactly("updated app web:", "  fork pull requests: approve -> never",
+                "  pull request env vars: off -> on");
+        App changed = jdbi.onDemand(AppDao.class).findById(app.id()).orElseThrow();
+        assertThat(changed.forkPolicy()).isEqualTo(App.ForkPolicy.NEVER);
+        assertThat(changed.pullRequestSecrets()).isTrue();
+        assertThat(changed.branch()).isEqualTo(app.branch());
+        assertThat(changed.gitUrl()).isEqualTo(app.gitUrl());
+
+        Run same = rhone("update-app", "--app", "web", "--fork-pull-requests", "never",
+                "--pull-request-secrets", "on");
+        assertThat(same.exit()).as(same.stderr()).isZero();
+        assertThat(same.stdout()).containsExactly("app web already has these settings; nothing changed");
+
+        Run one = rhone("update-app", "--app", "web", "--pull-request-secrets", "off");
+        assertThat(one.stdout()).containsExactly("updated app web:", "  pull request env vars: on -> off");
+
+        assertError(rhone("update-app", "--app", "web", "--fork-pull-requests", "ALWAYS"),
+                "--fork-pull-requests must be approve, never or always");
+        assertError(rhone("update-app", "--app", "web", "--pull-request-secrets", "true", "--branch", "next"),
+                "--pull-request-secrets must be on or off");
+        Run nothing = rhone("update-app", "--app", "web");
+        assertError(nothing, "nothing to change");
+        assertThat(nothing.stderr()).contains("--fork-pull-requests").contains("--pull-request-secrets");
+        App after = jdbi.onDemand(AppDao.class).findById(app.id()).orElseThrow();
+        assertThat(after.forkPolicy()).isEqualTo(App.ForkPolicy.NEVER);
+        assertThat(after.pullRequestSecrets()).isFalse();
+        assertThat(after.branch()).isEqualTo("main");
+    }
+
+    @Test
     void dbMigrate_appliesTheSchemaOnce_andCommandsRespectMigrateOnStartFalse() throws Exception {
         db = TestPostgres.emptyDatabase();
         jdbi = TestPostgres.jdbi(db);
