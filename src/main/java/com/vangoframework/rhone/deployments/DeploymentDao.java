@@ -1,6 +1,7 @@
 package com.vangoframework.rhone.deployments;
 
 import static com.vangoframework.rhone.deployments.DeploymentStatus.ACTIVE_SQL;
+import static com.vangoframework.rhone.deployments.DeploymentStatus.NOT_STARTED_SQL;
 
 import java.time.Instant;
 import java.util.List;
@@ -218,14 +219,14 @@ public interface DeploymentDao {
     @SqlQuery("""
             UPDATE deployments SET status = 'cancelled', error_message = :message, cancel_requested_at = now(),
                    build_finished_at = now(), updated_at = now()
-             WHERE id = :id AND status IN ('pending', 'awaiting_approval')
+             WHERE id = :id AND status IN\s""" + NOT_STARTED_SQL + """
             RETURNING *""")
     Optional<Deployment> cancelPending(@Bind("id") long id, @Bind("message") String message);
 
     @SqlUpdate("""
             UPDATE deployments SET status = 'cancelled', error_message = :message, build_finished_at = now(),
                    updated_at = now()
-             WHERE app_id = :appId AND pull_request_number = :number AND status IN ('pending', 'awaiting_approval')""")
+             WHERE app_id = :appId AND pull_request_number = :number AND status IN\s""" + NOT_STARTED_SQL)
     int cancelPendingPullRequest(@Bind("appId") long appId, @Bind("number") int number, @Bind("message") String message);
 
     @SqlQuery("""

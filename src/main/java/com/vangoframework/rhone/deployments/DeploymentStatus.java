@@ -27,6 +27,12 @@ public enum DeploymentStatus {
      */
     public static final String ACTIVE_SQL = "('cloning', 'analyzing', 'building', 'pushing')";
 
+    /** Requested and not started: the queue's ({@code pending}) and a fork's waiting for approval. */
+    public static final Set<DeploymentStatus> NOT_STARTED = EnumSet.of(PENDING, AWAITING_APPROVAL);
+
+    /** {@link #NOT_STARTED} as an SQL list, for the same reason as {@link #ACTIVE_SQL}. */
+    public static final String NOT_STARTED_SQL = "('awaiting_approval', 'pending')";
+
     /** The build is over, whichever way. */
     public static final Set<DeploymentStatus> BUILD_FINISHED = EnumSet.of(BUILT, BUILD_FAILED, CANCELLED);
 
