@@ -38,7 +38,7 @@ public record CheckRunContent(GHCheckRun.Status status, Optional<GHCheckRun.Conc
     public static CheckRunContent of(Deployment d, App app, String detailsUrl, String logTail) {
         String link = "[Build log](" + detailsUrl + ")";
         // Room for the fences and the note: the text stays within GitHub's limit.
-        String log = logTail.isEmpty() ? "" : "```\n" + LogLines.lastChars(logTail, MAX_TEXT - 200) + "```\n";
+        String log = logTail.isEmpty() ? "" : fenced(LogLines.lastChars(logTail, MAX_TEXT - 200));
         DeploymentStatus s = d.status();
         if (s == DeploymentStatus.PENDING) {
             return queued(detailsUrl);
@@ -90,6 +90,22 @@ public record CheckRunContent(GHCheckRun.Status status, Optional<GHCheckRun.Conc
     public static CheckRunContent queued(String detailsUrl) {
         return new CheckRunContent(GHCheckRun.Status.QUEUED, Optional.empty(), "Queued",
                 "Waiting for a build slot. [Build log](" + detailsUrl + ")", "", false);
+    }
+
+    /**
+     * The log as a Markdown code block whose fence is longer than any run of backticks in it, so
+     * a line of backticks that a build printed cannot close the block and turn the rest into
+     * Markdown (links, images, mentions) on the pull request.
+     */
+    static String fenced(String log) {
+        int longest = 0;
+        int run = 0;
+        for (int i = 0; i < log.length(); i++) {
+            run = log.charAt(i) == '`' ? run + 1 : 0;
+            longest = Math.max(longest, run);
+        }
+        String fence = "`".repeat(Math.max(3, longest + 1));
+        return fence + "\n" + log + (log.endsWith("\n") ? "" : "\n") + fence + "\n";
     }
 
     private static String seconds(long ms) {

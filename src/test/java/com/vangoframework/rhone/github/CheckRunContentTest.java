@@ -84,4 +84,15 @@ class CheckRunContentTest {
         assertThat(CheckRunContent.of(gone, APP, "u", "").title())
                 .isEqualTo("Waiting for approval: pull request from a fork that no longer exists");
     }
+
+    @Test
+    void aLogWithBacktickLines_cannotCloseItsCodeBlock() {
+        String log = "step 1\n```\n[click me](https://evil.example) @everyone\n`````\nlast\n";
+        CheckRunContent c = CheckRunContent.of(deployment(DeploymentStatus.BUILD_FAILED, "failed"), APP, "u", log);
+        assertThat(c.text()).startsWith("``````\nstep 1\n").endsWith("last\n``````\n");
+        // Inside the block no line is a fence as long as the block's own.
+        String inner = c.text().substring(7, c.text().length() - 7);
+        assertThat(inner.lines()).noneMatch(l -> l.startsWith("``````"));
+        assertThat(CheckRunContent.fenced("plain\n")).isEqualTo("```\nplain\n```\n");
+    }
 }
