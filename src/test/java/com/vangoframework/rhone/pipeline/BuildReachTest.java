@@ -72,7 +72,14 @@ class BuildReachTest {
     @BeforeAll
     static void start() throws Exception {
         gateway = DockerCli.check(Duration.ofSeconds(20), "network", "inspect", "bridge", "--format",
-                "{{range .IPAM.Config}}{{.Gateway}}{{end}}");
+                "{{range .IPAM.Config}}{{.Gateway}}{{end}}").strip();
+        if (gateway.isEmpty()) {
+            // Docker leaves the default bridge's IPAM gateway unset unless configured: the gateway
+            // is then the bridge interface's own address on the host.
+            gateway = java.util.Collections.list(java.net.NetworkInterface.getByName("docker0").getInetAddresses())
+                    .stream().filter(a -> a instanceof java.net.Inet4Address).map(java.net.InetAddress::getHostAddress)
+                    .findFirst().orElse("");
+        }
         assertThat(gateway).as("the bridge network's gateway").matches("\\d+\\.\\d+\\.\\d+\\.\\d+");
         pg = EmbeddedPostgresHost.open(shared.resolve("pg"), EmbeddedPostgresHost.Role.SERVER);
         Database.migrate(pg.target());
@@ -83,8 +90,12 @@ class BuildReachTest {
 
     @AfterAll
     static void stop() throws Exception {
-        git.close();
-        pg.close();
+        if (git != null) {
+            git.close();
+        }
+        if (pg != null) {
+            pg.close();
+        }
     }
 
     /**
