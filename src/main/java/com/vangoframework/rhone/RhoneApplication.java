@@ -282,6 +282,8 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         environment.jersey().register(new DashboardResource(callers.access(), dashboardDao, c.chunkDao(),
                 c.deploymentDao(), c.deployments(), new DeployRateLimiter(dash.getDeploysPerMinute()), commitLinks,
                 c.clock()));
+        environment.servlets().addFilter("request-encoding", new com.vangoframework.rhone.web.RequestEncodingFilter())
+                .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), false, "/*");
         // Log streams and live app pages each hold a request thread: one cap for both.
         java.util.concurrent.Semaphore streams = new java.util.concurrent.Semaphore(dash.getMaxStreams());
         environment.servlets().addFilter("log-stream", new LogStreamFilter(callers.sessions(), callers.access(),

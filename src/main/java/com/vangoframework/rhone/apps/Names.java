@@ -59,13 +59,13 @@ public final class Names {
         return Optional.empty();
     }
 
-    /** Lower-cases a commit SHA; only full 40-hex SHAs are accepted (a short one is ambiguous). */
-    public static Optional<String> normalizeSha(String value) {
-        if (value == null) {
-            return Optional.empty();
-        }
-        String lower = value.trim().toLowerCase(Locale.ROOT);
-        return SHA.matcher(lower).matches() ? Optional.of(lower) : Optional.empty();
+    /**
+     * A commit SHA exactly as git writes it: 40 lower-case hex digits, nothing around them. A
+     * short SHA is ambiguous, and a value that needs mending (spaces, a newline, upper case, a
+     * NUL) is refused rather than guessed at: what was sent is what gets recorded.
+     */
+    public static Optional<String> exactSha(String value) {
+        return value != null && SHA.matcher(value).matches() ? Optional.of(value) : Optional.empty();
     }
 
     /** git check-ref-format's rules for a branch name. */

@@ -44,8 +44,8 @@ public record NewDeployment(long appId, DeploymentTrigger trigger, String branch
         Objects.requireNonNull(origin, "origin");
         if (commitSha != null) {
             String sha = commitSha;
-            commitSha = Names.normalizeSha(sha).orElseThrow(() ->
-                    new IllegalArgumentException("commit_sha must be 40 hexadecimal characters, not '" + sha + "'"));
+            commitSha = Names.exactSha(sha).orElseThrow(() ->
+                    new IllegalArgumentException("commit_sha must be 40 lower-case hexadecimal characters"));
         }
         if (commitMessage != null && commitMessage.length() > 10_000) {
             commitMessage = commitMessage.substring(0, 10_000);

@@ -170,12 +170,13 @@ final class RareDeliveries {
 
     private static DeliveryOutcome installation(GitHubDao dao, WebhookEvent e) {
         JsonNode p = e.payload();
-        long id = p.path("installation").path("id").asLong();
+        long id = WebhookEvent.installationId(p);
         String login = Optional.ofNullable(text(p.path("installation").path("account"), "login")).orElse("unknown");
         switch (String.valueOf(e.action())) {
             case "created" -> {
+                List<String> repositories = repositories(p.path("repositories"), "repositories");
                 dao.installationCreated(id, login);
-                p.path("repositories").forEach(r -> dao.repositoryAdded(id, text(r, "full_name")));
+                repositories.forEach(r -> dao.repositoryAdded(id, r));
             }
             case "deleted" -> dao.installationDeleted(id, login);
             case "suspend" -> dao.installationSuspended(id, login);
@@ -188,12 +189,30 @@ final class RareDeliveries {
     }
 
     private static DeliveryOutcome installationRepositories(GitHubDao dao, JsonNode p) {
-        long id = p.path("installation").path("id").asLong();
+        long id = WebhookEvent.installationId(p);
+        // Every name is checked before anything is written: a malformed entry refuses the whole delivery.
+        List<String> added = repositories(p.path("repositories_added"), "repositories_added");
+        List<String> removed = repositories(p.path("repositories_removed"), "repositories_removed");
         dao.installationCreated(id, Optional.ofNullable(text(p.path("installation").path("account"), "login"))
                 .orElse("unknown"));
-        p.path("repositories_added").forEach(r -> dao.repositoryAdded(id, text(r, "full_name")));
-        p.path("repositories_removed").forEach(r -> dao.repositoryRemoved(id, text(r, "full_name")));
-        return DeliveryOutcome.of("installation " + id + ": " + p.path("repositories_added").size()
-                + " repositories added, " + p.path("repositories_removed").size() + " removed");
+        added.forEach(r -> dao.repositoryAdded(id, r));
+        removed.forEach(r -> dao.repositoryRemoved(id, r));
+        return DeliveryOutcome.of("installation " + id + ": " + added.size() + " repositories added, "
+                + removed.size() + " removed");
+    }
+
+    /** The names of a payload's repository list (absent: none), each checked, or a 400 naming the entry. */
+    private static List<String> repositories(JsonNode list, String field) {
+        if (list.isMissingNode() || list.isNull()) {
+            return List.of();
+        }
+        if (!list.isArray()) {
+            throw new WebhookRejected(field + " must be a list of repositories");
+        }
+        List<String> names = new java.util.ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            names.add(WebhookEvent.repositoryName(list.get(i), field + "[" + i + "]"));
+        }
+        return names;
     }
 }

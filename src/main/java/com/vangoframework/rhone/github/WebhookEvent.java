@@ -25,8 +25,26 @@ record WebhookEvent(String deliveryId, String event, String action, Long install
 
     /** A commit SHA from the payload, or a 400 naming the field. */
     static String sha(String value, String field) {
-        return Names.normalizeSha(value).orElseThrow(() ->
+        return Names.exactSha(value).orElseThrow(() ->
                 new WebhookRejected(field + " is not a 40-character commit SHA"));
+    }
+
+    /** {@code installation.id} of an installation event: a positive number, or a 400. */
+    static long installationId(JsonNode payload) {
+        JsonNode id = payload.path("installation").path("id");
+        if (!id.canConvertToLong() || !id.isIntegralNumber() || id.asLong() <= 0) {
+            throw new WebhookRejected("installation.id is missing or not a positive number");
+        }
+        return id.asLong();
+    }
+
+    /** A repository's {@code full_name} in a list of the payload, or a 400 naming the entry. */
+    static String repositoryName(JsonNode repository, String where) {
+        String name = text(repository, "full_name");
+        Names.checkRepo(where + ".full_name", name).ifPresent(problem -> {
+            throw new WebhookRejected(problem);
+        });
+        return name;
     }
 
     /** A branch name from the payload, or a 400 saying what is wrong with it. */

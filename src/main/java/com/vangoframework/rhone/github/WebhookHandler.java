@@ -61,9 +61,29 @@ public final class WebhookHandler {
         } catch (Redelivery r) {
             String earlier = inTransaction(c -> DeliveryStatements.outcomeOf(c, deliveryId).orElse("recorded"));
             return new Result(true, "duplicate delivery: " + earlier, List.of());
+        } catch (WebhookRejected rejected) {
+            // Everything the delivery did is rolled back; only its record stays.
+            recordRejected(deliveryId, event, e.action(), e.installation(), e.repository(), rejected.getMessage());
+            throw rejected;
         }
         deployments.published(result.deploymentIds()); // committed: the Check Runs can be created now
         return result;
+    }
+
+    /**
+     * Records a signed delivery that was refused (400) with the reason, so it is answered the same
+     * way when redelivered and the redelivery job, which asks again for deliveries rhone never
+     * recorded, leaves it alone. Nothing else is written. If even this fails, the 400 stands.
+     */
+    public void recordRejected(String deliveryId, String event, String action, Long installation, String repository,
+                               String reason) {
+        try {
+            inTransaction(c -> DeliveryStatements.record(c, new DeliveryStatements.Delivery(deliveryId, event,
+                    action, installation != null && installation > 0 ? installation : null, repository,
+                    "rejected: " + reason, new long[0])));
+        } catch (RuntimeException e) {
+            LOG.warn("Could not record the refused GitHub delivery {}: {}", deliveryId, e.getMessage());
+        }
     }
 
     /**

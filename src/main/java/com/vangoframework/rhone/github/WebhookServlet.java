@@ -2,6 +2,7 @@ package com.vangoframework.rhone.github;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dropwizard.jersey.errors.ErrorMessage;
 import jakarta.servlet.http.HttpServlet;
@@ -105,13 +106,14 @@ public final class WebhookServlet extends HttpServlet {
         }
         JsonNode payload;
         try {
-            payload = json.readTree(raw);
+            // All of the body must be the one object: trailing tokens make it invalid.
+            payload = json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(raw);
         } catch (JsonProcessingException e) {
-            error(response, 400, "the delivery body is not valid JSON");
+            refuseSigned(response, delivery, event, "the delivery body is not valid JSON");
             return;
         }
         if (payload == null || !payload.isObject()) {
-            error(response, 400, "the delivery body must be a JSON object");
+            refuseSigned(response, delivery, event, "the delivery body must be a JSON object");
             return;
         }
         WebhookHandler.Result result;
@@ -128,6 +130,13 @@ public final class WebhookServlet extends HttpServlet {
         body.put("deployment_ids", result.deploymentIds());
         body.put("duplicate", result.duplicate());
         write(response, result.deploymentIds().isEmpty() ? 200 : 202, body);
+    }
+
+    /** A delivery signed with our secret but malformed: recorded with the reason, then a 400. */
+    private void refuseSigned(HttpServletResponse response, String delivery, String event, String reason)
+            throws IOException {
+        handler.recordRejected(delivery, event, null, null, null, reason);
+        error(response, 400, reason);
     }
 
     private void refuseForRate(HttpServletRequest request, HttpServletResponse response, String delivery,

@@ -118,7 +118,10 @@ public final class DashboardResource {
         limit(viewer, app);
         NewDeployment request;
         try {
-            request = NewDeployment.manual(app.id(), app.branch(), sha == null || sha.isBlank() ? null : sha.trim());
+            // A person pastes a SHA: spaces around it and upper case are mended here, on the form,
+            // and nowhere else.
+            request = NewDeployment.manual(app.id(), app.branch(),
+                    sha == null || sha.isBlank() ? null : sha.strip().toLowerCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw Pages.error(422, "Cannot deploy", e.getMessage(), viewer);
         }

@@ -94,7 +94,7 @@ class DeploymentApiTest {
     @Test
     void create_withCommitSha_returns201AndTheRow() throws Exception {
         HttpResponse<String> r = call("POST", "/api/apps/web/deployments", token,
-                "{\"commit_sha\": \"" + "AB".repeat(20) + "\"}");
+                "{\"commit_sha\": \"" + "ab".repeat(20) + "\"}");
         assertThat(r.statusCode()).isEqualTo(201);
         JsonNode d = json(r);
         assertThat(d.get("commit_sha").asText()).isEqualTo("ab".repeat(20));
@@ -235,7 +235,9 @@ class DeploymentApiTest {
     @Test
     void malformedSha_is422NamingTheField() throws Exception {
         assertUnchanged(() -> {
-            for (String sha : new String[] {"xyz", "abc123", "g".repeat(40), "a".repeat(41)}) {
+            // Strict: nothing is mended (a newline, upper case, a NUL, spaces): 422, never accepted.
+            for (String sha : new String[] {"xyz", "abc123", "g".repeat(40), "a".repeat(41), "a".repeat(40) + "\\n",
+                    "A".repeat(40), "a".repeat(39) + "\\u0000", "a".repeat(40) + "\\u0000", " " + "a".repeat(40)}) {
                 HttpResponse<String> r = call("POST", "/api/apps/web/deployments", token,
                         "{\"commit_sha\": \"" + sha + "\"}");
                 assertThat(r.statusCode()).isEqualTo(422);
@@ -249,12 +251,33 @@ class DeploymentApiTest {
     }
 
     @Test
+    void aCompressedBody_is415InTheErrorShape_beforeAnythingReadsIt_andCreatesNothing() throws Exception {
+        assertUnchanged(() -> {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(service.url()
+                            + "/api/apps/web/deployments")).timeout(Duration.ofSeconds(10))
+                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                    .header("Content-Encoding", "gzip")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"commit_sha\": \"" + "a".repeat(40) + "\"}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(415);
+            assertThat(json(r).get("code").asInt()).isEqualTo(415);
+            assertThat(json(r).get("message").asText()).startsWith("Content-Encoding is not supported");
+        });
+    }
+
+    @Test
     void malformedJson_is400() throws Exception {
         assertUnchanged(() -> {
             HttpResponse<String> r = call("POST", "/api/apps/web/deployments", token, "{\"commit_sha\": ");
             assertThat(r.statusCode()).isEqualTo(400);
             assertThat(json(r).get("message").asText()).contains("not valid JSON");
             assertThat(call("POST", "/api/apps/web/deployments", token, "[1,2]").statusCode()).isEqualTo(400);
+            // Trailing tokens after the object: the body as a whole is not one JSON object.
+            for (String trailing : List.of("{} x", "{\"commit_sha\": \"" + "a".repeat(40) + "\"}garbage", "{}{}")) {
+                HttpResponse<String> t = call("POST", "/api/apps/web/deployments", token, trailing);
+                assertThat(t.statusCode()).as(trailing).isEqualTo(400);
+                assertThat(json(t).get("message").asText()).contains("not valid JSON");
+            }
         });
     }
 

@@ -237,7 +237,8 @@ class WebhookTest {
     }
 
     @Test
-    void oversizedMalformedOrHeaderless_areRefused_andNothingIsRecorded() throws Exception {
+    void oversizedMalformedOrHeaderless_areRefused_andOnlyASignedMalformedOneIsRecorded_asRejected()
+            throws Exception {
         byte[] huge = new byte[WebhookServlet.MAX_BODY_BYTES + 1];
         java.util.Arrays.fill(huge, (byte) ' ');
         assertThat(deliver("push", "d-5", huge, SIGNER.sign(huge)).statusCode()).isEqualTo(413);
@@ -245,6 +246,10 @@ class WebhookTest {
         HttpResponse<String> malformed = deliver("push", "d-6", broken, SIGNER.sign(broken));
         assertThat(malformed.statusCode()).isEqualTo(400);
         assertThat(malformed.body()).contains("not valid JSON");
+        // Trailing tokens after the object: the body as a whole is not JSON.
+        byte[] trailing = (JSON.writeValueAsString(push("refs/heads/main", sha(), "x")) + " x")
+                .getBytes(StandardCharsets.UTF_8);
+        assertThat(deliver("push", "d-6b", trailing, SIGNER.sign(trailing)).statusCode()).isEqualTo(400);
         byte[] ok = JSON.writeValueAsBytes(push("refs/heads/main", sha(), "x"));
         assertThat(deliver(null, "d-7", ok, SIGNER.sign(ok)).statusCode()).isEqualTo(400);
         assertThat(deliver("push", null, ok, SIGNER.sign(ok)).statusCode()).isEqualTo(400);
@@ -254,15 +259,75 @@ class WebhookTest {
         assertThat(get.statusCode()).isEqualTo(405);
         assertThat(get.headers().firstValue("Allow")).hasValue("POST");
         assertThat(get.body()).startsWith("{\"code\":405,\"message\":");
+        // Signed and carrying a delivery id, the malformed ones are recorded as rejected (so the
+        // redelivery job does not ask for them again); the rest could not be, and nothing else is.
+        assertThat(recorded()).isEqualTo(2);
+        assertThat(outcome("d-6")).isEqualTo("rejected: the delivery body is not valid JSON");
+        assertThat(outcome("d-6b")).isEqualTo("rejected: the delivery body is not valid JSON");
+        assertThat(all()).isEmpty();
+    }
+
+    @Test
+    void invalidShaOrBranchName_is400_recordedAsRejected_andChangesNothingElse() throws Exception {
+        assertThat(deliver("push", "d-8", push("refs/heads/main", "not-a-sha", "x")).statusCode()).isEqualTo(400);
+        assertThat(deliver("push", "d-9", push("refs/heads/bad..name", sha(), "x")).statusCode()).isEqualTo(400);
+        // Strict: a SHA is not mended (upper case, a trailing newline, a NUL).
+        String good = sha();
+        assertThat(deliver("push", "d-10", push("refs/heads/main", good.toUpperCase(java.util.Locale.ROOT), "x"))
+                .statusCode()).isEqualTo(400);
+        assertThat(deliver("push", "d-11", push("refs/heads/main", good + "\n", "x")).statusCode()).isEqualTo(400);
+        assertThat(deliver("push", "d-12", push("refs/heads/main", good.substring(1) + "\u0000", "x")).statusCode())
+                .isEqualTo(400);
+        assertThat(outcome("d-8")).isEqualTo("rejected: after is not a 40-character commit SHA");
+        assertThat(outcome("d-9")).startsWith("rejected: branch is not a valid git branch name");
+        assertThat(recorded()).isEqualTo(5);
+        assertThat(all()).isEmpty();
+        // A redelivery of a rejected delivery is recognised and creates nothing.
+        HttpResponse<String> again = deliver("push", "d-8", push("refs/heads/main", sha(), "x"));
+        assertThat(JSON.readTree(again.body()).get("duplicate").asBoolean()).isTrue();
+        assertThat(all()).isEmpty();
+    }
+
+    @Test
+    void aCompressedDelivery_is415InTheErrorShape_andNothingIsRecordedOrCreated() throws Exception {
+        byte[] body = JSON.writeValueAsBytes(push("refs/heads/main", sha(), "x"));
+        HttpResponse<String> r = HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(service.url()
+                        + "/webhooks/github")).header("Content-Type", "application/json")
+                .header("Content-Encoding", "gzip").header("X-GitHub-Event", "push").header("X-GitHub-Delivery", "z-1")
+                .header("X-Hub-Signature-256", SIGNER.sign(body))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(415);
+        assertThat(JSON.readTree(r.body()).get("message").asText()).startsWith("Content-Encoding is not supported");
+        assertThat(all()).isEmpty();
         assertThat(recorded()).isZero();
     }
 
     @Test
-    void invalidShaOrBranchName_is400_andChangesNothing() throws Exception {
-        assertThat(deliver("push", "d-8", push("refs/heads/main", "not-a-sha", "x")).statusCode()).isEqualTo(400);
-        assertThat(deliver("push", "d-9", push("refs/heads/bad..name", sha(), "x")).statusCode()).isEqualTo(400);
-        assertThat(recorded()).isZero();
-        assertThat(all()).isEmpty();
+    void signedInstallationDeliveries_withNullRepositoriesOrNoInstallation_are400_andWriteNothing()
+            throws Exception {
+        ObjectNode added = JSON.createObjectNode().put("action", "added");
+        added.putObject("installation").put("id", 78).putObject("account").put("login", "initech");
+        added.putArray("repositories_added").addObject().put("full_name", "initech/ok");
+        added.withArray("repositories_added").addObject().putNull("id").putNull("full_name");
+        added.putArray("repositories_removed");
+        HttpResponse<String> nulls = deliver("installation_repositories", "ir-n1", added);
+        assertThat(nulls.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(nulls.body()).get("message").asText())
+                .isEqualTo("repositories_added[1].full_name must be a GitHub repository as owner/name");
+
+        ObjectNode noInstallation = JSON.createObjectNode().put("action", "created");
+        noInstallation.putNull("installation");
+        noInstallation.putArray("repositories");
+        HttpResponse<String> none = deliver("installation", "ir-n2", noInstallation);
+        assertThat(none.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(none.body()).get("message").asText())
+                .isEqualTo("installation.id is missing or not a positive number");
+
+        assertThat(fx.count("github_installations")).isZero();
+        assertThat(fx.count("github_installation_repositories")).isZero();
+        assertThat(outcome("ir-n1")).startsWith("rejected: repositories_added[1]");
+        assertThat(outcome("ir-n2")).startsWith("rejected: installation.id");
     }
 
     @Test
@@ -396,10 +461,11 @@ class WebhookTest {
         assertThat(again.commitSha()).isEqualTo(after);
         assertThat(again.retryOf()).isEqualTo(original.id());
 
-        // A bad SHA is refused after the original was looked up: nothing recorded, nothing created.
+        // A bad SHA is refused after the original was looked up: recorded as rejected, nothing created.
         assertThat(deliver("check_run", "r-bad", checkRun("rerequested", original, "not-a-sha")).statusCode())
                 .isEqualTo(400);
-        assertThat(recorded()).isEqualTo(2);
+        assertThat(outcome("r-bad")).isEqualTo("rejected: check_run.head_sha is not a 40-character commit SHA");
+        assertThat(recorded()).isEqualTo(3);
         assertThat(all()).hasSize(2);
 
         ((ObjectNode) rerun.get("repository")).put("full_name", "evil/other");

@@ -2,6 +2,7 @@ package com.vangoframework.rhone.web.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.vangoframework.rhone.apps.App;
 import com.vangoframework.rhone.apps.TeamPrincipal;
@@ -142,7 +143,9 @@ public final class DeploymentResource {
         }
         JsonNode node;
         try {
-            node = json.readTree(body);
+            // Trailing tokens ({"commit_sha": "…"}garbage, "{} x") make the whole body invalid:
+            // a body is accepted only if all of it is the one JSON object.
+            node = json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(body);
         } catch (JsonProcessingException e) {
             throw ApiErrors.badRequest("the request body is not valid JSON");
         } catch (java.io.IOException e) {
@@ -162,7 +165,7 @@ public final class DeploymentResource {
             return null;
         }
         if (!sha.isTextual()) {
-            throw ApiErrors.unprocessable("commit_sha must be a string of 40 hexadecimal characters");
+            throw ApiErrors.unprocessable("commit_sha must be a string of 40 lower-case hexadecimal characters");
         }
         return sha.asText();
     }
