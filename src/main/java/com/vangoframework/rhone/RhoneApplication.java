@@ -186,8 +186,11 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         DeploymentService deployments = new DeploymentService(jdbi, events, environment.lifecycle()
                 .executorService("rhone-request-follow-up-%d").minThreads(1).maxThreads(1).build());
         LogChunkDao chunkDao = jdbi.onDemand(LogChunkDao.class);
+        // Every log chunk is written on the flusher (never on a build's output reader): a thread
+        // per build that can run at once, so one build's slow insert does not hold up the others'.
         LogStore logs = new LogStore(chunkDao, config.getBuilder().getLogCapBytes(), clock, environment.lifecycle()
-                .scheduledExecutorService("rhone-log-flusher-%d").removeOnCancelPolicy(true).build());
+                .scheduledExecutorService("rhone-log-flusher-%d").threads(config.getBuilds().getMaxConcurrent())
+                .removeOnCancelPolicy(true).build());
         AppSecrets appSecrets = new AppSecrets(jdbi.onDemand(EnvVarDao.class),
                 jdbi.onDemand(com.vangoframework.rhone.apps.RegistryCredentialsDao.class), secretBox);
         return new Core(clock, dataDir, database, dataSource, jdbi, apps, deploymentDao, events, deployments,

@@ -1,7 +1,9 @@
 /**
  * Where the database is (embedded PostgreSQL under the data dir, or a configured server), the
  * Flyway migrations, the LISTEN connection, and the {@link com.vangoframework.rhone.db.JdbiSetup}
- * through which the composition root hands in the features' JDBI plugins and DAOs. It names no
+ * through which the composition root hands in the features' JDBI plugins and DAOs, and
+ * {@link com.vangoframework.rhone.db.StoredText}, which every writer of outside text (build logs,
+ * commits, failure sentences) uses to make it storable. It names no
  * other rhone package; every package may use it.
  */
 package com.vangoframework.rhone.db;

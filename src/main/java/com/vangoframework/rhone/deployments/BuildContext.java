@@ -1,6 +1,7 @@
 package com.vangoframework.rhone.deployments;
 
 import com.vangoframework.rhone.apps.App;
+import com.vangoframework.rhone.db.StoredText;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -108,12 +109,17 @@ public final class BuildContext {
         throwIfAborted(); // a writer on the calling thread has already seen the lease
     }
 
-    /** Records the checked-out commit on the row (fenced by the lease like every other write). */
+    /**
+     * Records the checked-out commit on the row (fenced by the lease like every other write). The
+     * message and author are whatever the repository holds, NUL bytes included: made storable here.
+     */
     public void recordCommit(String sha, String message, String author) throws BuildAbortedException {
         throwIfAborted();
         String cut = message != null && message.length() > 10_000 ? message.substring(0, 10_000) : message;
+        String text = StoredText.clean(cut);
+        String who = StoredText.clean(author);
         // A manual deploy's Check Run can be created once the SHA is known: listeners hear of it.
-        write(() -> dao.recordCommit(deployment.lease(), sha, cut, author) != 0);
+        write(() -> dao.recordCommit(deployment.lease(), sha, text, who) != 0);
         throwIfAborted();
     }
 

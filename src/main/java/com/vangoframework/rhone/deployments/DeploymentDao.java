@@ -3,6 +3,7 @@ package com.vangoframework.rhone.deployments;
 import static com.vangoframework.rhone.deployments.DeploymentStatus.ACTIVE_SQL;
 import static com.vangoframework.rhone.deployments.DeploymentStatus.NOT_STARTED_SQL;
 
+import com.vangoframework.rhone.db.StoredText;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -21,13 +22,20 @@ import org.jdbi.v3.sqlobject.transaction.Transaction;
 @RegisterConstructorMapper(Deployment.class)
 public interface DeploymentDao {
 
-    /** A finished build's row values. */
+    /**
+     * A finished build's row values. The failure sentence can quote what the build or the
+     * repository said, so its text is made storable here ({@link StoredText#clean}): a NUL in it
+     * must not make the final write fail and the build run again.
+     */
     record Outcome(DeploymentStatus status, String errorMessage, String imageTag, String imageDigest,
                    Long imageSizeBytes) {
         public Outcome {
             if (!status.isBuildFinished()) {
                 throw new IllegalArgumentException("an outcome must be built, build_failed or cancelled, not " + status);
             }
+            errorMessage = StoredText.clean(errorMessage);
+            imageTag = StoredText.clean(imageTag);
+            imageDigest = StoredText.clean(imageDigest);
         }
 
         /** An outcome whose image size is unknown (every failure, and a build that could not measure it). */

@@ -1,6 +1,7 @@
 package com.vangoframework.rhone.deployments;
 
 import com.vangoframework.rhone.apps.Names;
+import com.vangoframework.rhone.db.StoredText;
 import java.util.Objects;
 
 /**
@@ -24,6 +25,8 @@ public record NewDeployment(long appId, DeploymentTrigger trigger, String branch
         public static final Origin OWN = new Origin(false, null, false, null);
 
         public Origin {
+            headRepository = StoredText.clean(headRepository);
+            approvedBy = StoredText.clean(approvedBy);
             if (awaitingApproval && (!fromFork || approvedBy != null)) {
                 throw new IllegalArgumentException("only an unapproved fork's pull request waits for approval");
             }
@@ -50,6 +53,10 @@ public record NewDeployment(long appId, DeploymentTrigger trigger, String branch
         if (commitMessage != null && commitMessage.length() > 10_000) {
             commitMessage = commitMessage.substring(0, 10_000);
         }
+        // Text from a webhook or an earlier row, stored as it came: no NUL may fail the insert.
+        branch = StoredText.clean(branch);
+        commitMessage = StoredText.clean(commitMessage);
+        commitAuthor = StoredText.clean(commitAuthor);
         if (origin.fromFork() && pullRequestNumber == null) {
             throw new IllegalArgumentException("only a pull request comes from a fork");
         }

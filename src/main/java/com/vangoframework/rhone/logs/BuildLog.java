@@ -1,30 +1,49 @@
 package com.vangoframework.rhone.logs;
 
-import java.nio.charset.StandardCharsets;
+import com.vangoframework.rhone.db.StoredText;
 import java.time.Clock;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One build's log writer. Lines are masked as they arrive, stamped with their time, buffered and
- * written in batches (a chunk per flush: at 256 lines, 64 KiB, or 100 ms after the first buffered
- * line), never rewriting what is stored. Past the cap one truncation line is written and the rest
- * is dropped. Safe to call from several threads (the process reader and the pipeline).
+ * One build's log writer. Lines are masked as they arrive, cleaned of control characters
+ * ({@link StoredText#clean}), stamped with their time, buffered and written in batches (a chunk at
+ * 256 lines, 64 KiB, or 100 ms after the first buffered line), never rewriting what is stored.
+ * Past the cap one truncation line is written and the rest is dropped. Safe to call from several
+ * threads (the process reader and the pipeline).
+ *
+ * <p>The database is written only on {@code flusher}, never under the lock that {@link #line}
+ * takes: a slow or failing database must not stall the thread that drains a build's output pipe.
+ * A chunk the database refuses for what it holds (SQLSTATE class 22 or 23) is dropped at once; one
+ * it cannot take for now is tried again with a growing pause, and after {@link #MAX_ATTEMPTS}
+ * tries it is dropped with everything buffered behind it. Either way the log says so in a line
+ * where the lost lines were: {@code [N lines could not be stored: why]}.
  */
 public final class BuildLog implements AutoCloseable {
 
     static final int FLUSH_LINES = 256;
     static final int FLUSH_BYTES = 64 * 1024;
     static final long FLUSH_DELAY_MILLIS = 100;
+    /** Tries of one chunk while the database fails for now; the pauses between them add up to 6.3 s. */
+    static final int MAX_ATTEMPTS = 7;
+    static final long FIRST_PAUSE_MILLIS = 100;
+    /** How long {@link #close()} waits for the writer; longer than all the pauses of one chunk. */
+    private static final long CLOSE_WAIT_MILLIS = 30_000;
     private static final int MAX_LINE_CHARS = 16 * 1024;
-    private static final java.util.regex.Pattern LINE_BREAK = java.util.regex.Pattern.compile("\\r\\n|\\r|\\n");
+    /** Chunks a round writes before it yields the flusher to other builds' logs. */
+    private static final int ROUND_CHUNKS = 16;
+    private static final long DONE = -1;
+    private static final long GIVE_UP = -2;
+    private static final Pattern LINE_BREAK = Pattern.compile("\\r\\n|\\r|\\n");
     private static final Logger LOG = LoggerFactory.getLogger(BuildLog.class);
 
     private final long deploymentId;
@@ -33,12 +52,28 @@ public final class BuildLog implements AutoCloseable {
     private final long capBytes;
     private final Clock clock;
     private final ScheduledExecutorService flusher;
+
+    // All guarded by this.
     private final List<String> buffer = new ArrayList<>();
     private int bufferBytes;
     private long storedBytes;
+    /** The chunk being written (or waiting to be tried again); its lines have left the buffer. */
+    private Batch inflight;
+    private int attempts;
+    /** Lines lost since the last stored marker, and why; the next chunk written is the marker. */
+    private int droppedLines;
+    private String dropReason;
+    /** A writer round is scheduled or running; at most one at a time, so chunks stay in order. */
+    private boolean draining;
+    /** The 100 ms flush of a part-filled buffer, while it has not started; cancelled to write sooner. */
+    private ScheduledFuture<?> idleFlush;
+    /** {@link #flush()} asked for the buffer to be written whole, not only its full chunks. */
+    private boolean flushWanted;
     private boolean truncated;
     private boolean closed;
-    private ScheduledFuture<?> pendingFlush;
+
+    private record Batch(LogChunkDao.Chunk chunk, boolean marker) {
+    }
 
     BuildLog(long deploymentId, LogChunkDao dao, UnaryOperator<String> masker, long capBytes, Clock clock,
              ScheduledExecutorService flusher) {
@@ -70,35 +105,27 @@ public final class BuildLog implements AutoCloseable {
     }
 
     private void store(String masked) {
-        String clean = masked;
+        String clean = StoredText.clean(masked);
         if (clean.length() > MAX_LINE_CHARS) {
             clean = clean.substring(0, MAX_LINE_CHARS) + " [line cut at " + MAX_LINE_CHARS + " characters]";
         }
-        String stamped = DateTimeFormatter.ISO_INSTANT.format(clock.instant()) + " " + clean;
-        int bytes = stamped.getBytes(StandardCharsets.UTF_8).length + 1;
+        String stamped = stamp(clean);
+        int bytes = utf8Length(stamped);
         synchronized (this) {
             if (closed || truncated) {
                 return;
             }
-            if (storedBytes + bufferBytes + bytes > capBytes) {
+            if (storedBytes + pendingBytes() + bytes > capBytes) {
                 truncated = true;
-                String marker = DateTimeFormatter.ISO_INSTANT.format(clock.instant())
-                        + " [log truncated: the build printed more than " + (capBytes / (1024 * 1024))
-                        + " MiB; later lines are not stored]";
-                add(marker, marker.length() + 1);
-                flushLocked();
+                String marker = stamp("[log truncated: the build printed more than " + (capBytes / (1024 * 1024))
+                        + " MiB; later lines are not stored]");
+                add(marker, utf8Length(marker));
+                requestDrain(0);
                 return;
             }
             add(stamped, bytes);
-            if (buffer.size() >= FLUSH_LINES || bufferBytes >= FLUSH_BYTES) {
-                flushLocked();
-            } else if (pendingFlush == null) {
-                try {
-                    pendingFlush = flusher.schedule(this::flush, FLUSH_DELAY_MILLIS, TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.RejectedExecutionException stopping) {
-                    flushLocked(); // the service is stopping: write now rather than never
-                }
-            }
+            requestDrain(bufferFull() ? 0 : FLUSH_DELAY_MILLIS);
+            // Refused (the service is stopping): the lines wait in the buffer for close().
         }
     }
 
@@ -107,44 +134,277 @@ public final class BuildLog implements AutoCloseable {
         bufferBytes += bytes;
     }
 
-    public synchronized void flush() {
-        flushLocked();
+    private long pendingBytes() {
+        return bufferBytes + (inflight == null || inflight.marker() ? 0 : inflight.chunk().bytes());
     }
 
-    private void flushLocked() {
-        if (pendingFlush != null) {
-            pendingFlush.cancel(false);
-            pendingFlush = null;
+    private boolean bufferFull() {
+        return buffer.size() >= FLUSH_LINES || bufferBytes >= FLUSH_BYTES;
+    }
+
+    /**
+     * Makes sure a writer round comes within {@code delayMillis}; false when the flusher refused it
+     * (it is stopping) and nothing is scheduled.
+     */
+    private boolean requestDrain(long delayMillis) {
+        if (draining) {
+            if (delayMillis == 0 && idleFlush != null && idleFlush.cancel(false)) {
+                idleFlush = null;
+                return schedule(0, false);
+            }
+            return true; // a round is on its way and takes these lines too
         }
-        if (buffer.isEmpty()) {
-            return;
+        draining = true;
+        return schedule(delayMillis, delayMillis > 0);
+    }
+
+    private boolean schedule(long delayMillis, boolean timer) {
+        try {
+            ScheduledFuture<?> round = flusher.schedule(() -> drain(timer), delayMillis, TimeUnit.MILLISECONDS);
+            if (timer) {
+                idleFlush = round;
+            }
+            return true;
+        } catch (RejectedExecutionException stopping) {
+            draining = false;
+            return false;
         }
-        LogChunkDao.Chunk chunk = new LogChunkDao.Chunk(deploymentId, buffer.size(), bufferBytes,
-                String.join("\n", buffer));
-        RuntimeException failure = null;
-        for (int attempt = 0; attempt < 3; attempt++) {
-            try {
-                dao.append(chunk);
-                failure = null;
-                break;
-            } catch (RuntimeException e) {
-                failure = e; // a numbering race with another writer, or the database: try again
+    }
+
+    /**
+     * One writer round: chunk after chunk while the buffer holds a full one (or whatever it holds,
+     * once the log is closed or the 100 ms are up). Runs on the flusher, or on the closing thread
+     * when the flusher is gone; never two at once.
+     */
+    private void drain(boolean timer) {
+        boolean partialAllowed = timer;
+        int written = 0;
+        while (true) {
+            Batch batch;
+            synchronized (this) {
+                idleFlush = null;
+                batch = nextBatch(partialAllowed);
+                if (batch == null) {
+                    endRound();
+                    return;
+                }
+            }
+            partialAllowed = false;
+            long pause = write(batch);
+            if (pause == GIVE_UP) {
+                synchronized (this) {
+                    endRound(); // the marker goes first in the next round, when lines come or at close
+                }
+                return;
+            }
+            if (pause == DONE && ++written % ROUND_CHUNKS == 0 && continueLater(0)) {
+                return; // the flusher serves every build's log: let the others have a turn
+            }
+            if (pause >= 0 && continueLater(pause)) {
+                return;
             }
         }
-        if (failure != null) {
-            // Losing log lines must not fail the build; the next flush tries again with them.
-            LOG.warn("Could not store {} log lines of deployment {}; will retry", buffer.size(), deploymentId, failure);
-            return;
-        }
-        storedBytes += bufferBytes;
-        buffer.clear();
-        bufferBytes = 0;
     }
 
+    /** The chunk to write next: a retry, the marker of lost lines, or lines from the buffer. */
+    private Batch nextBatch(boolean partialAllowed) {
+        if (inflight != null) {
+            return inflight;
+        }
+        if (droppedLines > 0) {
+            String marker = stamp("[" + droppedLines + (droppedLines == 1 ? " line" : " lines")
+                    + " could not be stored: " + dropReason + "]");
+            inflight = new Batch(new LogChunkDao.Chunk(deploymentId, 1, utf8Length(marker), marker), true);
+            return inflight;
+        }
+        if (buffer.isEmpty() || !(partialAllowed || closed || flushWanted || bufferFull())) {
+            return null;
+        }
+        int lines = 0;
+        int bytes = 0;
+        while (lines < buffer.size() && lines < FLUSH_LINES && bytes < FLUSH_BYTES) {
+            bytes += utf8Length(buffer.get(lines));
+            lines++;
+        }
+        List<String> taken = buffer.subList(0, lines);
+        inflight = new Batch(new LogChunkDao.Chunk(deploymentId, lines, bytes, String.join("\n", taken)), false);
+        taken.clear();
+        bufferBytes -= bytes;
+        return inflight;
+    }
+
+    /** Ends a round; lines that did not fill a chunk get the 100 ms flush. */
+    private void endRound() {
+        draining = false;
+        flushWanted = false;
+        if (!buffer.isEmpty() && !closed) {
+            requestDrain(FLUSH_DELAY_MILLIS);
+        }
+        notifyAll();
+    }
+
+    /**
+     * Writes one chunk (outside the lock). Answers the pause before trying it again, {@link #DONE}
+     * when it is stored or dropped, or {@link #GIVE_UP} when the database did not answer in time.
+     */
+    private long write(Batch batch) {
+        RuntimeException failure;
+        try {
+            dao.append(batch.chunk());
+            synchronized (this) {
+                storedBytes += batch.chunk().bytes();
+                if (batch.marker()) {
+                    droppedLines = 0;
+                }
+                inflight = null;
+                attempts = 0;
+            }
+            return DONE;
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        synchronized (this) {
+            if (StoredText.isPermanent(failure)) {
+                drop(batch, "the database refused them (SQLSTATE " + StoredText.sqlState(failure) + ")", failure);
+                return DONE;
+            }
+            attempts++;
+            if (attempts < MAX_ATTEMPTS) {
+                if (attempts == 1) {
+                    LOG.warn("Could not store {} log lines of deployment {}; trying again", batch.chunk().lineCount(),
+                            deploymentId, failure);
+                }
+                // A unique violation is another writer of this log taking the same number: go again now.
+                return "23505".equals(StoredText.sqlState(failure)) ? 0 : FIRST_PAUSE_MILLIS << (attempts - 1);
+            }
+            // Whatever waits behind this chunk would meet the same database: drop it all, say so once.
+            String reason = "the database did not answer";
+            drop(batch, reason, failure);
+            if (!buffer.isEmpty()) {
+                droppedLines += buffer.size();
+                dropReason = reason;
+                buffer.clear();
+                bufferBytes = 0;
+            }
+            return GIVE_UP;
+        }
+    }
+
+    private void drop(Batch batch, String reason, RuntimeException failure) {
+        inflight = null;
+        attempts = 0;
+        if (batch.marker()) {
+            LOG.warn("Deployment {}: the line saying that {} log lines were lost could not be stored either",
+                    deploymentId, droppedLines, failure);
+            droppedLines = 0; // no marker of the marker: the server log above is the record
+            return;
+        }
+        LOG.warn("Deployment {}: {} log lines dropped: {}", deploymentId, batch.chunk().lineCount(), reason, failure);
+        droppedLines += batch.chunk().lineCount();
+        dropReason = reason;
+    }
+
+    /**
+     * Goes on with this round after {@code pauseMillis} in a new task on the flusher, so that no
+     * flusher thread sleeps for one build; false when the caller must go on itself (no flusher)
+     * and the pause has been waited here.
+     */
+    private boolean continueLater(long pauseMillis) {
+        try {
+            flusher.schedule(() -> drain(false), pauseMillis, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (RejectedExecutionException stopping) {
+            if (pauseMillis == 0) {
+                return false;
+            }
+            try {
+                Thread.sleep(pauseMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                synchronized (this) {
+                    attempts = MAX_ATTEMPTS - 1; // one last try, then the lines are dropped
+                }
+            }
+            return false;
+        }
+    }
+
+    /** Writes what is buffered now and waits for it, like {@link #close()}, and the log stays open. */
+    public void flush() {
+        writeAll(false);
+    }
+
+    /**
+     * Writes what is buffered and waits for it, up to a bound: every retry of a failing database
+     * is done or given up by then. Lines offered after this are ignored.
+     */
     @Override
-    public synchronized void close() {
-        flushLocked();
-        closed = true;
+    public void close() {
+        writeAll(true);
+    }
+
+    private void writeAll(boolean close) {
+        boolean ownRound = false;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = close;
+            flushWanted = true;
+            if (!requestDrain(0)) {
+                draining = true;
+                ownRound = true;
+            }
+        }
+        if (ownRound) {
+            drain(false); // the flusher is gone: write on this thread
+        }
+        awaitWritten();
+    }
+
+    /** Waits while a writer round is alive and something is left to write. */
+    private synchronized void awaitWritten() {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
+        boolean interrupted = false;
+        while (draining && (inflight != null || droppedLines > 0 || !buffer.isEmpty())) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                LOG.warn("Deployment {}: gave up waiting for its log lines to be written", deploymentId);
+                break;
+            }
+            try {
+                wait(left);
+            } catch (InterruptedException e) {
+                interrupted = true; // the outcome must not be recorded ahead of the last lines
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private String stamp(String text) {
+        return DateTimeFormatter.ISO_INSTANT.format(clock.instant()) + " " + text;
+    }
+
+    /** The stored size of a line: its UTF-8 bytes and the newline that joins it to the next. */
+    private static int utf8Length(String stamped) {
+        int bytes = 1;
+        for (int i = 0; i < stamped.length(); i++) {
+            char c = stamped.charAt(i);
+            if (c < 0x80) {
+                bytes += 1;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < stamped.length()
+                    && Character.isLowSurrogate(stamped.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += Character.isSurrogate(c) ? 1 : 3; // a lone surrogate is sent as '?'
+            }
+        }
+        return bytes;
     }
 
     private static String stripLineEnd(String s) {

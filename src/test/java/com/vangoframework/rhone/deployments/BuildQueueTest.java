@@ -93,6 +93,32 @@ class BuildQueueTest {
     }
 
     @Test
+    void nulInTheFailureSentenceAndTheCommit_isRecordedOnce_withVisibleSymbols() {
+        ScriptedPipeline pipeline = new ScriptedPipeline().then(ctx -> {
+            ctx.recordCommit("d".repeat(40), "fix\0the\u0007bell\n\tsecond line", "Mallory\0 <m@example.com>");
+            throw new BuildFailure("Dockerfile:3 says \0\u001b[31mno\u001b[0m");
+        });
+        queue(pipeline, config());
+        App app = fx.app(team, "web");
+        Deployment failed = awaitStatus(fx.pending(app), DeploymentStatus.BUILD_FAILED);
+        assertThat(failed.errorMessage()).isEqualTo("Dockerfile:3 says \u2400\u001b[31mno\u001b[0m");
+        assertThat(failed.commitMessage()).isEqualTo("fix\u2400the\u2407bell\n\tsecond line");
+        assertThat(failed.commitAuthor()).isEqualTo("Mallory\u2400 <m@example.com>");
+        assertThat(failed.attempt()).isEqualTo(1);
+        assertThat(pipeline.runs.get(failed.id()).get()).as("runs of the build").isEqualTo(1);
+    }
+
+    @Test
+    void nulInARequestsCommitMessageAndAuthor_isStoredWithTheSymbol() {
+        App app = fx.app(team, "web");
+        Deployment requested = service.request(new NewDeployment(app.id(), DeploymentTrigger.PUSH, "main",
+                "e".repeat(40), "pushed\0message", "Eve\u0001", null, null));
+        Deployment stored = fx.reload(requested);
+        assertThat(stored.commitMessage()).isEqualTo("pushed\u2400message");
+        assertThat(stored.commitAuthor()).isEqualTo("Eve\u2401");
+    }
+
+    @Test
     void aPipelineThatClaimsAnImageWithoutReachingPush_isRecordedAsAFailureNotBuilt() {
         queue(ctx -> new BuildPipeline.BuildResult("127.0.0.1:5000/web:test", "sha256:" + "0".repeat(64)),
                 config());

@@ -2,20 +2,31 @@ package com.vangoframework.rhone.logs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.vangoframework.rhone.RhoneApplication;
+import com.vangoframework.rhone.db.Database;
+import com.vangoframework.rhone.db.DatabaseTarget;
 import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.pipeline.SecretMasker;
 import com.vangoframework.rhone.testing.Fixtures;
 import com.vangoframework.rhone.testing.TestPostgres;
 import com.vangoframework.rhone.testing.TestThreads;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.SqlLogger;
+import org.jdbi.v3.core.statement.StatementContext;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -25,12 +36,14 @@ class LogStoreTest {
     @RegisterExtension
     final TestThreads threads = new TestThreads();
 
+    private DatabaseTarget target;
     private Jdbi jdbi;
     private Deployment deployment;
 
     @BeforeEach
     void setUp() {
-        jdbi = TestPostgres.jdbi(TestPostgres.freshDatabase());
+        target = TestPostgres.freshDatabase();
+        jdbi = TestPostgres.jdbi(target);
         Fixtures fx = new Fixtures(jdbi);
         deployment = fx.pending(fx.app(fx.team("acme"), "web"));
     }
@@ -211,5 +224,157 @@ class LogStoreTest {
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
                 .until(() -> store.read(deployment.id()).contains("still building"));
         log.close();
+    }
+
+    @Test
+    void aNulByteAndOtherControls_areStoredAsVisibleSymbols_withTheRestOfTheLine() {
+        LogStore store = store(LogStore.DEFAULT_CAP_BYTES);
+        try (BuildLog log = store.open(deployment.id(), UnaryOperator.identity())) {
+            log.line("before\0after");
+            log.line("bell\u0007 tab\t \u001b[31mred\u001b[0m \u001f");
+            log.line("the next line");
+        }
+        assertThat(texts(store.read(deployment.id()))).containsExactly("before\u2400after",
+                "bell\u2407 tab\t \u001b[31mred\u001b[0m \u241f", "the next line");
+    }
+
+    @Test
+    void aChunkTheDatabaseRefuses_isDroppedWithAVisibleLine_andLaterLinesAreStored() {
+        // A real refusal (SQLSTATE 23514) now that a NUL no longer causes one.
+        jdbi.useHandle(h -> h.execute("ALTER TABLE deployment_log_chunks ADD CONSTRAINT no_poison"
+                + " CHECK (content NOT LIKE '%poison%')"));
+        LogStore store = store(LogStore.DEFAULT_CAP_BYTES);
+        try (BuildLog log = store.open(deployment.id(), UnaryOperator.identity())) {
+            log.line("first");
+            log.flush();
+            log.line("poison 1");
+            log.line("poison 2");
+            log.flush();
+            for (int i = 0; i < 600; i++) {
+                log.line("after " + i);
+            }
+        }
+        List<String> lines = texts(store.read(deployment.id()));
+        assertThat(lines.subList(0, 2)).containsExactly("first",
+                "[2 lines could not be stored: the database refused them (SQLSTATE 23514)]");
+        assertThat(lines.subList(2, lines.size())).hasSize(600).startsWith("after 0").endsWith("after 599");
+        assertThat(gapsInLineNumbers()).isZero();
+    }
+
+    @Test
+    void whileAnInsertHangsOnALockedTable_appendingLinesDoesNotWaitForIt() throws Exception {
+        LogStore store = store(LogStore.DEFAULT_CAP_BYTES);
+        BuildLog log = store.open(deployment.id(), UnaryOperator.identity());
+        try (Connection locker = lockChunks()) {
+            // More than a chunk: the writer starts an insert, which waits for the lock.
+            assertAppendsWithoutWaiting(log, "before", 300);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> insertsWaitingForALock() == 1);
+            // What the process reader does meanwhile: many more lines, none of them waiting.
+            assertAppendsWithoutWaiting(log, "while", 20_000);
+            assertThat(insertsWaitingForALock()).as("the insert still waits").isEqualTo(1);
+            assertThat(chunks()).isZero();
+            locker.rollback();
+        }
+        log.close();
+        List<String> lines = texts(store.read(deployment.id()));
+        assertThat(lines).hasSize(20_300).startsWith("before 0").endsWith("while 19999")
+                .noneMatch(l -> l.contains("could not be stored"));
+    }
+
+    @Test
+    void aTransientFailure_isTriedAgainAfterGrowingPauses_andTheLinesLand() throws Exception {
+        List<Long> failures = new CopyOnWriteArrayList<>();
+        LogStore store = impatientStore(failures);
+        BuildLog log = store.open(deployment.id(), UnaryOperator.identity());
+        try (Connection locker = lockChunks()) {
+            assertAppendsWithoutWaiting(log, "line", 300);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> failures.size() >= 3);
+            locker.rollback();
+        }
+        log.close();
+        assertThat(texts(store.read(deployment.id()))).hasSize(300).startsWith("line 0").endsWith("line 299");
+        assertThat(failures).hasSizeLessThan(BuildLog.MAX_ATTEMPTS);
+        // Lower bounds only: a pause is never shorter than scheduled (the upper end is the machine's).
+        long pause = BuildLog.FIRST_PAUSE_MILLIS;
+        for (int i = 1; i < 3; i++, pause *= 2) {
+            assertThat(failures.get(i) - failures.get(i - 1)).as("pause before try %d", i + 1)
+                    .isGreaterThanOrEqualTo(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(pause));
+        }
+    }
+
+    @Test
+    void aDatabaseDownPastTheLastTry_dropsTheLinesWithAVisibleLine_andGoesOnWhenItIsBack() throws Exception {
+        List<Long> failures = new CopyOnWriteArrayList<>();
+        LogStore store = impatientStore(failures);
+        BuildLog log = store.open(deployment.id(), UnaryOperator.identity());
+        try (Connection locker = lockChunks()) {
+            for (int i = 0; i < 10; i++) {
+                log.line("lost " + i);
+            }
+            log.flush(); // returns once the writer has given up: the tries are bounded
+            assertThat(failures).hasSize(BuildLog.MAX_ATTEMPTS);
+            locker.rollback();
+        }
+        log.line("back");
+        log.close();
+        assertThat(texts(store.read(deployment.id())))
+                .containsExactly("[10 lines could not be stored: the database did not answer]", "back");
+    }
+
+    /** Appends {@code n} lines on another thread and checks they were all taken within a generous bound. */
+    private static void assertAppendsWithoutWaiting(BuildLog log, String prefix, int n) throws InterruptedException {
+        Thread appender = new Thread(() -> {
+            for (int i = 0; i < n; i++) {
+                log.line(prefix + " " + i);
+            }
+        }, "test-appender");
+        appender.start();
+        appender.join(30_000);
+        assertThat(appender.isAlive()).as("the appender is still waiting").isFalse();
+    }
+
+    /** A transaction holding the chunk table in EXCLUSIVE mode: reads go on, inserts wait. */
+    private Connection lockChunks() throws SQLException {
+        Connection c = DriverManager.getConnection(target.jdbcUrl(), target.user(), target.password());
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            s.execute("LOCK TABLE deployment_log_chunks IN EXCLUSIVE MODE");
+        }
+        return c;
+    }
+
+    private long insertsWaitingForALock() {
+        return jdbi.withHandle(h -> h.createQuery("""
+                SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'
+                   AND query LIKE '%INSERT INTO deployment_log_chunks%'""").mapTo(Long.class).one());
+    }
+
+    /**
+     * A store whose connections give up on a lock after 50 ms (SQLSTATE 55P03, a failure a retry
+     * can cure), noting when each of its statements failed.
+     */
+    private LogStore impatientStore(List<Long> failures) {
+        Properties props = new Properties();
+        props.setProperty("user", target.user());
+        props.setProperty("password", target.password());
+        props.setProperty("options", "-c lock_timeout=50");
+        Jdbi impatient = Database.configure(Jdbi.create(target.jdbcUrl(), props), RhoneApplication.JDBI);
+        impatient.setSqlLogger(new SqlLogger() {
+            @Override
+            public void logException(StatementContext context, SQLException ex) {
+                failures.add(System.nanoTime());
+            }
+        });
+        return new LogStore(impatient.onDemand(LogChunkDao.class), LogStore.DEFAULT_CAP_BYTES, Clock.systemUTC(),
+                threads.scheduled("rhone-log-flusher"));
+    }
+
+    private long gapsInLineNumbers() {
+        return jdbi.withHandle(h -> h.createQuery("""
+                SELECT count(*) FROM (SELECT first_line, line_count,
+                       lag(first_line + line_count) OVER (ORDER BY seq) AS expected FROM deployment_log_chunks) c
+                WHERE expected IS NOT NULL AND expected <> first_line""").mapTo(Long.class).one());
     }
 }
