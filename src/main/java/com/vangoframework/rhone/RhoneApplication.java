@@ -285,6 +285,9 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         environment.jersey().register(new DashboardResource(callers.access(), dashboardDao, c.chunkDao(),
                 c.deploymentDao(), c.deployments(), new DeployRateLimiter(dash.getDeploysPerMinute()), commitLinks,
                 c.clock()));
+        // What Jetty refuses before any endpoint runs is answered in the API's error shape too.
+        environment.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(
+                new com.vangoframework.rhone.web.JsonErrorHandler(environment.getObjectMapper())));
         environment.servlets().addFilter("request-encoding", new com.vangoframework.rhone.web.RequestEncodingFilter())
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), false, "/*");
         // Log streams and live app pages each hold a request thread: one cap for both.
