@@ -1,6 +1,7 @@
 package com.vangoframework.rhone.github;
 
 import com.vangoframework.rhone.apps.App;
+import com.vangoframework.rhone.db.StoredText;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -81,16 +82,17 @@ final class DeliveryStatements {
     /** True when the delivery is new; false for a redelivery of one already recorded. */
     static boolean record(Connection c, Delivery d) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(RECORD)) {
+            // The payload's text as GitHub (or whoever signed it) sent it: no NUL reaches the table.
             s.setString(1, d.deliveryId());
-            s.setString(2, d.event());
-            s.setString(3, d.action());
+            s.setString(2, StoredText.clean(d.event()));
+            s.setString(3, StoredText.clean(d.action()));
             if (d.installationId() == null) {
                 s.setNull(4, Types.BIGINT);
             } else {
                 s.setLong(4, d.installationId());
             }
-            s.setString(5, d.repository());
-            s.setString(6, d.outcome());
+            s.setString(5, StoredText.clean(d.repository()));
+            s.setString(6, StoredText.clean(d.outcome()));
             s.setObject(7, d.deploymentIds()); // the driver sends a long[] as bigint[]
             return s.executeUpdate() == 1;
         }

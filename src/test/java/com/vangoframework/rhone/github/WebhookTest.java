@@ -304,6 +304,18 @@ class WebhookTest {
     }
 
     @Test
+    void aNulInTheTextADeliveryIsRecordedWith_isStoredVisibly_notA500() throws Exception {
+        HttpResponse<String> r = deliver("push", "nul-1", push("refs/tags/v1\u0000evil", sha(), "x"));
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(outcome("nul-1")).isEqualTo("ignored: refs/tags/v1\u2400evil is not a branch");
+        ObjectNode star = JSON.createObjectNode().put("action", "cre\u0000ated");
+        assertThat(deliver("star", "nul-2", star).statusCode()).isEqualTo(200);
+        String action = jdbi.withHandle(h -> h.createQuery("SELECT action FROM webhook_deliveries WHERE delivery_id = ?")
+                .bind(0, "nul-2").mapTo(String.class).one());
+        assertThat(action).isEqualTo("cre\u2400ated");
+    }
+
+    @Test
     void signedInstallationDeliveries_withNullRepositoriesOrNoInstallation_are400_andWriteNothing()
             throws Exception {
         ObjectNode added = JSON.createObjectNode().put("action", "added");
