@@ -205,9 +205,13 @@ class BrowserTest {
         return (JavascriptExecutor) browser;
     }
 
+    /**
+     * The row's badge status, read in one step in the page: the app page replaces a row on each event,
+     * so an element found first and read after may already be gone (a stale element reference).
+     */
     private String rowStatus(String rowSelector) {
-        var rows = browser.findElements(By.cssSelector(rowSelector + " .badge"));
-        return rows.isEmpty() ? null : rows.get(0).getAttribute("data-status");
+        return (String) js().executeScript("var b = document.querySelector(arguments[0]);"
+                + "return b ? b.dataset.status : null;", rowSelector + " .badge");
     }
 
     /** A deployment requested through the JSON API with a team token, as a script or CI would. */
