@@ -134,7 +134,15 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         AdminCommands.all().forEach(bootstrap::addCommand);
         // Freemarker pages (.ftlh: HTML auto-escaping on), and their scripts and styles as files
         // (no inline script, so a Content-Security-Policy can forbid it).
-        bootstrap.addBundle(new ViewBundle<>());
+        bootstrap.addBundle(new ViewBundle<>() {
+            @Override
+            public Map<String, Map<String, String>> getViewConfiguration(RhoneConfiguration config) {
+                // ?url encodes as UTF-8, like the pages; a template error is an exception (a logged
+                // 500), never FreeMarker's default debug text with a Java stack trace in the page.
+                return Map.of("freemarker", Map.of("url_escaping_charset", "UTF-8",
+                        "template_exception_handler", "rethrow"));
+            }
+        });
         bootstrap.addBundle(new AssetsBundle("/assets", "/assets", null, "assets"));
     }
 
