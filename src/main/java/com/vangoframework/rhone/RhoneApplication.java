@@ -55,6 +55,7 @@ import com.vangoframework.rhone.web.DeploymentConflictMapper;
 import com.vangoframework.rhone.web.LiveApps;
 import com.vangoframework.rhone.web.LogStreamFilter;
 import com.vangoframework.rhone.web.ParamExceptionMapper;
+import com.vangoframework.rhone.web.SecurityHeadersFilter;
 import com.vangoframework.rhone.web.SessionCookieFilter;
 import com.vangoframework.rhone.web.SessionDao;
 import com.vangoframework.rhone.web.Sessions;
@@ -133,7 +134,15 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         AdminCommands.all().forEach(bootstrap::addCommand);
         // Freemarker pages (.ftlh: HTML auto-escaping on), and their scripts and styles as files
         // (no inline script, so a Content-Security-Policy can forbid it).
-        bootstrap.addBundle(new ViewBundle<>());
+        bootstrap.addBundle(new ViewBundle<>() {
+            @Override
+            public Map<String, Map<String, String>> getViewConfiguration(RhoneConfiguration config) {
+                // ?url encodes as UTF-8, like the pages; a template error is an exception (a logged
+                // 500), never FreeMarker's default debug text with a Java stack trace in the page.
+                return Map.of("freemarker", Map.of("url_escaping_charset", "UTF-8",
+                        "template_exception_handler", "rethrow"));
+            }
+        });
         bootstrap.addBundle(new AssetsBundle("/assets", "/assets", null, "assets"));
     }
 
@@ -258,9 +267,17 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         });
     }
 
-    /** The dashboard: sign-in, pages, forms, and live logs and app pages from every instance. */
+    /**
+     * The dashboard: the browser hardening headers, sign-in, pages, forms, and live logs and app
+     * pages from every instance.
+     */
     private void dashboard(RhoneConfiguration config, Environment environment, Core c, Callers callers) {
         DashboardConfiguration dash = config.getDashboard();
+        // First of all filters ("match before"), so even the streams, which answer without going on
+        // down the chain, carry the headers; the admin port is another context and gets none.
+        environment.servlets().addFilter("security-headers", new SecurityHeadersFilter())
+                .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST,
+                        jakarta.servlet.DispatcherType.ERROR), false, "/*");
         LiveLogs live = new LiveLogs(c.database().target(), c.chunkDao(), c.deploymentDao());
         environment.lifecycle().manage(live);
         if (dash.getLogRetentionDays() > 0) {

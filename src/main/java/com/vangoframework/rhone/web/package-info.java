@@ -8,7 +8,9 @@
  * {@link com.vangoframework.rhone.web.Viewer}); the two SSE filters, outside Jersey, read the
  * cookie through {@code Sessions} themselves. What that caller may see, one
  * {@link com.vangoframework.rhone.web.AppAccess} answers for every route and stream. Page scripts
- * are static files under {@code /assets/}. It may use {@code github},
+ * are static files under {@code /assets/}, so the Content-Security-Policy that
+ * {@link com.vangoframework.rhone.web.SecurityHeadersFilter} puts on every response can forbid
+ * inline ones. It may use {@code github},
  * {@code deployments}, {@code logs}, {@code apps} and the shared packages; the features it calls
  * know no HTTP.
  */

@@ -34,7 +34,8 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * The dashboard in a real browser (Debian's headless Chromium through Selenium) against a running
  * service whose builds print into the real log store: sign in with a login link, deploy, watch the
  * log and the badge move without reloading, retry a failure, cancel, and a form without its CSRF
- * token refused.
+ * token refused. Every page does all that under its Content-Security-Policy: the browser's console
+ * shows no refusal, and an injected inline script or frame is refused.
  */
 @NeedsBrowser
 class BrowserTest {
@@ -92,6 +93,20 @@ class BrowserTest {
         }
     }
 
+    /**
+     * What the browser refused under the pages' Content-Security-Policy since the last look: Chromium
+     * logs each refusal as a console error naming the policy. Reading the console empties it, so what
+     * was read is printed like {@link #tearDown} prints the rest.
+     */
+    private java.util.List<String> policyViolations() {
+        java.util.List<String> messages = browser.manage().logs().get(org.openqa.selenium.logging.LogType.BROWSER)
+                .getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue())
+                .map(org.openqa.selenium.logging.LogEntry::getMessage).toList();
+        messages.forEach(m -> System.out.println("browser console: " + m));
+        return messages.stream().filter(m -> m.contains("Content Security Policy")).toList();
+    }
+
     private void signIn(String login) {
         team = fx.team("acme");
         App app = fx.app(team, "web");
@@ -106,6 +121,7 @@ class BrowserTest {
         browser.findElement(By.id("sign-in")).click();
         await().atMost(Duration.ofSeconds(10)).until(() -> browser.getCurrentUrl().endsWith("/apps"));
         assertThat(browser.getPageSource()).contains(login);
+        assertThat(policyViolations()).as("the login link page and the app list").isEmpty();
     }
 
     private String badge() {
@@ -171,6 +187,7 @@ class BrowserTest {
         browser.findElement(By.cssSelector("#cancel button")).click();
         await().atMost(Duration.ofSeconds(30)).until(() -> "cancelled".equals(badge()));
         assertThat(browser.findElement(By.id("retry")).isDisplayed()).isTrue();
+        assertThat(policyViolations()).as("the app page and the live deployment pages").isEmpty();
     }
 
     @Test
@@ -188,9 +205,13 @@ class BrowserTest {
         return (JavascriptExecutor) browser;
     }
 
+    /**
+     * The row's badge status, read in one step in the page: the app page replaces a row on each event,
+     * so an element found first and read after may already be gone (a stale element reference).
+     */
     private String rowStatus(String rowSelector) {
-        var rows = browser.findElements(By.cssSelector(rowSelector + " .badge"));
-        return rows.isEmpty() ? null : rows.get(0).getAttribute("data-status");
+        return (String) js().executeScript("var b = document.querySelector(arguments[0]);"
+                + "return b ? b.dataset.status : null;", rowSelector + " .badge");
     }
 
     /** A deployment requested through the JSON API with a team token, as a script or CI would. */
@@ -267,6 +288,25 @@ class BrowserTest {
         assertThat(browser.findElement(By.cssSelector(appRow + " .latest a")).getAttribute("href"))
                 .endsWith("/apps/web/deployments/" + next);
         assertThat(samePage()).as("the app list was not reloaded").isTrue();
+        assertThat(policyViolations()).as("the live app page and app list").isEmpty();
+    }
+
+    @Test
+    void theBrowserEnforcesThePolicy_anInjectedInlineScriptAndAFrameOfAPageAreRefused() {
+        signIn("octocat");
+        browser.get(service.url() + "/apps/web");
+        // What an injection would try: an inline script, and the page inside a frame (here even
+        // from its own site). The script runs through the driver, outside the page's policy.
+        js().executeScript("var s = document.createElement('script'); s.textContent = 'window.__inline = true;';"
+                + "document.body.appendChild(s);"
+                + "var f = document.createElement('iframe'); f.src = '/apps'; document.body.appendChild(f);");
+        java.util.List<String> refused = new java.util.ArrayList<>();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            refused.addAll(policyViolations());
+            return refused.stream().anyMatch(m -> m.contains("script-src"))
+                    && refused.stream().anyMatch(m -> m.contains("frame-ancestors"));
+        });
+        assertThat(js().executeScript("return window.__inline === true;")).isEqualTo(false);
     }
 
     private String lineClasses(int n) {
@@ -381,5 +421,6 @@ class BrowserTest {
         assertThat(lines.get(0)).endsWith(" line 0");
         assertThat(lines.get(1400)).endsWith(" #5 sha256:" + "c".repeat(64));
         assertThat(lines.get(1499)).endsWith(" line 1499");
+        assertThat(policyViolations()).as("the log viewer").isEmpty();
     }
 }

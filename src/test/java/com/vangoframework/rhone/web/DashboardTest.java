@@ -259,6 +259,15 @@ class DashboardTest {
     }
 
     @Test
+    void theSignInPage_linksToGitHub_withTheReturnPathUrlEncoded() throws Exception {
+        HttpResponse<String> page = get("/login?next=" + URLEncoder.encode("/apps/web?before=9", StandardCharsets.UTF_8),
+                null);
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("href=\"/login/github?next=%2Fapps%2Fweb%3Fbefore%3D9\"")
+                .doesNotContain("FreeMarker");
+    }
+
+    @Test
     void pagesNeedASession_andAnotherTeamsAppsAndDeploymentsAre404() throws Exception {
         App foreign = fx.app(fx.team("globex"), "secret-app");
         Deployment foreignDeployment = fx.pending(foreign);
