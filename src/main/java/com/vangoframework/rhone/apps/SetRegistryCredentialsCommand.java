@@ -1,12 +1,7 @@
 package com.vangoframework.rhone.apps;
 
 import com.vangoframework.rhone.cli.RhoneCommand;
-import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
@@ -19,8 +14,6 @@ import net.sourceforge.argparse4j.inf.Subparser;
  */
 public final class SetRegistryCredentialsCommand extends RhoneCommand {
 
-    /** Fly.io's macaroon tokens run to a few KiB; nothing a registry takes is near this. */
-    static final int MAX_PASSWORD_BYTES = 64 * 1024;
     private static final String PASSWORD = "registry-password";
 
     private final InputStream stdin;
@@ -68,27 +61,7 @@ public final class SetRegistryCredentialsCommand extends RhoneCommand {
 
     /** The whole of stdin, one trailing line break removed; UTF-8 of printable characters only. */
     static String readPassword(InputStream in) throws UsageError {
-        byte[] bytes;
-        try {
-            bytes = in.readNBytes(MAX_PASSWORD_BYTES + 1);
-        } catch (IOException e) {
-            throw new UsageError("the password could not be read from stdin: " + e.getMessage());
-        }
-        if (bytes.length > MAX_PASSWORD_BYTES) {
-            throw new UsageError("the password on stdin is longer than " + MAX_PASSWORD_BYTES + " bytes");
-        }
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw new UsageError("the password on stdin is not UTF-8 text");
-        }
-        if (text.endsWith("\r\n")) {
-            text = text.substring(0, text.length() - 2);
-        } else if (text.endsWith("\n")) {
-            text = text.substring(0, text.length() - 1);
-        }
+        String text = SecretInput.read(in, "the password on stdin");
         if (text.isEmpty()) {
             throw new UsageError("no password on stdin: pipe it in, e.g. printf '%s' \"$TOKEN\" | … set-registry-credentials …");
         }

@@ -121,9 +121,12 @@ class CliTest {
     @Test
     void setEnv_storesValuesEncrypted_andUnsetEnvRemovesThem() throws Exception {
         App app = fx.app(fx.team("acme"), "web");
-        Run set = rhone("set-env", "--app", "web", "DATABASE_URL=postgres://u:hunter2@db/x", "PLAIN=a=b");
+        Run set = rhone("set-env", "--app", "web", "DATABASE_URL=postgres://u:hunter2@db/x", "PLAIN=a=bc");
         assertThat(set.exit()).as(set.stderr()).isZero();
         assertThat(String.join("\n", set.stdout())).doesNotContain("hunter2");
+        assertThat(set.stderr()).contains("warning: a value on the command line shows in ps and in shell history");
+        assertThat(set.stdout()).contains("note: the value of PLAIN has fewer than 8 characters: build logs mask it"
+                + " as it is, not its base64, URL or JSON forms");
 
         SecretBox box = new SecretBox(Base64.getDecoder().decode(TestService.SECRET_KEY));
         List<EnvVarDao.EncryptedVar> vars = jdbi.onDemand(EnvVarDao.class).list(app.id());
@@ -132,10 +135,66 @@ class CliTest {
         assertThat(new String(secret.valueEncrypted(), StandardCharsets.ISO_8859_1)).doesNotContain("hunter2");
         assertThat(box.decrypt(app.id(), "DATABASE_URL", secret.valueEncrypted()))
                 .isEqualTo("postgres://u:hunter2@db/x");
-        assertThat(box.decrypt(app.id(), "PLAIN", vars.get(1).valueEncrypted())).isEqualTo("a=b");
+        assertThat(box.decrypt(app.id(), "PLAIN", vars.get(1).valueEncrypted())).isEqualTo("a=bc");
 
         assertThat(rhone("unset-env", "--app", "web", "PLAIN").exit()).isZero();
         assertThat(jdbi.onDemand(EnvVarDao.class).names(app.id())).containsExactly("DATABASE_URL");
+    }
+
+    @Test
+    void setEnv_readsTheValueFromStdin_orFromFile_keepsInnerLineBreaks_andStoresItEncrypted() throws Exception {
+        App app = fx.app(fx.team("acme"), "web");
+        SecretBox box = new SecretBox(Base64.getDecoder().decode(TestService.SECRET_KEY));
+        String pem = "-----BEGIN KEY-----\nMIIEvQIBADANBgkq\n-----END KEY-----";
+        Run set = rhoneWithStdin(pem + "\n", "set-env", "--app", "web", "TLS_KEY");
+        assertThat(set.exit()).as(set.stderr()).isZero();
+        assertThat(set.lastLine()).isEqualTo("set TLS_KEY on app web");
+        assertThat(String.join("\n", set.stdout()) + set.stderr()).doesNotContain("MIIEvQ").doesNotContain("warning");
+        EnvVarDao.EncryptedVar stored = jdbi.onDemand(EnvVarDao.class).list(app.id()).get(0);
+        assertThat(box.decrypt(app.id(), "TLS_KEY", stored.valueEncrypted())).isEqualTo(pem);
+
+        // Exactly one trailing line break is removed: a value that ends in one keeps the other.
+        Path file = Files.writeString(dir.resolve("token.txt"), "file-secret-value\n\n");
+        Run fromFile = rhoneWithStdin("", "set-env", "--app", "web", "--from-file", file.toString(), "API_TOKEN");
+        assertThat(fromFile.exit()).as(fromFile.stderr()).isZero();
+        assertThat(String.join("\n", fromFile.stdout()) + fromFile.stderr()).doesNotContain("file-secret");
+        List<EnvVarDao.EncryptedVar> vars = jdbi.onDemand(EnvVarDao.class).list(app.id());
+        assertThat(vars).extracting(EnvVarDao.EncryptedVar::name).containsExactly("API_TOKEN", "TLS_KEY");
+        assertThat(box.decrypt(app.id(), "API_TOKEN", vars.get(0).valueEncrypted())).isEqualTo("file-secret-value\n");
+    }
+
+    @Test
+    void setEnv_malformedArgumentsAndBadValues_areRefusedWithoutEchoingTheValue_andWriteNothing() throws Exception {
+        fx.app(fx.team("acme"), "web");
+        Run noName = rhone("set-env", "--app", "web", "=hunter2-secret");
+        assertError(noName, "variable 1 has no name before '='");
+        Run valueWithoutName = rhoneWithStdin("", "set-env", "--app", "web", "hunter2-secret");
+        assertError(valueWithoutName, "variable 1 is neither NAME=VALUE nor a NAME");
+        assertThat(noName.stderr() + valueWithoutName.stderr()).doesNotContain("hunter2");
+
+        Run shortOnStdin = rhoneWithStdin("7x!\n", "set-env", "--app", "web", "SHORT");
+        assertError(shortOnStdin, "the value of SHORT has 3 characters: build logs mask values of 4 or more only;"
+                + " give --not-secret to store it anyway");
+        assertThat(shortOnStdin.stderr()).doesNotContain("7x!");
+        assertError(rhone("set-env", "--app", "web", "FLAG=on"), "give --not-secret");
+        assertError(rhoneWithStdin("", "set-env", "--app", "web", "EMPTY"), "no value on stdin");
+        assertError(rhoneWithStdin("x".repeat(64 * 1024 + 1), "set-env", "--app", "web", "BIG"), "64 KiB");
+        assertError(rhoneWithStdin("long-enough\n", "set-env", "--app", "web", "ONE", "TWO"), "one NAME");
+        assertError(rhoneWithStdin("", "set-env", "--app", "web", "--from-file", dir.resolve("none").toString(),
+                "GONE"), "no such file");
+        assertThat(fx.count("app_env_vars")).isZero();
+
+        // Told the values are not secret, short ones are stored (and builds' logs will show them).
+        Run flag = rhoneWithStdin("on\n", "set-env", "--app", "web", "--not-secret", "FLAG");
+        assertThat(flag.exit()).as(flag.stderr()).isZero();
+        Run debug = rhone("set-env", "--app", "web", "--not-secret", "DEBUG=1");
+        assertThat(debug.exit()).as(debug.stderr()).isZero();
+        assertThat(debug.stderr()).doesNotContain("warning");
+        App app = jdbi.onDemand(AppDao.class).findBySlug("web").orElseThrow();
+        SecretBox box = new SecretBox(Base64.getDecoder().decode(TestService.SECRET_KEY));
+        List<EnvVarDao.EncryptedVar> vars = jdbi.onDemand(EnvVarDao.class).list(app.id());
+        assertThat(vars).extracting(EnvVarDao.EncryptedVar::name).containsExactly("DEBUG", "FLAG");
+        assertThat(box.decrypt(app.id(), "FLAG", vars.get(1).valueEncrypted())).isEqualTo("on");
     }
 
     @Test
@@ -197,7 +256,7 @@ class CliTest {
                 "--branch", "bad..branch"), "--branch");
         assertError(rhone("create-app", "--team", "nobody", "--slug", "web", "--git-url", "https://x.test/r.git",
                 "--branch", "main"), "--team");
-        assertError(rhone("set-env", "--app", "missing", "A=b"), "--app");
+        assertError(rhone("set-env", "--app", "missing", "A=long-enough"), "--app");
         assertError(rhone("create-token", "--team", "nobody"), "--team");
         assertThat(fx.count("apps")).isZero();
         assertThat(fx.count("api_tokens")).isZero();
