@@ -145,6 +145,15 @@ public final class GitCheckout {
 
     /** One sentence naming the URL and what to try, whatever JGit's words were. */
     private BuildFailure transportFailure(App app, String where, TransportException e) {
+        // A refused request to another host says so, whatever JGit wrapped it in: depending on
+        // which of its requests failed first, a dumb-HTTP walk reports an object "not found"
+        // with the refusal underneath.
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains(SameHostHttp.REFUSAL)) {
+                return new BuildFailure("could not fetch from " + where + " (" + safeReason((Exception) t)
+                        + "): check the URL and that the git host is up, then retry", e);
+            }
+        }
         String reason = safeReason(e).toLowerCase(java.util.Locale.ROOT);
         if (reason.contains("not authorized") || reason.contains("authentication") || reason.contains("not found")
                 || reason.contains("401") || reason.contains("403") || reason.contains("404")) {

@@ -32,6 +32,9 @@ final class SameHostHttp implements HttpConnectionFactory {
     }
 
     /** Restricts {@code transport} to the host of {@code url} when it speaks HTTP; other transports are left alone. */
+    /** The end of the refusal's message, by which {@link GitCheckout} recognises it under JGit's. */
+    static final String REFUSAL = "rhone only fetches from the app's own git host";
+
     static void restrict(Transport transport, String url) {
         if (transport instanceof TransportHttp http) {
             HttpConnectionFactory current = http.getHttpConnectionFactory();
@@ -57,7 +60,7 @@ final class SameHostHttp implements HttpConnectionFactory {
         if (!s.equals(scheme) || !url.getHost().toLowerCase(Locale.ROOT).equals(host)
                 || port(s, url.getPort()) != port) {
             throw new IOException("the git server pointed rhone at " + s + "://" + url.getHost()
-                    + (url.getPort() < 0 ? "" : ":" + url.getPort()) + "; rhone only fetches from the app's own git host");
+                    + (url.getPort() < 0 ? "" : ":" + url.getPort()) + "; " + REFUSAL);
         }
     }
 
