@@ -12,6 +12,7 @@ import com.vangoframework.rhone.deployments.DeploymentTrigger;
 import com.vangoframework.rhone.deployments.NewDeployment;
 import com.vangoframework.rhone.github.DeliveryStatements.Target;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
@@ -125,8 +126,8 @@ final class RareDeliveries {
         JsonNode suite = e.payload().path("check_suite");
         String sha = sha(text(suite, "head_sha"), "check_suite.head_sha");
         DeploymentDao dao = h.attach(DeploymentDao.class);
-        List<Long> ids = new java.util.ArrayList<>();
-        List<String> notes = new java.util.ArrayList<>();
+        List<Long> ids = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
         for (Target app : apps) {
             Optional<Deployment> latest = dao.latestOfCommit(app.id(), sha);
             if (latest.isEmpty()) {
@@ -209,7 +210,7 @@ final class RareDeliveries {
         if (!list.isArray()) {
             throw new WebhookRejected(field + " must be a list of repositories");
         }
-        List<String> names = new java.util.ArrayList<>(list.size());
+        List<String> names = new ArrayList<>(list.size());
         for (int i = 0; i < list.size(); i++) {
             names.add(WebhookEvent.repositoryName(list.get(i), field + "[" + i + "]"));
         }

@@ -25,6 +25,7 @@ import com.vangoframework.rhone.deployments.DeploymentStatus;
 import com.vangoframework.rhone.deployments.DeploymentTrigger;
 import com.vangoframework.rhone.logs.LogChunkDao;
 import com.vangoframework.rhone.logs.LogStore;
+import com.vangoframework.rhone.testing.DashboardClient;
 import com.vangoframework.rhone.testing.FakeGitHub;
 import com.vangoframework.rhone.testing.Fixtures;
 import com.vangoframework.rhone.testing.GitServer;
@@ -33,8 +34,6 @@ import com.vangoframework.rhone.testing.TestPostgres;
 import com.vangoframework.rhone.testing.TestRepo;
 import com.vangoframework.rhone.testing.TestService;
 import com.vangoframework.rhone.threads.NamedThreads;
-import com.vangoframework.rhone.web.SessionDao;
-import com.vangoframework.rhone.web.Sessions;
 import io.dropwizard.testing.ConfigOverride;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -50,8 +49,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.jdbi.v3.core.Jdbi;
@@ -438,31 +435,8 @@ class ForkPullRequestFlowTest {
 
     // ---- the dashboard ----
 
-    private String session(Team of, String login) {
-        long user = jdbi.withExtension(SessionDao.class, dao -> {
-            SessionDao.User u = dao.upsertUser(login);
-            dao.addMember(of.id(), u.id());
-            return u.id();
-        });
-        return new Sessions(jdbi, Clock.systemUTC()).create(user);
-    }
-
-    private HttpResponse<String> get(String path, String session) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(service.url() + path))
-                .header("Cookie", Sessions.COOKIE + "=" + session).GET().build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private HttpResponse<String> postForm(String path, String session, String form) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(service.url() + path))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .header("Cookie", Sessions.COOKIE + "=" + session)
-                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static String csrfOf(HttpResponse<String> page) {
-        Matcher m = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(page.body());
-        assertThat(m.find()).as("the page has a form with a CSRF token").isTrue();
-        return m.group(1);
+    private DashboardClient dashboard() {
+        return new DashboardClient(service.url(), jdbi);
     }
 
     @Test
@@ -477,29 +451,29 @@ class ForkPullRequestFlowTest {
 
         String page = "/apps/" + app.slug() + "/deployments/" + pr.id();
         String approve = page + "/approve";
-        String alice = session(team, "alice");
-        HttpResponse<String> shown = get(page, alice);
+        String alice = dashboard().session(team, "alice");
+        HttpResponse<String> shown = dashboard().get(page, alice);
         assertThat(shown.statusCode()).isEqualTo(200);
         assertThat(shown.body()).contains("Approve and build").contains("awaiting_approval");
-        String csrf = csrfOf(shown);
+        String csrf = DashboardClient.csrfOf(shown);
 
-        HttpResponse<String> forged = postForm(approve, alice, "csrf=wrong-" + csrf);
+        HttpResponse<String> forged = dashboard().post(approve, alice, "csrf=wrong-" + csrf);
         assertThat(forged.statusCode()).isEqualTo(403);
         assertThat(fx.reload(pr).status()).isEqualTo(DeploymentStatus.AWAITING_APPROVAL);
         assertThat(fx.reload(pr).approvedBy()).isNull();
-        assertThat(postForm(approve, alice, "").statusCode()).isEqualTo(403);
+        assertThat(dashboard().post(approve, alice, "").statusCode()).isEqualTo(403);
 
         Team globex = fx.team("globex");
-        String bob = session(globex, "bob");
-        String bobsCsrf = csrfOf(get("/apps", bob));
-        assertThat(get(page, bob).statusCode()).isEqualTo(404);
-        HttpResponse<String> outsider = postForm(approve, bob, "csrf=" + bobsCsrf);
+        String bob = dashboard().session(globex, "bob");
+        String bobsCsrf = DashboardClient.csrfOf(dashboard().get("/apps", bob));
+        assertThat(dashboard().get(page, bob).statusCode()).isEqualTo(404);
+        HttpResponse<String> outsider = dashboard().post(approve, bob, "csrf=" + bobsCsrf);
         assertThat(outsider.statusCode()).isEqualTo(404);
         assertThat(fx.reload(pr).status()).isEqualTo(DeploymentStatus.AWAITING_APPROVAL);
         assertThat(fx.reload(pr).approvedBy()).isNull();
         assertThat(fx.reload(pr).buildStartedAt()).isNull();
 
-        HttpResponse<String> approved = postForm(approve, alice, "csrf=" + csrf);
+        HttpResponse<String> approved = dashboard().post(approve, alice, "csrf=" + csrf);
         assertThat(approved.statusCode()).isEqualTo(303);
         assertThat(URI.create(approved.headers().firstValue("Location").orElseThrow()).getPath()).isEqualTo(page);
         Deployment built = awaitFinished(pr, 120);
@@ -510,7 +484,7 @@ class ForkPullRequestFlowTest {
         assertThat(built.imageTag()).isEqualTo(REGISTRY + "/" + app.slug() + "-pr:pr-9-" + forkSha.substring(0, 12));
 
         // Approving twice is a conflict on the page, and changes nothing.
-        HttpResponse<String> twice = postForm(approve, alice, "csrf=" + csrf);
+        HttpResponse<String> twice = dashboard().post(approve, alice, "csrf=" + csrf);
         assertThat(twice.statusCode()).isEqualTo(409);
         assertThat(fx.reload(pr).approvedBy()).isEqualTo("rhone:alice");
         assertThat(fx.reload(pr).status()).isEqualTo(DeploymentStatus.BUILT);

@@ -6,22 +6,17 @@ import com.vangoframework.rhone.apps.App;
 import com.vangoframework.rhone.apps.Team;
 import com.vangoframework.rhone.db.DatabaseTarget;
 import com.vangoframework.rhone.deployments.Deployment;
+import com.vangoframework.rhone.testing.DashboardClient;
 import com.vangoframework.rhone.testing.Fixtures;
 import com.vangoframework.rhone.testing.ScriptedPipeline;
 import com.vangoframework.rhone.testing.SseClient;
 import com.vangoframework.rhone.testing.TestPostgres;
 import com.vangoframework.rhone.testing.TestService;
 import io.dropwizard.testing.ConfigOverride;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.assertj.core.api.SoftAssertions;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
@@ -37,7 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SecurityHeadersTest {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
 
     @TempDir
     Path dir;
@@ -47,6 +41,7 @@ class SecurityHeadersTest {
     private Team acme;
     private App web;
     private TestService service;
+    private DashboardClient dashboard;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -64,6 +59,7 @@ class SecurityHeadersTest {
                 ConfigOverride.config("dashboard.oauthClientSecret", "oauth-secret"),
                 ConfigOverride.config("builder.gitHubUrl", "http://127.0.0.1:9"),
                 ConfigOverride.config("github.apiUrl", "http://127.0.0.1:9")).start();
+        dashboard = new DashboardClient(service.url(), jdbi);
     }
 
     @AfterEach
@@ -72,36 +68,15 @@ class SecurityHeadersTest {
     }
 
     private String session(Team team, String login) {
-        long userId = jdbi.withExtension(SessionDao.class, dao -> {
-            SessionDao.User u = dao.upsertUser(login);
-            dao.addMember(team.id(), u.id());
-            return u.id();
-        });
-        return new Sessions(jdbi, Clock.systemUTC()).create(userId);
+        return dashboard.session(team, login);
     }
 
     private HttpResponse<String> get(String path, String session) throws Exception {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(service.url() + path));
-        if (session != null) {
-            r.header("Cookie", "rhone_session=" + session);
-        }
-        return HTTP.send(r.GET().build(), HttpResponse.BodyHandlers.ofString());
+        return dashboard.get(path, session);
     }
 
     private HttpResponse<String> post(String path, String session, String form) throws Exception {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(service.url() + path))
-                .header("Content-Type", "application/x-www-form-urlencoded");
-        if (session != null) {
-            r.header("Cookie", "rhone_session=" + session);
-        }
-        return HTTP.send(r.POST(HttpRequest.BodyPublishers.ofString(form)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static String csrfOf(HttpResponse<String> page) {
-        Matcher m = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(page.body());
-        assertThat(m.find()).as("the page has a form with a CSRF token").isTrue();
-        return m.group(1);
+        return dashboard.post(path, session, form);
     }
 
     private static void hasTheHeaders(SoftAssertions softly, String what, HttpHeaders headers) {
@@ -138,7 +113,7 @@ class SecurityHeadersTest {
         HttpResponse<String> appPage = get("/apps/web", cookie);
         isAHardenedPage(softly, "the app page", appPage, 200);
         isAHardenedPage(softly, "the deployment page", get(deployment, cookie), 200);
-        String csrf = csrfOf(appPage);
+        String csrf = DashboardClient.csrfOf(appPage);
 
         isAHardenedPage(softly, "404, another team's or no app", get("/apps/no-such-app", cookie), 404);
         isAHardenedPage(softly, "403, a form without its CSRF token", post("/apps/web/deploy", cookie, ""), 403);
