@@ -100,6 +100,7 @@ final class BuildRequests {
         }
         String branch = branch(ref.substring("refs/heads/".length()));
         String sha = sha(after, "after");
+        String before = before(p);
         List<Target> matching = onBranch(apps, branch);
         if (matching.isEmpty()) {
             return DeliveryOutcome.of("ignored: no app builds " + e.repository() + " branch " + branch);
@@ -114,7 +115,6 @@ final class BuildRequests {
             }
         }
         String author = text(head.path("author"), "name");
-        String before = before(p);
         return createNews(c, matching, app -> PushOrder.ofBranchPush(c, app.id(), branch, before, sha), branch, sha,
                 app -> new NewDeployment(app.id(), DeploymentTrigger.PUSH, branch, sha, message, author, null, null,
                         NewDeployment.Origin.OWN, before), "");
