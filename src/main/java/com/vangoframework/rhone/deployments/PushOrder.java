@@ -15,7 +15,7 @@ import java.sql.SQLException;
  * {@code after} already (a push to it, or a push away from it) and the push does not continue from
  * there: the same pair recorded before is a replay; otherwise the push is news only if the branch
  * went on from the last time it was at {@code after} to {@code before} through recorded pushes (a
- * force-push back to an earlier commit, up to {@value #MAX_STEPS} pushes later). A commit the
+ * force-push back to an earlier commit, within {@value #MAX_STEPS} pushes). A commit the
  * branch was never at is always news: when the chain says nothing, arrival order counts.
  *
  * <p>Plain JDBC, one statement, on the delivery's connection (see {@link DeploymentInsert}). Two
@@ -34,7 +34,10 @@ public final class PushOrder {
         MOVED_PAST
     }
 
-    /** How far the walk from the branch's last visit to {@code after} follows the branch's pushes. */
+    /**
+     * How many recorded pushes the walk follows, counting the branch's last push to or away from
+     * {@code after}: it bounds the statement's work whatever a replayed push names.
+     */
     static final int MAX_STEPS = 100;
 
     private static final String BRANCH = "d.app_id = ? AND d.branch = ? AND d.trigger = 'push'";
@@ -59,8 +62,8 @@ public final class PushOrder {
                    EXISTS (SELECT 1 FROM deployments d WHERE %2$s AND d.commit_sha = ?),
                    EXISTS (SELECT 1 FROM reached WHERE sha = ?)
               FROM witness""";
-    private static final String OF_BRANCH = SQL.formatted("ofBranch", BRANCH, MAX_STEPS);
-    private static final String OF_PULL_REQUEST = SQL.formatted("ofPullRequest", PULL_REQUEST, MAX_STEPS);
+    private static final String OF_BRANCH = SQL.formatted("ofBranch", BRANCH, MAX_STEPS - 1);
+    private static final String OF_PULL_REQUEST = SQL.formatted("ofPullRequest", PULL_REQUEST, MAX_STEPS - 1);
 
     private PushOrder() {
     }
