@@ -44,14 +44,16 @@ public final class PushOrder {
     private static final String PULL_REQUEST = "d.app_id = ? AND d.pull_request_number = ? "
             + "AND d.trigger = 'pull_request'";
 
-    // witness: the branch's last push to or away from `after`; reached: the commits the branch went
-    // to from there, push by push in the order they arrived (ids only grow, so the walk ends).
+    // visits: the branch's pushes to or away from `after`, found through the two indexes (V9);
+    // materialised so it stays so whatever the estimates: "ORDER BY id DESC LIMIT 1" over the table
+    // may be planned as a walk of the app's rows newest first, which for a new commit reads them all. witness: the last visit; reached: the commits the branch
+    // went to from there, push by push in the order they arrived (ids only grow, so the walk ends).
     private static final String SQL = """
             /* PushOrder.%s */
-            WITH RECURSIVE witness AS (
+            WITH RECURSIVE visits AS MATERIALIZED (
                 SELECT d.id, d.commit_sha FROM deployments d
-                 WHERE %2$s AND (d.commit_sha = ? OR d.before_sha = ?)
-                 ORDER BY d.id DESC LIMIT 1),
+                 WHERE %2$s AND (d.commit_sha = ? OR d.before_sha = ?)),
+            witness AS (SELECT id, commit_sha FROM visits ORDER BY id DESC LIMIT 1),
             reached (sha, id, steps) AS (
                 SELECT commit_sha, id, 0 FROM witness
                 UNION
