@@ -17,8 +17,8 @@ public final class DeploymentInsert {
             /* DeploymentInsert.insert */
             INSERT INTO deployments (app_id, trigger, branch, commit_sha, commit_message, commit_author,
                                      pull_request_number, retry_of, status, from_fork, head_repository,
-                                     approved_by, approved_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN now() END)
+                                     approved_by, approved_at, before_sha)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN now() END, ?)
             RETURNING id""";
 
     private DeploymentInsert() {
@@ -49,6 +49,7 @@ public final class DeploymentInsert {
             s.setString(11, origin.headRepository());
             s.setString(12, origin.approvedBy());
             s.setBoolean(13, origin.approvedBy() != null);
+            s.setString(14, r.beforeSha());
             try (ResultSet rs = s.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);

@@ -5,13 +5,15 @@ import com.vangoframework.rhone.db.StoredText;
 import java.util.Objects;
 
 /**
- * A request to build: everything the row starts with. The SHA is checked here, where data enters.
+ * A request to build: everything the row starts with. The SHAs are checked here, where data enters.
  * A pull request from a fork carries its {@link Origin}: where its code came from and whether it
- * waits for a person's approval before it joins the queue.
+ * waits for a person's approval before it joins the queue. {@code beforeSha} is the commit a push
+ * (or a pull request's synchronize) moved its branch from, the link {@link PushOrder} follows; null
+ * for every other request and for a push that created its branch.
  */
 public record NewDeployment(long appId, DeploymentTrigger trigger, String branch, String commitSha,
                             String commitMessage, String commitAuthor, Integer pullRequestNumber, Long retryOf,
-                            Origin origin) {
+                            Origin origin, String beforeSha) {
 
     /**
      * Where the code comes from. {@code fromFork}: a pull request whose head repository is not the
@@ -50,6 +52,11 @@ public record NewDeployment(long appId, DeploymentTrigger trigger, String branch
             commitSha = Names.exactSha(sha).orElseThrow(() ->
                     new IllegalArgumentException("commit_sha must be 40 lower-case hexadecimal characters"));
         }
+        if (beforeSha != null) {
+            String sha = beforeSha;
+            beforeSha = Names.exactSha(sha).orElseThrow(() ->
+                    new IllegalArgumentException("before_sha must be 40 lower-case hexadecimal characters"));
+        }
         if (commitMessage != null && commitMessage.length() > 10_000) {
             commitMessage = commitMessage.substring(0, 10_000);
         }
@@ -60,6 +67,13 @@ public record NewDeployment(long appId, DeploymentTrigger trigger, String branch
         if (origin.fromFork() && pullRequestNumber == null) {
             throw new IllegalArgumentException("only a pull request comes from a fork");
         }
+    }
+
+    /** A request that moved no branch (everything but a push or a pull request's update). */
+    public NewDeployment(long appId, DeploymentTrigger trigger, String branch, String commitSha,
+                         String commitMessage, String commitAuthor, Integer pullRequestNumber, Long retryOf,
+                         Origin origin) {
+        this(appId, trigger, branch, commitSha, commitMessage, commitAuthor, pullRequestNumber, retryOf, origin, null);
     }
 
     /** A request of the app's own code. */

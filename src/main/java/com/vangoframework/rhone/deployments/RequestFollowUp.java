@@ -86,6 +86,7 @@ final class RequestFollowUp {
                 h.execute("SET LOCAL synchronous_commit TO OFF");
                 long[] created = ids.stream().mapToLong(Long::longValue).toArray();
                 RequestStatements statements = h.attach(RequestStatements.class);
+                statements.takeTurn(RequestStatements.SUPERSEDE_LOCK);
                 List<RequestStatements.Superseded> rows = statements.supersedeOlderPending(created);
                 statements.announce(created);
                 h.execute("SELECT pg_notify(?, '')", BuildQueue.QUEUE_CHANNEL);

@@ -9,6 +9,7 @@ import com.vangoframework.rhone.apps.App;
 import com.vangoframework.rhone.deployments.DeploymentInsert;
 import com.vangoframework.rhone.deployments.DeploymentTrigger;
 import com.vangoframework.rhone.deployments.NewDeployment;
+import com.vangoframework.rhone.deployments.PushOrder;
 import com.vangoframework.rhone.github.DeliveryStatements.Target;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -22,7 +23,8 @@ import java.util.function.Function;
 /**
  * The deliveries that only look up apps and request builds: pushes, pull requests opened or
  * updated (a fork's waits for approval, or is not built, as its app says), pings, and events or
- * actions rhone does not use. They run as
+ * actions rhone does not use. A push or pull-request update that its branch's recorded history
+ * shows to be old (a replay, a late redelivery) is recorded and builds nothing ({@link PushOrder}). They run as
  * plain JDBC on one pooled connection: this is the path that takes GitHub's whole delivery rate
  * (see {@link DeliveryStatements}). Its two shared steps, the apps a delivery may build and the
  * deployments it creates, run on a JDBI transaction's connection in {@link RareDeliveries} too.
@@ -98,6 +100,7 @@ final class BuildRequests {
         }
         String branch = branch(ref.substring("refs/heads/".length()));
         String sha = sha(after, "after");
+        String before = before(p);
         List<Target> matching = onBranch(apps, branch);
         if (matching.isEmpty()) {
             return DeliveryOutcome.of("ignored: no app builds " + e.repository() + " branch " + branch);
@@ -112,8 +115,51 @@ final class BuildRequests {
             }
         }
         String author = text(head.path("author"), "name");
-        return create(c, matching, app -> new NewDeployment(app.id(), DeploymentTrigger.PUSH, branch, sha, message,
-                author, null, null));
+        return createNews(c, matching, app -> PushOrder.ofBranchPush(c, app.id(), branch, before, sha), branch, sha,
+                app -> new NewDeployment(app.id(), DeploymentTrigger.PUSH, branch, sha, message, author, null, null,
+                        NewDeployment.Origin.OWN, before), "");
+    }
+
+    /**
+     * The commit a push (or a pull request's synchronize) moved from: null when it created the
+     * branch or did not say; a value that is not a SHA is refused like {@code after}.
+     */
+    private static String before(JsonNode payload) {
+        String before = text(payload, "before");
+        return before == null || ZERO_SHA.equals(before) ? null : sha(before, "before");
+    }
+
+    @FunctionalInterface
+    private interface Judge {
+        PushOrder.Verdict of(Target app) throws SQLException;
+    }
+
+    /**
+     * Creates the deployments of the apps for which the push is news ({@link PushOrder}); the others
+     * are named in the outcome. A delivery that is news to no app creates nothing: no deployment,
+     * no Check Run.
+     */
+    private static DeliveryOutcome createNews(Connection c, List<Target> apps, Judge judge, String subject,
+                                              String sha, Function<Target, NewDeployment> request, String createdNote)
+            throws SQLException {
+        List<Target> news = new ArrayList<>(apps.size());
+        String refused = null;
+        for (Target app : apps) {
+            PushOrder.Verdict verdict = judge.of(app);
+            if (verdict == PushOrder.Verdict.NEW) {
+                news.add(app);
+            } else if (refused == null) {
+                refused = "ignored: " + (verdict == PushOrder.Verdict.ALREADY_REQUESTED
+                        ? sha.substring(0, 12) + " is already built or requested for " + subject
+                        : "a newer push to " + subject + " already moved past " + sha.substring(0, 12));
+            }
+        }
+        if (news.isEmpty()) {
+            return DeliveryOutcome.of(refused);
+        }
+        DeliveryOutcome created = create(c, news, request);
+        return new DeliveryOutcome(created.text() + createdNote + (refused == null ? ""
+                : "; for the other apps " + refused), created.ids());
     }
 
     private static DeliveryOutcome pullRequest(Connection c, List<Target> apps, WebhookEvent e) throws SQLException {
@@ -135,9 +181,17 @@ final class BuildRequests {
         // A fork: the head repository is another one, or gone (GitHub sends "repo": null then).
         String headRepository = text(pr.path("head").path("repo"), "full_name");
         boolean fromFork = headRepository == null || !headRepository.equalsIgnoreCase(e.repository());
+        // synchronize moved the head like a push (GitHub sends before and after); opened starts the
+        // pull request's history. Reopened is built as sent: the builds of its head were cancelled
+        // when it was closed.
+        boolean judged = !"reopened".equals(e.action());
+        String before = "synchronize".equals(e.action()) ? before(e.payload()) : null;
+        Judge judge = app -> judged ? PushOrder.ofPullRequest(c, app.id(), number, before, sha) : PushOrder.Verdict.NEW;
+        String subject = "pull request #" + number;
         if (!fromFork) {
-            return create(c, matching, app -> new NewDeployment(app.id(), DeploymentTrigger.PULL_REQUEST, headBranch,
-                    sha, title, author, number, null));
+            return createNews(c, matching, judge, subject, sha, app -> new NewDeployment(app.id(),
+                    DeploymentTrigger.PULL_REQUEST, headBranch, sha, title, author, number, null,
+                    NewDeployment.Origin.OWN, before), "");
         }
         List<Target> building = matching.stream().filter(a -> a.forkPolicy() != App.ForkPolicy.NEVER).toList();
         String fork = headRepository == null ? "a deleted fork" : "the fork " + headRepository;
@@ -145,11 +199,10 @@ final class BuildRequests {
             return DeliveryOutcome.of("ignored: pull request #" + number + " is from " + fork
                     + " and the app does not build pull requests from forks");
         }
-        DeliveryOutcome created = create(c, building, app -> new NewDeployment(app.id(),
-                DeploymentTrigger.PULL_REQUEST, headBranch, sha, title, author, number, null,
-                NewDeployment.Origin.fork(headRepository, app.forkPolicy() == App.ForkPolicy.APPROVE)));
         boolean waiting = building.stream().anyMatch(a -> a.forkPolicy() == App.ForkPolicy.APPROVE);
-        return new DeliveryOutcome(created.text() + " from " + fork + (waiting ? ", awaiting approval" : ""),
-                created.ids());
+        return createNews(c, building, judge, subject, sha, app -> new NewDeployment(app.id(),
+                DeploymentTrigger.PULL_REQUEST, headBranch, sha, title, author, number, null,
+                NewDeployment.Origin.fork(headRepository, app.forkPolicy() == App.ForkPolicy.APPROVE), before),
+                " from " + fork + (waiting ? ", awaiting approval" : ""));
     }
 }
