@@ -171,6 +171,9 @@ final class BuildRequests {
             return DeliveryOutcome.of("ignored: no app builds pull requests into " + e.repository() + " branch "
                     + base);
         }
+        if (e.action() == null) { // Set.of(...).contains(null) throws: a signed delivery without one was a 500
+            throw new WebhookRejected("pull_request.action is missing");
+        }
         if (!PULL_REQUEST_BUILDS.contains(e.action())) {
             return DeliveryOutcome.of("ignored: pull_request " + e.action());
         }

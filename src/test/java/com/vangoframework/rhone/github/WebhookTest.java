@@ -486,6 +486,18 @@ class WebhookTest {
         assertThat(all()).hasSize(2);
     }
 
+    /** Found by ops/bench/fuzz: a signed pull_request without an action was a 500 (and asked for again). */
+    @Test
+    void aPullRequestWithoutAnAction_isRefusedWithASentence_andRecordedAsSuch() throws Exception {
+        ObjectNode p = pullRequest("opened", 7, sha(), "feature", "acme/web");
+        p.remove("action");
+        HttpResponse<String> r = deliver("pull_request", "no-action", p);
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(r.body()).get("message").asText()).contains("pull_request.action is missing");
+        assertThat(outcome("no-action")).startsWith("rejected: ").contains("pull_request.action is missing");
+        assertThat(all()).isEmpty();
+    }
+
     /** GitHub's pull_request payload shape; {@code headRepo} null is a fork that was deleted. */
     static ObjectNode pullRequest(String action, int number, String headSha, String headRef, String headRepo) {
         ObjectNode p = JSON.createObjectNode().put("action", action).put("number", number);
