@@ -11,6 +11,7 @@ import com.vangoframework.rhone.apps.SetRegistryCredentialsCommand;
 import com.vangoframework.rhone.apps.UnsetEnvCommand;
 import com.vangoframework.rhone.apps.UnsetRegistryCredentialsCommand;
 import com.vangoframework.rhone.apps.UpdateAppCommand;
+import com.vangoframework.rhone.apps.UpdateTeamCommand;
 import com.vangoframework.rhone.cli.DbCommand;
 import com.vangoframework.rhone.deployments.DeleteAppCommand;
 import com.vangoframework.rhone.deployments.ListAppsCommand;
@@ -40,6 +41,7 @@ final class AdminCommands {
                 new CreateTokenCommand(),
                 new AddMemberCommand(),
                 new LoginLinkCommand(),
+                new UpdateTeamCommand(),
                 new ListTeamsCommand(),
                 new ListAppsCommand(),
                 new ShowAppCommand(),

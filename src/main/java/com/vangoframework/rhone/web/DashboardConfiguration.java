@@ -22,7 +22,10 @@ public class DashboardConfiguration {
      */
     @Min(1)
     private int maxStreams = 512;
-    /** Deploy and Retry presses per app per minute; more get 429 with Retry-After. */
+    /**
+     * Deploy and Retry per app per minute on the dashboard, and per API token and app on the API;
+     * more get 429 with Retry-After.
+     */
     @Min(1)
     @Max(10_000)
     private int deploysPerMinute = 6;
