@@ -61,6 +61,7 @@ import com.vangoframework.rhone.web.SessionCookieFilter;
 import com.vangoframework.rhone.web.SessionDao;
 import com.vangoframework.rhone.web.Sessions;
 import com.vangoframework.rhone.web.SignInResource;
+import com.vangoframework.rhone.web.StreamSlots;
 import com.vangoframework.rhone.web.Viewer;
 import com.vangoframework.rhone.web.api.DeploymentResource;
 import io.dropwizard.assets.AssetsBundle;
@@ -311,10 +312,13 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
                 new com.vangoframework.rhone.web.JsonErrorHandler(environment.getObjectMapper())));
         environment.servlets().addFilter("request-encoding", new com.vangoframework.rhone.web.RequestEncodingFilter())
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), false, "/*");
-        // Log streams and live app pages each hold a request thread: one cap for both.
-        java.util.concurrent.Semaphore streams = new java.util.concurrent.Semaphore(dash.getMaxStreams());
+        // Log streams and live app pages each hold a request thread: one count for both.
+        StreamSlots streams = new StreamSlots(dash.getMaxStreams(), dash.getMaxStreamsPerSession(),
+                dash.getMaxStreamsPerTeam(), dashboardDao::teamSlug);
         environment.servlets().addFilter("log-stream", new LogStreamFilter(callers.sessions(), callers.access(),
-                        live, environment.getObjectMapper(), dash.getHeartbeat().toJavaDuration(), streams))
+                        live, environment.getObjectMapper(), new LogStreamFilter.Timing(
+                                dash.getHeartbeat().toJavaDuration(), dash.getWaitingStreamIdle().toJavaDuration(),
+                                dash.getWaitingStreamRetry().toJavaDuration()), streams))
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), true, "/apps/*");
         environment.servlets().addFilter("app-events", new AppEventsFilter(callers.sessions(), callers.access(),
                         liveApps, dashboardDao, commitLinks, environment.getObjectMapper(),
