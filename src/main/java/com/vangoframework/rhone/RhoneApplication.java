@@ -310,6 +310,8 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         // What Jetty refuses before any endpoint runs is answered in the API's error shape too.
         environment.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(
                 new com.vangoframework.rhone.web.JsonErrorHandler(environment.getObjectMapper())));
+        environment.getApplicationContext().setErrorHandler(
+                new com.vangoframework.rhone.web.JsonServletErrorHandler(environment.getObjectMapper()));
         environment.servlets().addFilter("request-encoding", new com.vangoframework.rhone.web.RequestEncodingFilter())
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), false, "/*");
         // Log streams and live app pages each hold a request thread: one count for both.

@@ -1,19 +1,28 @@
 package com.vangoframework.rhone.web;
 
-import com.vangoframework.rhone.apps.AppsCli;
 import com.vangoframework.rhone.apps.Names;
-import com.vangoframework.rhone.apps.Team;
-import com.vangoframework.rhone.apps.TeamDao;
+import com.vangoframework.rhone.cli.CommandConfiguration;
 import com.vangoframework.rhone.cli.RhoneCommand;
+import com.vangoframework.rhone.github.GitHubUsers;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
 
-/** {@code add-member --team S --user LOGIN config.yml}: lets a person (created if new) see a team's apps. */
+/**
+ * {@code add-member --team S --user LOGIN config.yml}: lets a person (created if new) see a team's
+ * apps. With GitHub sign-in on, GitHub is asked whose account the login is and its id stored
+ * (see {@link Members}).
+ */
 public final class AddMemberCommand extends RhoneCommand {
 
-    public AddMemberCommand() {
+    private final Function<CommandConfiguration, Optional<GitHubUsers>> github;
+
+    /** {@code github}: the GitHub to ask for account ids under a configuration, empty if sign-in with it is off. */
+    public AddMemberCommand(Function<CommandConfiguration, Optional<GitHubUsers>> github) {
         super("add-member", "Add a user (by GitHub login; created if new) to a team");
+        this.github = github;
     }
 
     @Override
@@ -31,13 +40,12 @@ public final class AddMemberCommand extends RhoneCommand {
 
     @Override
     protected List<String> execute(Namespace args, Context context) throws UsageError {
-        String teamSlug = args.getString("team");
-        return context.jdbi().inTransaction(h -> {
-            Team team = AppsCli.team(h.attach(TeamDao.class), teamSlug);
-            SessionDao dao = h.attach(SessionDao.class);
-            SessionDao.User user = dao.upsertUser(args.getString("user"));
-            boolean added = dao.addMember(team.id(), user.id()) == 1;
-            return List.of(user.login() + (added ? " is now a member of " : " was already a member of ") + team.slug());
-        });
+        try {
+            return new Members(context.jdbi(), github.apply(context.config()))
+                    .add(args.getString("team"), args.getString("user"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UsageError("interrupted while asking GitHub for the account id; nothing was written");
+        }
     }
 }

@@ -41,11 +41,21 @@ public final class JsonErrorHandler extends ErrorHandler {
     }
 
     private byte[] body(int status) {
+        return body(json, status);
+    }
+
+    static byte[] body(ObjectMapper json, int status) {
         try {
             return json.writeValueAsBytes(new ErrorMessage(status, sentence(status)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Every method gets its sentence; Jetty's default writes a body only for GET, POST and HEAD. */
+    @Override
+    public boolean errorPageForMethod(String method) {
+        return true;
     }
 
     @Override

@@ -10,7 +10,10 @@ import java.util.List;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
 
-/** {@code list-members --team S config.yml}: who sees the team's apps on the dashboard. */
+/**
+ * {@code list-members --team S config.yml}: who sees the team's apps on the dashboard, and the
+ * GitHub account id each signs in with ("-": none stored, so only a login link signs them in).
+ */
 public final class ListMembersCommand extends RhoneCommand {
 
     public ListMembersCommand() {
@@ -32,9 +35,9 @@ public final class ListMembersCommand extends RhoneCommand {
     protected List<String> execute(Namespace args, Context context) throws UsageError {
         String teamSlug = args.getString("team");
         Team team = AppsCli.team(context.jdbi().onDemand(TeamDao.class), teamSlug);
-        Table table = new Table("LOGIN", "ROLE", "ADDED", "NAME");
+        Table table = new Table("LOGIN", "ROLE", "GITHUB", "ADDED", "NAME");
         for (SessionDao.Member m : context.jdbi().onDemand(SessionDao.class).members(team.id())) {
-            table.row(m.login(), m.role(), m.addedAt(), m.name());
+            table.row(m.login(), m.role(), m.githubId(), m.addedAt(), m.name());
         }
         return table.lines();
     }

@@ -33,19 +33,33 @@ public interface SessionDao {
     @RegisterConstructorMapper(User.class)
     Optional<User> userByGithubId(@Bind("githubId") long githubId);
 
-    /** A user added by login before their first GitHub sign-in gets their GitHub id now. */
+    /** A person named by {@code add-member}, with the GitHub account id GitHub gave for the login. */
+    @SqlQuery("""
+            INSERT INTO users (login, github_id, name) VALUES (:login, :githubId, :name)
+            RETURNING id, login, name, github_id""")
+    @RegisterConstructorMapper(User.class)
+    User insertUser(@Bind("login") String login, @Bind("githubId") long githubId, @Bind("name") String name);
+
+    /**
+     * A user added while GitHub could not be asked gets the id {@code add-member} asked for now; a
+     * stored id is never replaced (that would hand the person's teams to another account).
+     */
     @SqlUpdate("UPDATE users SET github_id = :githubId, name = coalesce(:name, name) WHERE id = :id AND github_id IS NULL")
     int linkGithub(@Bind("id") long userId, @Bind("githubId") long githubId, @Bind("name") String name);
+
+    /** The name GitHub shows for the person now (null keeps the one stored). */
+    @SqlUpdate("UPDATE users SET name = :name WHERE id = :id AND :name IS NOT NULL AND name IS DISTINCT FROM :name")
+    int updateName(@Bind("id") long userId, @Bind("name") String name);
 
     @SqlUpdate("INSERT INTO team_members (team_id, user_id) VALUES (:teamId, :userId) ON CONFLICT DO NOTHING")
     int addMember(@Bind("teamId") long teamId, @Bind("userId") long userId);
 
     /** A line of {@code list-members}. */
-    record Member(String login, String name, String role, Instant addedAt) {
+    record Member(String login, String name, Long githubId, String role, Instant addedAt) {
     }
 
     @SqlQuery("""
-            SELECT u.login, u.name, m.role, m.created_at AS added_at
+            SELECT u.login, u.name, u.github_id, m.role, m.created_at AS added_at
               FROM team_members m JOIN users u ON u.id = m.user_id
              WHERE m.team_id = :teamId ORDER BY u.login""")
     @RegisterConstructorMapper(Member.class)

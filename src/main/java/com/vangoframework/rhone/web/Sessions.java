@@ -1,6 +1,7 @@
 package com.vangoframework.rhone.web;
 
 import com.vangoframework.rhone.apps.ApiTokens;
+import com.vangoframework.rhone.db.StoredText;
 import com.vangoframework.rhone.github.GitHubOAuth;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -11,9 +12,11 @@ import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Dashboard sessions, one-time sign-in links, and who a GitHub account signs in. Session ids,
+ * Dashboard sessions, one-time sign-in links, and who a GitHub account signs in (by id only). Session ids,
  * link tokens and CSRF tokens are 256 random bits; only the SHA-256 of an id or a token is
  * stored, so a copy of the database signs nobody in.
  */
@@ -23,6 +26,7 @@ public final class Sessions {
     public static final Duration SESSION_LIFETIME = Duration.ofDays(14);
     public static final Duration LINK_LIFETIME = Duration.ofMinutes(10);
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Logger LOG = LoggerFactory.getLogger(Sessions.class);
 
     private final Jdbi jdbi;
     private final Clock clock;
@@ -51,17 +55,20 @@ public final class Sessions {
     }
 
     /**
-     * The user a GitHub account signs in: the one linked to its GitHub id or, the first time, the
-     * one of the same login not yet linked to another account (linked now, so a later rename on
-     * GitHub still finds them). Nobody who is a member of no team.
+     * The user a GitHub account signs in: the one {@code add-member} stored this account's id for,
+     * and nobody else. A login match alone signs nobody in, not even a user whose id is not known
+     * yet: GitHub gives a login its holder renamed away from to whoever registers it next, and
+     * that account would get the member's teams. Nobody who is a member of no team either.
      */
     public Optional<Long> userFor(GitHubOAuth.Account account) {
         return jdbi.inTransaction(h -> {
             SessionDao dao = h.attach(SessionDao.class);
             Optional<SessionDao.User> found = dao.userByGithubId(account.id());
-            if (found.isEmpty()) {
-                found = dao.userByLogin(account.login()).filter(u -> u.githubId() == null);
-                found.ifPresent(u -> dao.linkGithub(u.id(), account.id(), account.name()));
+            found.ifPresent(u -> dao.updateName(u.id(), StoredText.clean(account.name())));
+            if (found.isEmpty() && dao.userByLogin(account.login()).filter(u -> u.githubId() == null).isPresent()) {
+                LOG.info("GitHub account {} ({}) has the login of a user whose GitHub account id is not stored;"
+                        + " not signed in (add-member stores the id, login-link signs the user in)",
+                        account.id(), account.login());
             }
             return found.map(SessionDao.User::id).filter(id -> !dao.teamsOf(id).isEmpty());
         });

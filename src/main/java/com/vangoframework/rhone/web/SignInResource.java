@@ -141,8 +141,11 @@ public final class SignInResource {
         Optional<Long> userId = sessions.userFor(account);
         if (userId.isEmpty()) {
             String login = account.login();
+            // The same words whether or not a user of that login exists: the page tells nobody who is a member.
             throw Pages.error(403, "Not a member", "The GitHub account " + login + " is not a member of any team "
-                    + "here. Ask an administrator to run: add-member --team TEAM --user " + login, null);
+                    + "here: ask an administrator to run add-member --team TEAM --user " + login + " (again, if you "
+                    + "were added while GitHub could not be asked for your account id), or for a sign-in link "
+                    + "from login-link --user " + login + ".", null);
         }
         return signedIn(userId.get(), next);
     }

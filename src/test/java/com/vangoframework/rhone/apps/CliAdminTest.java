@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.vangoframework.rhone.RhoneApplication;
 import com.vangoframework.rhone.db.DatabaseTarget;
 import com.vangoframework.rhone.deployments.Deployment;
+import com.vangoframework.rhone.testing.FakeGitHub;
 import com.vangoframework.rhone.testing.Fixtures;
 import com.vangoframework.rhone.testing.NeedsChildProcesses;
 import com.vangoframework.rhone.testing.ScriptedPipeline;
@@ -312,6 +313,7 @@ class CliAdminTest {
         fx.app(acme, "mb-web");
         fx.app(globex, "mb-globex-web");
         long octocat = member(acme, "mb-octocat");
+        jdbi.useHandle(h -> h.execute("UPDATE users SET github_id = 583231 WHERE id = ?", octocat));
         jdbi.useExtension(SessionDao.class, dao -> dao.addMember(globex.id(), octocat));
         member(acme, "mb-hubot");
         String session = new Sessions(jdbi, Clock.systemUTC()).create(octocat);
@@ -320,9 +322,9 @@ class CliAdminTest {
         Run list = rhone("list-members", "--team", "mb-acme");
         assertThat(list.exit()).as(list.stderr()).isZero();
         assertThat(list.stdout()).hasSize(3);
-        assertThat(list.stdout().get(0)).matches("LOGIN +ROLE +ADDED +NAME");
-        assertThat(list.stdout().get(1)).matches("mb-hubot +member +20\\S+Z +-");
-        assertThat(list.stdout().get(2)).startsWith("mb-octocat  member  20");
+        assertThat(list.stdout().get(0)).matches("LOGIN +ROLE +GITHUB +ADDED +NAME");
+        assertThat(list.stdout().get(1)).matches("mb-hubot +member +- +20\\S+Z +-");
+        assertThat(list.stdout().get(2)).matches("mb-octocat +member +583231 +20\\S+Z +-");
 
         Run removed = rhone("remove-member", "--team", "mb-acme", "--user", "mb-octocat");
         assertThat(removed.exit()).as(removed.stderr()).isZero();
@@ -339,10 +341,46 @@ class CliAdminTest {
         assertThat(members).extracting(SessionDao.Member::login).containsExactly("mb-hubot");
     }
 
+    @Test
+    void addMember_withGitHubSignIn_printsTheStoredAccountId_addsByLoginWhenGitHubIsDown_andRefusesAnUnknownLogin()
+            throws Exception {
+        Team acme = fx.team("gh-acme");
+        try (FakeGitHub github = new FakeGitHub(1, "ghs_installation", "gh-acme/web")) {
+            github.user(1001, "gh-alice", "Alice");
+            github.server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get("/users/gh-carol")
+                    .willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(502)));
+            List<String> signIn = List.of("-Ddw.dashboard.oauthClientId=Iv1.client",
+                    "-Ddw.dashboard.oauthClientSecret=oauth-secret", "-Ddw.github.apiUrl=" + github.url());
+
+            Run alice = rhone(signIn, "add-member", "--team", "gh-acme", "--user", "gh-alice");
+            assertThat(alice.exit()).as(alice.stderr()).isZero();
+            assertThat(alice.stdout()).containsExactly("gh-alice is now a member of gh-acme (GitHub account 1001)");
+
+            Run carol = rhone(signIn, "add-member", "--team", "gh-acme", "--user", "gh-carol");
+            assertThat(carol.exit()).as(carol.stderr()).isZero();
+            assertThat(carol.stdout()).containsExactly("gh-carol is now a member of gh-acme",
+                    "No GitHub account id stored (GitHub answered 502): gh-carol signs in with a link from login-link,"
+                            + " not with GitHub, until add-member --team gh-acme --user gh-carol is run again while"
+                            + " GitHub answers");
+
+            assertError(rhone(signIn, "add-member", "--team", "gh-acme", "--user", "gh-nobody"),
+                    "--user: GitHub has no account named 'gh-nobody'; nothing was written");
+        }
+        assertThat(jdbi.onDemand(SessionDao.class).members(acme.id())).extracting(SessionDao.Member::login,
+                SessionDao.Member::githubId).containsExactly(org.assertj.core.groups.Tuple.tuple("gh-alice", 1001L),
+                org.assertj.core.groups.Tuple.tuple("gh-carol", null));
+        assertThat(jdbi.onDemand(SessionDao.class).userByLogin("gh-nobody")).isEmpty();
+    }
+
     // --- helpers ---
 
     /** One command in its own JVM, on the service's database, the config file last. */
     private static Run rhone(String... args) throws Exception {
+        return rhone(List.of(), args);
+    }
+
+    /** The same with more JVM arguments ({@code -Ddw.…} settings). */
+    private static Run rhone(List<String> jvmArgs, String... args) throws Exception {
         Path out = Files.createTempFile(dir, "out", ".txt");
         Path err = Files.createTempFile(dir, "err", ".txt");
         List<String> command = new ArrayList<>(List.of(
@@ -351,7 +389,9 @@ class CliAdminTest {
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-Ddw.database.url=" + db.jdbcUrl(), "-Ddw.database.user=" + db.user(),
                 "-Ddw.database.password=" + db.password(), "-Ddw.secretKey=" + TestService.SECRET_KEY,
-                "-Ddw.dataDir=" + dir.resolve("data"),
+                "-Ddw.dataDir=" + dir.resolve("data")));
+        command.addAll(jvmArgs);
+        command.addAll(List.of(
                 "-cp", System.getProperty("java.class.path"), RhoneApplication.class.getName()));
         command.addAll(List.of(args));
         command.add(Path.of("config.yml").toAbsolutePath().toString());

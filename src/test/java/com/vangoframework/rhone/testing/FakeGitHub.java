@@ -34,6 +34,12 @@ public final class FakeGitHub implements AutoCloseable {
                 + "\",\"owner\":{\"login\":\"" + parts[0] + "\"},\"url\":\"" + api + "/repos/" + repo + "\"}");
     }
 
+    /** {@code GET /users/{login}}: the login names this person's account now. */
+    public void user(long id, String login, String name) {
+        json(get(urlEqualTo("/users/" + login)), "{\"id\":" + id + ",\"login\":\"" + login + "\",\"type\":\"User\""
+                + (name == null ? "" : ",\"name\":\"" + name + "\"") + "}");
+    }
+
     private void json(com.github.tomakehurst.wiremock.client.MappingBuilder request, String body) {
         server.stubFor(request.willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
                 .withBody(body)));

@@ -125,4 +125,14 @@ class ProtocolErrorsTest {
         long deployments = jdbi.withHandle(h -> h.select("SELECT count(*) FROM deployments").mapTo(Long.class).one());
         assertThat(deployments).isZero();
     }
+
+    /** Found by the fuzz run: Jetty writes an error body only for GET, POST and HEAD by default. */
+    @Test
+    void refusalsOfOtherMethods_carryTheSentenceToo() throws Exception {
+        assertJsonError(send("TRACE /api/apps/web/deployments HTTP/1.1\r\n", ""), 405);
+        assertJsonError(send("TRACE /apps/web HTTP/1.1\r\n", ""), 405);
+        Answer patch = send("PATCH /api/apps/web/deployments/1/retry HTTP/1.1\r\nAuthorization: Bearer a b\r\n", "");
+        assertThat(patch.status()).isBetween(400, 499);
+        assertJsonError(patch, patch.status());
+    }
 }
