@@ -340,28 +340,29 @@
   }
   if (viewer.hidden) return; // a finished deployment without a log: nothing more will come
 
-  var source = new EventSource(log.dataset.stream + "?after=" + end);
-  source.addEventListener("log", function (e) {
-    var follow = atBottom();
-    var frag = document.createDocumentFragment();
-    var from = end;
-    e.data.split("\n").forEach(function (line, i) { frag.appendChild(render(line, from + i + 1)); });
-    log.appendChild(frag);
-    end = Number(e.lastEventId);
-    showNoiseCount();
-    // Only while following the end: a reader scrolled up (or reading earlier lines) keeps them.
-    if (follow) {
-      trim();
-      log.scrollTop = log.scrollHeight;
-    }
-    if (wanted && wanted <= end) goToLine(wanted);
-    if (input.value) search(true);
-  });
-  source.addEventListener("status", function (e) { showStatus(JSON.parse(e.data)); });
-  source.addEventListener("complete", function (e) {
-    var s = JSON.parse(e.data);
-    showStatus(s);
-    showEmptyLog(s);
-    source.close();
+  var stop = R.liveStream(function () { return log.dataset.stream + "?after=" + end; }, function (source) {
+    source.addEventListener("log", function (e) {
+      var follow = atBottom();
+      var frag = document.createDocumentFragment();
+      var from = end;
+      e.data.split("\n").forEach(function (line, i) { frag.appendChild(render(line, from + i + 1)); });
+      log.appendChild(frag);
+      end = Number(e.lastEventId);
+      showNoiseCount();
+      // Only while following the end: a reader scrolled up (or reading earlier lines) keeps them.
+      if (follow) {
+        trim();
+        log.scrollTop = log.scrollHeight;
+      }
+      if (wanted && wanted <= end) goToLine(wanted);
+      if (input.value) search(true);
+    });
+    source.addEventListener("status", function (e) { showStatus(JSON.parse(e.data)); });
+    source.addEventListener("complete", function (e) {
+      var s = JSON.parse(e.data);
+      showStatus(s);
+      showEmptyLog(s);
+      stop();
+    });
   });
 })();

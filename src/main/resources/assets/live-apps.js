@@ -119,9 +119,15 @@
   }
 
   var onEvent = source.id === "apps" ? appsRow : appRow;
-  var stream = new EventSource(source.dataset.events + "?since=" + encodeURIComponent(source.dataset.eventsSince));
-  stream.addEventListener("deployment", function (e) {
-    onEvent(JSON.parse(e.data));
-    R.tick();
+  // Opened again after a refusal from the last change it saw (an event's id is that time).
+  var since = source.dataset.eventsSince;
+  R.liveStream(function () {
+    return source.dataset.events + "?since=" + encodeURIComponent(since);
+  }, function (stream) {
+    stream.addEventListener("deployment", function (e) {
+      if (e.lastEventId) since = e.lastEventId;
+      onEvent(JSON.parse(e.data));
+      R.tick();
+    });
   });
 })();

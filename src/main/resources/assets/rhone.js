@@ -127,9 +127,34 @@
     dl.querySelector(".pull-command").textContent = digest ? "docker pull " + repository + "@" + digest : "";
   }
 
+  // A live stream that comes back after a refusal. The browser reconnects by itself when an open
+  // stream ends (after the server's "retry:" time), but not when the server answers with an
+  // error: too many streams of this session, team or node (429 / 503), or a restart. Then it is
+  // opened again after a pause that doubles, with jitter, from 5 s up to 5 minutes. url() is
+  // asked at each opening (a log page resumes after the lines it has); listen(source) adds the
+  // handlers. Returns a function that ends it for good.
+  function liveStream(url, listen) {
+    var pause = 5000;
+    var source = null;
+    var ended = false;
+    function open() {
+      if (ended) return;
+      source = new EventSource(url());
+      listen(source);
+      source.addEventListener("open", function () { pause = 5000; });
+      source.addEventListener("error", function () {
+        if (source.readyState !== EventSource.CLOSED || ended) return; // the browser reconnects itself
+        setTimeout(open, pause / 2 + Math.random() * pause / 2);
+        pause = Math.min(pause * 2, 300000);
+      });
+    }
+    open();
+    return function () { ended = true; if (source) source.close(); };
+  }
+
   window.Rhone = {
     now: now, exact: exact, ago: ago, duration: duration, timer: timer, bytes: bytes, label: label,
-    timeElement: timeElement, setBadge: setBadge, showImage: showImage, tick: tick
+    timeElement: timeElement, setBadge: setBadge, showImage: showImage, tick: tick, liveStream: liveStream
   };
 
   tick();

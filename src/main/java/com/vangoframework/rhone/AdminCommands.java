@@ -11,6 +11,7 @@ import com.vangoframework.rhone.apps.SetRegistryCredentialsCommand;
 import com.vangoframework.rhone.apps.UnsetEnvCommand;
 import com.vangoframework.rhone.apps.UnsetRegistryCredentialsCommand;
 import com.vangoframework.rhone.apps.UpdateAppCommand;
+import com.vangoframework.rhone.apps.UpdateTeamCommand;
 import com.vangoframework.rhone.cli.CommandConfiguration;
 import com.vangoframework.rhone.cli.DbCommand;
 import com.vangoframework.rhone.deployments.DeleteAppCommand;
@@ -43,6 +44,7 @@ final class AdminCommands {
                 new CreateTokenCommand(),
                 new AddMemberCommand(AdminCommands::gitHubUsers),
                 new LoginLinkCommand(),
+                new UpdateTeamCommand(),
                 new ListTeamsCommand(),
                 new ListAppsCommand(),
                 new ShowAppCommand(),

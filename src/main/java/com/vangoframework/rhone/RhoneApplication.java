@@ -55,11 +55,13 @@ import com.vangoframework.rhone.web.DeploymentConflictMapper;
 import com.vangoframework.rhone.web.LiveApps;
 import com.vangoframework.rhone.web.LogStreamFilter;
 import com.vangoframework.rhone.web.ParamExceptionMapper;
+import com.vangoframework.rhone.web.PendingQuotaMapper;
 import com.vangoframework.rhone.web.SecurityHeadersFilter;
 import com.vangoframework.rhone.web.SessionCookieFilter;
 import com.vangoframework.rhone.web.SessionDao;
 import com.vangoframework.rhone.web.Sessions;
 import com.vangoframework.rhone.web.SignInResource;
+import com.vangoframework.rhone.web.StreamSlots;
 import com.vangoframework.rhone.web.Viewer;
 import com.vangoframework.rhone.web.api.DeploymentResource;
 import io.dropwizard.assets.AssetsBundle;
@@ -151,7 +153,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         environment.getObjectMapper().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         Core core = core(config, environment);                      // 1-2. database, data, deployments
         BuildQueue queue = buildQueue(config, environment, core);    // 3. the queue and its pipeline
-        Callers callers = callers(environment, core);                // 4. who is calling; the JSON API
+        Callers callers = callers(config, environment, core);        // 4. who is calling; the JSON API
         gitHub(config, environment, core);                           // 5. webhooks in, Check Runs out
         dashboard(config, environment, core, callers);               // 6. pages, forms, live streams
         operations(config, environment, queue);                      // 7-8. metrics, first words
@@ -223,7 +225,9 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
      * Who is calling, resolved once: a bearer token is a team (the API), the session cookie a
      * viewer (the dashboard). Every app-scoped route, page or stream asks one AppAccess.
      */
-    private Callers callers(Environment environment, Core c) {
+    private Callers callers(RhoneConfiguration config, Environment environment, Core c) {
+        // The API's Deploy and Retry go at the dashboard's pace (per token and app there, per app here).
+        int deploysPerMinute = config.getDashboard().getDeploysPerMinute();
         Sessions sessions = new Sessions(c.jdbi(), c.clock());
         AppAccess access = new AppAccess(c.apps(), c.deployments());
         Map<Class<? extends Principal>, ContainerRequestFilter> filters = Map.of(
@@ -241,8 +245,9 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         environment.jersey().register(new ParamExceptionMapper());
         environment.jersey().register(new AppGoneMapper());
         environment.jersey().register(new DeploymentConflictMapper());
+        environment.jersey().register(new PendingQuotaMapper());
         environment.jersey().register(new DeploymentResource(access, c.deployments(), c.deploymentDao(), c.logs(),
-                environment.getObjectMapper()));
+                environment.getObjectMapper(), new DeployRateLimiter<>(deploysPerMinute)));
         return new Callers(sessions, access);
     }
 
@@ -300,7 +305,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
                 config.getGithub().getApiUrl(), dash.getOauthClientId(), dash.getOauthClientSecret(),
                 environment.getObjectMapper()), dash, config.getGithub().getPublicUrl()));
         environment.jersey().register(new DashboardResource(callers.access(), dashboardDao, c.chunkDao(),
-                c.deploymentDao(), c.deployments(), new DeployRateLimiter(dash.getDeploysPerMinute()), commitLinks,
+                c.deploymentDao(), c.deployments(), new DeployRateLimiter<>(dash.getDeploysPerMinute()), commitLinks,
                 c.clock()));
         // What Jetty refuses before any endpoint runs is answered in the API's error shape too.
         environment.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(
@@ -309,10 +314,13 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
                 new com.vangoframework.rhone.web.JsonServletErrorHandler(environment.getObjectMapper()));
         environment.servlets().addFilter("request-encoding", new com.vangoframework.rhone.web.RequestEncodingFilter())
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), false, "/*");
-        // Log streams and live app pages each hold a request thread: one cap for both.
-        java.util.concurrent.Semaphore streams = new java.util.concurrent.Semaphore(dash.getMaxStreams());
+        // Log streams and live app pages each hold a request thread: one count for both.
+        StreamSlots streams = new StreamSlots(dash.getMaxStreams(), dash.getMaxStreamsPerSession(),
+                dash.getMaxStreamsPerTeam(), dashboardDao::teamSlug);
         environment.servlets().addFilter("log-stream", new LogStreamFilter(callers.sessions(), callers.access(),
-                        live, environment.getObjectMapper(), dash.getHeartbeat().toJavaDuration(), streams))
+                        live, environment.getObjectMapper(), new LogStreamFilter.Timing(
+                                dash.getHeartbeat().toJavaDuration(), dash.getWaitingStreamIdle().toJavaDuration(),
+                                dash.getWaitingStreamRetry().toJavaDuration()), streams))
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), true, "/apps/*");
         environment.servlets().addFilter("app-events", new AppEventsFilter(callers.sessions(), callers.access(),
                         liveApps, dashboardDao, commitLinks, environment.getObjectMapper(),

@@ -30,7 +30,7 @@ public interface ApiTokenDao {
 
     /** The team a live token acts for, in one query: every API request runs this. */
     @SqlQuery("""
-            SELECT t.id AS team_id, t.slug AS team_slug FROM api_tokens a JOIN teams t ON t.id = a.team_id
+            SELECT a.id AS token_id, t.id AS team_id, t.slug AS team_slug FROM api_tokens a JOIN teams t ON t.id = a.team_id
             WHERE a.token_sha256 = :sha256 AND a.revoked_at IS NULL""")
     @RegisterConstructorMapper(TeamPrincipal.class)
     Optional<TeamPrincipal> findTeam(@Bind("sha256") byte[] sha256);

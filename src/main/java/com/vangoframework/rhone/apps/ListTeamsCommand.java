@@ -5,7 +5,10 @@ import com.vangoframework.rhone.cli.Table;
 import java.util.List;
 import net.sourceforge.argparse4j.inf.Namespace;
 
-/** {@code list-teams config.yml}: every team with its numbers of apps, members and live tokens. */
+/**
+ * {@code list-teams config.yml}: every team with its numbers of apps, members and live tokens,
+ * and its deployments waiting to build against its quota ("3/50").
+ */
 public final class ListTeamsCommand extends RhoneCommand {
 
     public ListTeamsCommand() {
@@ -14,9 +17,10 @@ public final class ListTeamsCommand extends RhoneCommand {
 
     @Override
     protected List<String> execute(Namespace args, Context context) {
-        Table table = new Table("TEAM", "APPS", "MEMBERS", "TOKENS", "CREATED", "NAME");
+        Table table = new Table("TEAM", "APPS", "MEMBERS", "TOKENS", "PENDING", "CREATED", "NAME");
         for (TeamDao.Summary t : context.jdbi().onDemand(TeamDao.class).summaries()) {
-            table.row(t.slug(), t.apps(), t.members(), t.tokens(), t.createdAt(), t.name());
+            table.row(t.slug(), t.apps(), t.members(), t.tokens(), t.pending() + "/" + t.pendingQuota(),
+                    t.createdAt(), t.name());
         }
         return table.lines();
     }

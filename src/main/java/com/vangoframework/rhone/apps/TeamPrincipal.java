@@ -1,7 +1,7 @@
 package com.vangoframework.rhone.apps;
 
-/** Who an API call acts for: the team its token belongs to. */
-public record TeamPrincipal(long teamId, String teamSlug) implements TeamScope {
+/** Who an API call acts for: the team its token belongs to, and which token (for its rate limits). */
+public record TeamPrincipal(long tokenId, long teamId, String teamSlug) implements TeamScope {
 
     @Override
     public String getName() {

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.Optional;
 
 /**
  * The statement that requests a deployment, as plain JDBC on the caller's connection (and so in
@@ -24,8 +25,25 @@ public final class DeploymentInsert {
     private DeploymentInsert() {
     }
 
-    /** The new deployment's id; the caller publishes it after its commit ({@link DeploymentService#published}). */
+    /**
+     * The new deployment's id; the caller publishes it after its commit ({@link DeploymentService#published}).
+     * Past the team's quota of waiting deployments ({@link PendingQuota}) a request asked through
+     * rhone is refused with {@link PendingQuota.Exceeded}, and one from GitHub is written already
+     * cancelled, with the reason.
+     */
     public static long insert(Connection c, NewDeployment r) throws SQLException {
+        Optional<String> refused = PendingQuota.refusal(c, r);
+        if (refused.isPresent() && !r.trigger().isFromGitHub()) {
+            throw PendingQuota.exceeded(refused.get());
+        }
+        long id = row(c, r);
+        if (refused.isPresent()) {
+            PendingQuota.refuse(c, id, refused.get());
+        }
+        return id;
+    }
+
+    private static long row(Connection c, NewDeployment r) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(SQL)) {
             s.setLong(1, r.appId());
             s.setString(2, r.trigger().dbValue());

@@ -8,6 +8,14 @@ import java.util.Locale;
 public enum DeploymentTrigger {
     PUSH, PULL_REQUEST, MANUAL, RETRY, REREQUESTED;
 
+    /**
+     * Sent by GitHub in a webhook delivery (a push, a pull request, the Re-run button), as opposed
+     * to asked through rhone's API or dashboard by someone waiting for the answer.
+     */
+    public boolean isFromGitHub() {
+        return this == PUSH || this == PULL_REQUEST || this == REREQUESTED;
+    }
+
     @JsonValue
     public String dbValue() {
         return name().toLowerCase(Locale.ROOT);

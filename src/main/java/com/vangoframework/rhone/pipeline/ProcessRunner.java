@@ -3,7 +3,6 @@ package com.vangoframework.rhone.pipeline;
 import com.vangoframework.rhone.deployments.BuildContext;
 import com.vangoframework.rhone.deployments.BuildFailure;
 import com.vangoframework.rhone.threads.NamedThreads;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +19,8 @@ import java.util.function.Consumer;
 /**
  * Runs an external program for a build: an argument list (never a shell), a clean environment
  * (the service's own secrets such as database passwords are not inherited), output merged and
- * streamed line by line, a time limit, and an abort that ends the whole process tree.
+ * streamed line by line (at most {@link #MAX_LINE_CHARS} of each line kept), a time limit, and an
+ * abort that ends the whole process tree.
  *
  * <p>{@code HOME} is never the service's: a build's programs get a private, empty {@code home}
  * inside the build's own work directory ({@link #homeIn}), so nothing under the service user's
@@ -33,6 +33,13 @@ public final class ProcessRunner {
 
     /** Inherited from the service's environment when set; nothing else is. */
     private static final List<String> PASSED_THROUGH = List.of("PATH", "LANG", "LC_ALL", "TMPDIR", "DOCKER_HOST");
+
+    /**
+     * The most of one output line that is kept; the rest of a longer line is read and dropped.
+     * Above the build log's own cut (16 Ki characters), because the log masks secrets before it
+     * cuts: a secret that starts before the log's cut is still whole here.
+     */
+    static final int MAX_LINE_CHARS = 64 * 1024;
 
     /** The name of a build's home directory inside its work directory. */
     static final String HOME_DIR = "home";
@@ -206,10 +213,10 @@ public final class ProcessRunner {
     }
 
     private static void pump(Process process, Consumer<String> lines) {
-        try (BufferedReader in = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        try (InputStreamReader in = new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)) {
+            BoundedLineReader reader = new BoundedLineReader(in, MAX_LINE_CHARS);
             String line;
-            while ((line = in.readLine()) != null) {
+            while ((line = reader.next()) != null) {
                 try {
                     lines.accept(line);
                 } catch (RuntimeException e) {

@@ -18,7 +18,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Semaphore;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,7 +40,8 @@ import java.util.stream.Collectors;
  *       scope it now has, or is refused).</li>
  * </ul>
  * Scoped like every app route: another team's app is a 404, no session a 401. Open streams count
- * against the same per-node cap as the log streams (each holds a request thread).
+ * against the node's {@link StreamSlots} like the log streams: one app's page against the app's
+ * team, the list of every app against each of the viewer's teams.
  */
 public final class AppEventsFilter implements Filter {
 
@@ -55,11 +56,11 @@ public final class AppEventsFilter implements Filter {
     private final CommitLinks links;
     private final ObjectMapper json;
     private final long heartbeatMillis;
-    private final Semaphore streams;
+    private final StreamSlots slots;
     private final Clock clock;
 
     public AppEventsFilter(Sessions sessions, AppAccess access, LiveApps live, DashboardDao dashboard,
-                           CommitLinks links, ObjectMapper json, Duration heartbeat, Semaphore streams, Clock clock) {
+                           CommitLinks links, ObjectMapper json, Duration heartbeat, StreamSlots slots, Clock clock) {
         this.sessions = sessions;
         this.access = access;
         this.live = live;
@@ -67,7 +68,7 @@ public final class AppEventsFilter implements Filter {
         this.links = links;
         this.json = json;
         this.heartbeatMillis = heartbeat.toMillis();
-        this.streams = streams;
+        this.slots = slots;
         this.clock = clock;
     }
 
@@ -88,6 +89,7 @@ public final class AppEventsFilter implements Filter {
             return;
         }
         Long appId = null;
+        Set<Long> shown = viewer.get().teamIds();
         if (path.group(1) != null) {
             Optional<App> app = access.app(viewer.get(), path.group(1));
             if (app.isEmpty()) {
@@ -95,13 +97,15 @@ public final class AppEventsFilter implements Filter {
                 return;
             }
             appId = app.get().id();
+            shown = Set.of(app.get().teamId());
         }
-        if (!streams.tryAcquire()) {
-            response.setHeader("Retry-After", "5");
-            EventStreams.plain(response, 503, "too many live pages on this node; retrying shortly");
+        StreamSlots.Admission admission = slots.admit(cookie, shown);
+        if (!admission.admitted()) {
+            EventStreams.refused(response, admission);
             return;
         }
-        try (LiveApps.Subscription sub = live.subscribe(viewer.get().teamIds(), appId)) {
+        try (StreamSlots.Slot slot = admission.slot();
+             LiveApps.Subscription sub = live.subscribe(viewer.get().teamIds(), appId)) {
             // The browser's own Last-Event-ID wins over the page's starting point.
             Optional<Long> since = EventStreams.cursor(request.getHeader("Last-Event-ID")).filter(v -> v > 0)
                     .or(() -> EventStreams.cursor(request.getParameter("since")).filter(v -> v > 0));
@@ -111,8 +115,6 @@ public final class AppEventsFilter implements Filter {
             Thread.currentThread().interrupt();
         } catch (IOException gone) {
             // the viewer left
-        } finally {
-            streams.release();
         }
     }
 

@@ -22,7 +22,24 @@ public class DashboardConfiguration {
      */
     @Min(1)
     private int maxStreams = 512;
-    /** Deploy and Retry presses per app per minute; more get 429 with Retry-After. */
+    /** Of those, what one dashboard session may hold (several tabs); more get 429 and Retry-After. */
+    @Min(1)
+    private int maxStreamsPerSession = 8;
+    /** Of those, what may show one team's data (its people's tabs together); more get 429 and Retry-After. */
+    @Min(1)
+    private int maxStreamsPerTeam = 64;
+    /** A log stream of a deployment that has waited to start this long ends; the browser comes back later. */
+    @NotNull
+    @io.dropwizard.validation.MinDuration(value = 1, unit = java.util.concurrent.TimeUnit.SECONDS)
+    private Duration waitingStreamIdle = Duration.minutes(5);
+    /** ... after this long (the {@code retry:} it is sent). */
+    @NotNull
+    @io.dropwizard.validation.MinDuration(value = 1, unit = java.util.concurrent.TimeUnit.SECONDS)
+    private Duration waitingStreamRetry = Duration.minutes(1);
+    /**
+     * Deploy and Retry per app per minute on the dashboard, and per API token and app on the API;
+     * more get 429 with Retry-After.
+     */
     @Min(1)
     @Max(10_000)
     private int deploysPerMinute = 6;
@@ -38,6 +55,14 @@ public class DashboardConfiguration {
     @JsonProperty public void setHeartbeat(Duration heartbeat) { this.heartbeat = heartbeat; }
     @JsonProperty public int getMaxStreams() { return maxStreams; }
     @JsonProperty public void setMaxStreams(int v) { this.maxStreams = v; }
+    @JsonProperty public int getMaxStreamsPerSession() { return maxStreamsPerSession; }
+    @JsonProperty public void setMaxStreamsPerSession(int v) { this.maxStreamsPerSession = v; }
+    @JsonProperty public int getMaxStreamsPerTeam() { return maxStreamsPerTeam; }
+    @JsonProperty public void setMaxStreamsPerTeam(int v) { this.maxStreamsPerTeam = v; }
+    @JsonProperty public Duration getWaitingStreamIdle() { return waitingStreamIdle; }
+    @JsonProperty public void setWaitingStreamIdle(Duration v) { this.waitingStreamIdle = v; }
+    @JsonProperty public Duration getWaitingStreamRetry() { return waitingStreamRetry; }
+    @JsonProperty public void setWaitingStreamRetry(Duration v) { this.waitingStreamRetry = v; }
     @JsonProperty public int getDeploysPerMinute() { return deploysPerMinute; }
     @JsonProperty public void setDeploysPerMinute(int v) { this.deploysPerMinute = v; }
     @JsonProperty public int getLogRetentionDays() { return logRetentionDays; }

@@ -51,12 +51,12 @@ public final class DashboardResource {
     private final LogChunkDao chunks;
     private final DeploymentDao deploymentDao;
     private final DeploymentService deployments;
-    private final DeployRateLimiter limiter;
+    private final DeployRateLimiter<Long> limiter;
     private final CommitLinks links;
     private final Clock clock;
 
     public DashboardResource(AppAccess access, DashboardDao dashboard, LogChunkDao chunks, DeploymentDao deploymentDao,
-                             DeploymentService deployments, DeployRateLimiter limiter, CommitLinks links, Clock clock) {
+                             DeploymentService deployments, DeployRateLimiter<Long> limiter, CommitLinks links, Clock clock) {
         this.access = access;
         this.dashboard = dashboard;
         this.chunks = chunks;

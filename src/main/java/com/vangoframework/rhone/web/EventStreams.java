@@ -28,6 +28,12 @@ final class EventStreams {
         response.getWriter().println(message);
     }
 
+    /** A stream the node's {@link StreamSlots} did not let in: the status, when to come back, and why. */
+    static void refused(HttpServletResponse response, StreamSlots.Admission refusal) throws IOException {
+        response.setHeader("Retry-After", String.valueOf(refusal.retryAfterSeconds()));
+        plain(response, refusal.status(), refusal.refusal());
+    }
+
     /** A resume cursor (Last-Event-ID or a query parameter), if it is a number. */
     static Optional<Long> cursor(String value) {
         if (value == null || value.isBlank()) {

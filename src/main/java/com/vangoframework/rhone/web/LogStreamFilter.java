@@ -1,7 +1,9 @@
 package com.vangoframework.rhone.web;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.vangoframework.rhone.apps.App;
 import com.vangoframework.rhone.deployments.Deployment;
+import com.vangoframework.rhone.deployments.DeploymentStatus;
 import com.vangoframework.rhone.logs.EmptyLog;
 import com.vangoframework.rhone.logs.LiveLogs;
 import com.vangoframework.rhone.logs.LogChunkDao;
@@ -20,7 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Semaphore;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -39,6 +41,10 @@ import java.util.regex.Pattern;
  *       connection and a gone viewer is noticed.</li>
  * </ul>
  * The viewer's team is checked like on every app-scoped route: another team's deployment is a 404.
+ * Open streams count against the node's {@link StreamSlots} (the app's team, the session, the
+ * node). A deployment that waits to start (in the queue, or for an approval) for longer than
+ * {@code waitingIdle} ends its stream with a {@code retry:} field: the browser comes back after
+ * that pause (with its {@code Last-Event-ID}) instead of holding a thread and a slot for hours.
  * A servlet filter in front of the pages, so that every flush reaches the browser at once.
  */
 public final class LogStreamFilter implements Filter {
@@ -50,19 +56,25 @@ public final class LogStreamFilter implements Filter {
     private final AppAccess access;
     private final LiveLogs live;
     private final ObjectMapper json;
-    private final long heartbeatMillis;
-    /** Each open stream holds a request thread; past the cap a viewer is told to come back. */
-    private final Semaphore streams;
+    private final Timing timing;
+    private final StreamSlots slots;
 
-    /** {@code streams}: the node's cap on open streams, shared with the live app pages. */
-    public LogStreamFilter(Sessions sessions, AppAccess access, LiveLogs live, ObjectMapper json, Duration heartbeat,
-                           Semaphore streams) {
-        this.streams = streams;
+    /**
+     * How often a quiet stream sends a heartbeat; how long a stream follows a deployment that
+     * waits to start; and after how long the browser is told to come back then.
+     */
+    public record Timing(Duration heartbeat, Duration waitingIdle, Duration waitingRetry) {
+    }
+
+    /** {@code slots}: the node's open streams, shared with the live app pages. */
+    public LogStreamFilter(Sessions sessions, AppAccess access, LiveLogs live, ObjectMapper json, Timing timing,
+                           StreamSlots slots) {
+        this.slots = slots;
         this.sessions = sessions;
         this.access = access;
         this.live = live;
         this.json = json;
-        this.heartbeatMillis = heartbeat.toMillis();
+        this.timing = timing;
     }
 
     @Override
@@ -75,27 +87,26 @@ public final class LogStreamFilter implements Filter {
             return;
         }
         HttpServletResponse response = (HttpServletResponse) res;
-        Optional<Viewer> viewer = sessions.viewer(Sessions.cookie(request));
+        String cookie = Sessions.cookie(request);
+        Optional<Viewer> viewer = sessions.viewer(cookie);
         if (viewer.isEmpty()) {
             EventStreams.plain(response, 401, "sign in to follow build logs");
             return;
         }
         // The same team check as every app-scoped route: another team's deployment is a 404.
-        Optional<Deployment> deployment = access.app(viewer.get(), path.group(1))
-                .flatMap(app -> access.deployment(viewer.get(), app, path.group(2)));
+        Optional<App> app = access.app(viewer.get(), path.group(1));
+        Optional<Deployment> deployment = app.flatMap(a -> access.deployment(viewer.get(), a, path.group(2)));
         if (deployment.isEmpty()) {
             EventStreams.plain(response, 404, "no such deployment in your teams");
             return;
         }
-        if (!streams.tryAcquire()) {
-            response.setHeader("Retry-After", "5");
-            EventStreams.plain(response, 503, "too many live log viewers on this node; retrying shortly");
+        StreamSlots.Admission admission = slots.admit(cookie, Set.of(app.get().teamId()));
+        if (!admission.admitted()) {
+            EventStreams.refused(response, admission);
             return;
         }
-        try {
+        try (StreamSlots.Slot slot = admission.slot()) {
             stream(request, response, deployment.get());
-        } finally {
-            streams.release();
         }
     }
 
@@ -118,6 +129,7 @@ public final class LogStreamFilter implements Filter {
             throws IOException, InterruptedException {
         long cursor = start;
         Map<String, Object> sent = null;
+        long waitingSince = -1; // when this stream first saw the deployment wait to start
         w.write("retry: 2000\n\n");
         while (true) {
             long version = sub.version();
@@ -142,8 +154,18 @@ public final class LogStreamFilter implements Filter {
                 EventStreams.flush(w, response);
                 return;
             }
+            if (!DeploymentStatus.NOT_STARTED.contains(current.status())) {
+                waitingSince = -1;
+            } else if (waitingSince < 0) {
+                waitingSince = System.nanoTime();
+            } else if (System.nanoTime() - waitingSince >= timing.waitingIdle().toNanos()) {
+                // No event, only the pause before the browser reconnects; then the stream ends.
+                w.write("retry: " + timing.waitingRetry().toMillis() + "\n\n");
+                EventStreams.flush(w, response);
+                return;
+            }
             EventStreams.flush(w, response);
-            sub.await(version, heartbeatMillis);
+            sub.await(version, timing.heartbeat().toMillis());
             if (sub.version() == version) {
                 w.write(": heartbeat\n\n");
                 EventStreams.flush(w, response);

@@ -2,7 +2,8 @@
  * The HTTP edge: sessions and sign-in, the Freemarker pages and their forms, the Server-Sent
  * Events streams (build logs in {@link com.vangoframework.rhone.web.LogStreamFilter}, the live app
  * pages in {@link com.vangoframework.rhone.web.AppEventsFilter}, fed by
- * {@link com.vangoframework.rhone.web.LiveApps}), JSON error bodies with one actionable sentence,
+ * {@link com.vangoframework.rhone.web.LiveApps}, both counted by
+ * {@link com.vangoframework.rhone.web.StreamSlots}), JSON error bodies with one actionable sentence,
  * and the JSON API in {@code web.api}. On Jersey's routes, who is calling is resolved once per
  * request by dropwizard-auth (a bearer token is a team, the session cookie a
  * {@link com.vangoframework.rhone.web.Viewer}); the two SSE filters, outside Jersey, read the

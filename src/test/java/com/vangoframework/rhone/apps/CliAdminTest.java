@@ -87,13 +87,13 @@ class CliAdminTest {
 
         Run teams = rhone("list-teams");
         assertThat(teams.exit()).as(teams.stderr()).isZero();
-        assertThat(teams.stdout().get(0)).matches("TEAM +APPS +MEMBERS +TOKENS +CREATED +NAME");
+        assertThat(teams.stdout().get(0)).matches("TEAM +APPS +MEMBERS +TOKENS +PENDING +CREATED +NAME");
         // Other tests' teams share the database, so the widths vary: compare fields.
         List<String> acmeRow = fields(row(teams, "lt-acme "));
-        assertThat(acmeRow.subList(0, 4)).containsExactly("lt-acme", "2", "1", "1");
-        assertThat(acmeRow.get(4)).matches("20\\d\\d-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
-        assertThat(acmeRow.subList(5, 7)).containsExactly("Team", "lt-acme");
-        assertThat(fields(row(teams, "lt-globex ")).subList(0, 4)).containsExactly("lt-globex", "1", "0", "0");
+        assertThat(acmeRow.subList(0, 5)).containsExactly("lt-acme", "2", "1", "1", "1/50");
+        assertThat(acmeRow.get(5)).matches("20\\d\\d-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
+        assertThat(acmeRow.subList(6, 8)).containsExactly("Team", "lt-acme");
+        assertThat(fields(row(teams, "lt-globex ")).subList(0, 5)).containsExactly("lt-globex", "1", "0", "0", "0/50");
         assertAligned(teams.stdout());
 
         Run apps = rhone("list-apps", "--team", "lt-acme");
@@ -182,6 +182,40 @@ class CliAdminTest {
         assertThat(git.installationId()).isNull();
         assertError(rhone("update-app", "--app", "ua-web", "--repo", "acme/other"), "--repo and --installation");
         assertThat(reload(app)).isEqualTo(git);
+    }
+
+    @Test
+    void updateTeam_setsThePendingQuota_andTheServiceRefusesTheNextDeployPastIt() throws Exception {
+        Team team = fx.team("ut-acme");
+        fx.app(team, "ut-web");
+        fx.app(team, "ut-api");
+        String token = fx.token(team);
+        assertThat(api("POST", "/api/apps/ut-web/deployments", token).statusCode()).isEqualTo(201);
+
+        Run update = rhone("update-team", "--team", "ut-acme", "--pending-quota", "1");
+        assertThat(update.exit()).as(update.stderr()).isZero();
+        assertThat(update.stdout()).containsExactly("updated team ut-acme: pending quota 50 -> 1");
+        HttpResponse<String> refused = api("POST", "/api/apps/ut-api/deployments", token);
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(429);
+        assertThat(refused.body()).contains("team ut-acme already has its quota of deployments waiting to build (1)");
+        assertThat(fields(row(rhone("list-teams"), "ut-acme ")).get(4)).isEqualTo("1/1");
+        assertThat(rhone("update-team", "--team", "ut-acme", "--pending-quota", "1").stdout())
+                .containsExactly("team ut-acme already has a pending quota of 1; nothing changed");
+
+        // Bad arguments change nothing.
+        assertError(rhone("update-team", "--team", "ut-acme", "--pending-quota", "0"), "--pending-quota must be");
+        assertError(rhone("update-team", "--team", "ut-acme", "--pending-quota", "lots"), "--pending-quota must be");
+        assertError(rhone("update-team", "--team", "ut-nobody", "--pending-quota", "5"),
+                "--team: no team named 'ut-nobody'");
+        assertError(rhone("create-team", "--slug", "ut-other", "--name", "Other", "--pending-quota", "100001"),
+                "--pending-quota must be");
+        assertThat(jdbi.onDemand(TeamDao.class).findBySlug("ut-other")).isEmpty();
+        assertThat(jdbi.onDemand(TeamDao.class).pendingQuota(team.id())).isEqualTo(1);
+
+        Run created = rhone("create-team", "--slug", "ut-big", "--name", "Big", "--pending-quota", "500");
+        assertThat(created.exit()).as(created.stderr()).isZero();
+        assertThat(jdbi.onDemand(TeamDao.class).pendingQuota(
+                jdbi.onDemand(TeamDao.class).findBySlug("ut-big").orElseThrow().id())).isEqualTo(500);
     }
 
     @Test

@@ -381,12 +381,14 @@ class CliTest {
 
         Run first = rhone("db", "migrate");
         assertThat(first.exit()).as(first.stderr()).isZero();
-        long migrations;
+        // Versions may have gaps (branches take numbers in parallel): the newest and the count differ then.
+        List<Integer> versions;
         try (var files = Files.list(Path.of("db/migration"))) {
-            migrations = files.filter(f -> f.getFileName().toString().matches("V\\d+__.*\\.sql")).count();
+            versions = files.map(f -> f.getFileName().toString()).filter(n -> n.matches("V\\d+__.*\\.sql"))
+                    .map(n -> Integer.parseInt(n.substring(1, n.indexOf("__")))).toList();
         }
-        assertThat(first.lastLine()).isEqualTo("schema migrated to version " + migrations + " (" + migrations
-                + " migrations applied)");
+        assertThat(first.lastLine()).isEqualTo("schema migrated to version " + java.util.Collections.max(versions)
+                + " (" + versions.size() + " migrations applied)");
         assertThat(rhone("db", "migrate").lastLine()).isEqualTo("schema is up to date");
         assertThat(new Fixtures(jdbi).count("deployments")).isZero();
     }

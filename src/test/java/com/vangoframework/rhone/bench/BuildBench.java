@@ -59,7 +59,8 @@ public final class BuildBench {
                 "-Ddw.database.url=" + db.jdbcUrl(), "-Ddw.database.user=" + db.user(),
                 "-Ddw.database.password=" + db.password(), "-Ddw.dataDir=" + dir.resolve("data"),
                 "-Ddw.secretKey=" + TestService.SECRET_KEY, "-Ddw.server.applicationConnectors[0].port=" + port,
-                "-Ddw.server.adminConnectors[0].port=" + adminPort, "-Ddw.logging.level=WARN", "-Xmx512m"));
+                "-Ddw.server.adminConnectors[0].port=" + adminPort, "-Ddw.logging.level=WARN", "-Xmx512m",
+                "-Ddw.dashboard.deploysPerMinute=10000")); // the API's pace per token and app: runs back to back
         String extra = System.getProperty("serviceJvmArgs", "").trim();
         if (!extra.isEmpty()) {
             jvm.addAll(List.of(extra.split("\\s+"))); // e.g. a flight recording, to see where time goes

@@ -40,7 +40,7 @@ public final class QueueBench {
         DatabaseTarget db = TestPostgres.freshDatabase();
         Jdbi jdbi = TestPostgres.jdbi(db);
         Fixtures fx = new Fixtures(jdbi);
-        var team = fx.team("bench");
+        var team = fx.pendingQuota(fx.team("bench"), 100_000); // the whole queue waits at once
         var apps = new ArrayList<com.vangoframework.rhone.apps.App>();
         for (int i = 0; i < samples; i++) {
             apps.add(fx.app(team, "lat-" + i));
@@ -70,7 +70,7 @@ public final class QueueBench {
         DatabaseTarget db = TestPostgres.freshDatabase();
         Jdbi jdbi = TestPostgres.jdbi(db);
         Fixtures fx = new Fixtures(jdbi);
-        var team = fx.team("bench");
+        var team = fx.pendingQuota(fx.team("bench"), 100_000); // the whole queue waits at once
         for (int i = 0; i < appCount; i++) {
             fx.app(team, "tp-" + i);
         }

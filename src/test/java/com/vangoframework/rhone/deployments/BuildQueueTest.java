@@ -195,8 +195,11 @@ class BuildQueueTest {
         try (var slow = jdbi.open()) {
             slow.begin();
             long olderId = DeploymentService.insert(slow, NewDeployment.manual(app.id(), "main", "a".repeat(40))).id();
-            Deployment newer = service.request(NewDeployment.manual(app.id(), "main", "b".repeat(40)));
+            // The team's quota lock (PendingQuota) holds the newer request until the slow one commits.
+            var newerRequest = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> service.request(NewDeployment.manual(app.id(), "main", "b".repeat(40))));
             slow.commit();
+            Deployment newer = newerRequest.join();
             service.published(List.of(olderId));
             Deployment superseded = awaitStatus(jdbi.onDemand(DeploymentDao.class).findById(olderId).orElseThrow(),
                     DeploymentStatus.CANCELLED);

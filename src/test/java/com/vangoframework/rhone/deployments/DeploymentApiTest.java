@@ -14,6 +14,7 @@ import com.vangoframework.rhone.testing.ScriptedPipeline;
 import com.vangoframework.rhone.testing.TestPostgres;
 import com.vangoframework.rhone.testing.TestService;
 import com.vangoframework.rhone.testing.TestThreads;
+import io.dropwizard.testing.ConfigOverride;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -60,7 +61,9 @@ class DeploymentApiTest {
         foreignApp = fx.app(globex, "secret-app");
         token = fx.token(acme);
         otherToken = fx.token(globex);
-        service = new TestService(db, dataDir, PIPELINE).start();
+        // Many requests of one app with one token: the API's pace (DeployLimitsTest) is not what this tests.
+        service = new TestService(db, dataDir, PIPELINE,
+                ConfigOverride.config("dashboard.deploysPerMinute", "10000")).start();
     }
 
     @AfterAll

@@ -38,7 +38,7 @@ class TwoNodesTest {
         TestService a = new TestService(db, dataA, nodeA).start();
         TestService b = new TestService(db, dataB, nodeB).start();
         try {
-            Team team = fx.team("acme");
+            Team team = fx.pendingQuota(fx.team("acme"), 1000); // 300 requests of 30 apps wait at once
             List<App> apps = new ArrayList<>();
             for (int i = 0; i < 30; i++) {
                 apps.add(fx.app(team, "app-" + i));

@@ -71,6 +71,22 @@ class ProcessRunnerTest {
     }
 
     @Test
+    void aProgramPrintingFiftyMegabytesWithoutANewline_isReadWithABound_andItsNextLinesArrive() throws Exception {
+        StepFixture step = new StepFixture(threads);
+        List<String> lines = new CopyOnWriteArrayList<>();
+        // awk writes 50,000,000 characters in pieces (it holds none of them whole), then two lines.
+        String program = "BEGIN { s = sprintf(\"%1000s\", \"\"); gsub(/ /, \"a\", s);"
+                + " for (i = 0; i < 50000; i++) printf \"%s\", s; print \"\"; print \"after\"; print \"done\" }";
+        int exit = runner.run(command(Duration.ofMinutes(2), "awk", program), lines::add, step.ctx);
+        assertThat(exit).isZero();
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(0)).hasSize(ProcessRunner.MAX_LINE_CHARS
+                + BoundedLineReader.marker(ProcessRunner.MAX_LINE_CHARS).length())
+                .startsWith("aaaa").endsWith(BoundedLineReader.marker(ProcessRunner.MAX_LINE_CHARS));
+        assertThat(lines.subList(1, 3)).containsExactly("after", "done");
+    }
+
+    @Test
     void aBuildsProgram_getsAPrivateHomeInItsWorkDir_neverTheServicesHomeOrRuntimeDir() throws Exception {
         StepFixture step = new StepFixture(threads);
         Path serviceHome = dir.resolve("service-home");

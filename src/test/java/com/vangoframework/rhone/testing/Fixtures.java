@@ -26,6 +26,12 @@ public final class Fixtures {
         return jdbi.onDemand(TeamDao.class).insert(slug, "Team " + slug);
     }
 
+    /** Sets how many deployments the team may have waiting (50 for a new team); tests of big queues raise it. */
+    public Team pendingQuota(Team team, int quota) {
+        jdbi.onDemand(TeamDao.class).setPendingQuota(team.id(), quota);
+        return team;
+    }
+
     public App app(Team team, String slug) {
         return app(team, slug, 1800);
     }

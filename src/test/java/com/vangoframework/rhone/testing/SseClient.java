@@ -34,6 +34,7 @@ public final class SseClient implements AutoCloseable {
     private final HttpResponse<java.io.InputStream> response;
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final Thread reader;
+    private volatile long retryMillis = -1;
 
     private SseClient(HttpResponse<java.io.InputStream> response) {
         this.response = response;
@@ -62,6 +63,11 @@ public final class SseClient implements AutoCloseable {
 
     public HttpResponse<java.io.InputStream> response() {
         return response;
+    }
+
+    /** The reconnection time the stream last set with a {@code retry:} field, as a browser keeps it; -1 before one. */
+    public long retryMillis() {
+        return retryMillis;
     }
 
     /** The next event or comment; null when the stream ended; fails after {@code seconds}. */
@@ -99,6 +105,11 @@ public final class SseClient implements AutoCloseable {
                         case "id" -> id = value;
                         case "event" -> name = value;
                         case "data" -> data.add(value);
+                        case "retry" -> {
+                            if (value.matches("\\d{1,18}")) {
+                                retryMillis = Long.parseLong(value);
+                            }
+                        }
                         default -> { }
                     }
                 }

@@ -14,6 +14,7 @@ import com.vangoframework.rhone.deployments.NewDeployment;
 import com.vangoframework.rhone.logs.LogStore;
 import com.vangoframework.rhone.web.ApiErrors;
 import com.vangoframework.rhone.web.AppAccess;
+import com.vangoframework.rhone.web.DeployRateLimiter;
 import io.dropwizard.auth.Auth;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -21,6 +22,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +34,10 @@ import java.util.Map;
 /**
  * The team-scoped deployments API. Every route resolves the app through the caller's team
  * ({@link AppAccess}), so another team's app or deployment is a 404, exactly like one that does
- * not exist. A deployment conflict is a 409 from {@code web.DeploymentConflictMapper}.
+ * not exist. A deployment conflict is a 409 from {@code web.DeploymentConflictMapper}, a request past
+ * the team's quota of waiting deployments a 429 from {@code web.PendingQuotaMapper}. New deployments
+ * (create and retry) come at the dashboard's pace, per token and app: past it, a 429 with
+ * {@code Retry-After}.
  */
 @Path("/api/apps/{slug}/deployments")
 @Produces(MediaType.APPLICATION_JSON)
@@ -45,9 +50,11 @@ public final class DeploymentResource {
     private final DeploymentDao dao;
     private final LogStore logs;
     private final ObjectMapper json;
+    private final DeployRateLimiter<DeployRateLimiter.TokenApp> limiter;
 
     public DeploymentResource(AppAccess access, DeploymentService deployments, DeploymentDao dao, LogStore logs,
-                              ObjectMapper json) {
+                              ObjectMapper json, DeployRateLimiter<DeployRateLimiter.TokenApp> limiter) {
+        this.limiter = limiter;
         this.access = access;
         this.deployments = deployments;
         this.dao = dao;
@@ -66,6 +73,7 @@ public final class DeploymentResource {
         } catch (IllegalArgumentException e) {
             throw ApiErrors.unprocessable(e.getMessage());
         }
+        limit(team, app); // after validation: a malformed request spends nothing
         return Response.status(Response.Status.CREATED).entity(deployments.request(request)).build();
     }
 
@@ -113,6 +121,7 @@ public final class DeploymentResource {
     public Response retry(@Auth TeamPrincipal team, @PathParam("slug") String slug, @PathParam("id") String id) {
         App app = app(team, slug);
         Deployment d = deployment(team, app, id);
+        limit(team, app);
         return Response.status(Response.Status.CREATED)
                 .entity(deployments.retry(app, d, approver(team))).build();
     }
@@ -127,6 +136,15 @@ public final class DeploymentResource {
     /** An API token acts for its team: approvals and retries record it as {@code rhone:token:<team>}. */
     private static String approver(TeamPrincipal team) {
         return "rhone:token:" + team.teamSlug();
+    }
+
+    private void limit(TeamPrincipal team, App app) {
+        limiter.admit(new DeployRateLimiter.TokenApp(team.tokenId(), app.id())).ifPresent(wait -> {
+            throw new WebApplicationException(ApiErrors.response(429, "this token asked for "
+                            + limiter.perMinute() + " deployments of app " + app.slug() + " in the last minute; "
+                            + "try again in " + wait.toSeconds() + " s")
+                    .header("Retry-After", wait.toSeconds()).build());
+        });
     }
 
     private App app(TeamPrincipal team, String slug) {

@@ -1,0 +1,120 @@
+package com.vangoframework.rhone.deployments;
+
+import com.vangoframework.rhone.db.StoredText;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.Optional;
+
+/**
+ * Each team's quota of deployments waiting in the queue ({@code teams.pending_quota}, 50 unless
+ * changed with {@code update-team}), so that one team's burst cannot push every other team's
+ * builds back. Checked by every request, on the requesting transaction's connection, before its
+ * row is written ({@link DeploymentInsert}).
+ *
+ * <ul>
+ *   <li>Only {@code pending} rows count: a fork's pull request awaiting approval does not (anyone
+ *       can open those; they must not fill the team's queue), and neither does an approval, a
+ *       person's deliberate act on one row.</li>
+ *   <li>A request that will supersede a pending one of the same branch (or pull request) is
+ *       always let in: the queue does not grow, and refusing it would build the older commit.</li>
+ *   <li>Race-free across requests and nodes: the team's row is locked ({@code FOR NO KEY UPDATE},
+ *       which app inserts and other foreign keys do not wait for) until the transaction ends, and
+ *       the count is a second statement, so its snapshot includes every request that held the
+ *       lock before.</li>
+ * </ul>
+ */
+public final class PendingQuota {
+
+    private static final String LOCK = """
+            /* PendingQuota.lock */
+            SELECT t.slug, t.pending_quota FROM teams t JOIN apps a ON a.team_id = t.id
+             WHERE a.id = ? FOR NO KEY UPDATE OF t""";
+    private static final String COUNT = """
+            /* PendingQuota.count */
+            SELECT (SELECT count(*) FROM deployments d JOIN apps a ON a.id = d.app_id
+                     WHERE a.team_id = (SELECT team_id FROM apps WHERE id = ?) AND d.status = 'pending'),
+                   EXISTS (SELECT 1 FROM deployments d
+                            WHERE d.app_id = ? AND d.status = 'pending'
+                              AND CASE WHEN CAST(? AS integer) IS NULL
+                                       THEN d.pull_request_number IS NULL AND d.branch = ?
+                                       ELSE d.pull_request_number = CAST(? AS integer) END)""";
+    private static final String REFUSE = """
+            /* PendingQuota.refuse */
+            UPDATE deployments SET status = 'cancelled', error_message = ?, build_finished_at = now(),
+                                   updated_at = now()
+             WHERE id = ? AND status = 'pending'""";
+
+    private PendingQuota() {
+    }
+
+    /** A request through the API or the dashboard past its team's quota (HTTP 429). */
+    public static final class Exceeded extends RuntimeException {
+        Exceeded(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Why the request may not join the queue, or empty when it may. Takes the team's lock when
+     * the request would join the queue; the caller's transaction holds it until it ends.
+     */
+    static Optional<String> refusal(Connection c, NewDeployment r) throws SQLException {
+        if (r.origin().initialStatus() != DeploymentStatus.PENDING) {
+            return Optional.empty(); // awaiting approval: not in the queue
+        }
+        String team;
+        int quota;
+        try (PreparedStatement s = c.prepareStatement(LOCK)) {
+            s.setLong(1, r.appId());
+            try (ResultSet rs = s.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty(); // the app is gone: the insert says so
+                }
+                team = rs.getString(1);
+                quota = rs.getInt(2);
+            }
+        }
+        try (PreparedStatement s = c.prepareStatement(COUNT)) {
+            s.setLong(1, r.appId());
+            s.setLong(2, r.appId());
+            if (r.pullRequestNumber() == null) {
+                s.setNull(3, Types.INTEGER);
+                s.setNull(5, Types.INTEGER);
+            } else {
+                s.setInt(3, r.pullRequestNumber());
+                s.setInt(5, r.pullRequestNumber());
+            }
+            s.setString(4, r.branch());
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                long pending = rs.getLong(1);
+                boolean supersedes = rs.getBoolean(2);
+                if (pending < quota || supersedes) {
+                    return Optional.empty();
+                }
+            }
+        }
+        return Optional.of("team " + team + " already has its quota of deployments waiting to build (" + quota + ")");
+    }
+
+    /**
+     * A request GitHub sent past the quota: its row is kept, cancelled with the reason, so the
+     * commit's Check Run and the dashboard say why it was not built (and offer Re-run / Retry).
+     * The delivery itself still succeeds: GitHub would not send it again usefully.
+     */
+    static void refuse(Connection c, long deploymentId, String reason) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(REFUSE)) {
+            s.setString(1, StoredText.clean("not queued: " + reason + "; retry once some have started"));
+            s.setLong(2, deploymentId);
+            s.executeUpdate();
+        }
+    }
+
+    /** The refusal of a request someone is waiting on. */
+    static Exceeded exceeded(String reason) {
+        return new Exceeded(reason + ": wait for some to start, or cancel some, and try again");
+    }
+}
