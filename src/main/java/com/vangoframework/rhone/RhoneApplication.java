@@ -35,6 +35,7 @@ import com.vangoframework.rhone.github.InstallationTokens;
 import com.vangoframework.rhone.github.RedeliveryJob;
 import com.vangoframework.rhone.github.WebhookHandler;
 import com.vangoframework.rhone.github.WebhookBodyBudget;
+import com.vangoframework.rhone.github.WebhookLimits;
 import com.vangoframework.rhone.github.WebhookRateLimiter;
 import com.vangoframework.rhone.github.WebhookServlet;
 import com.vangoframework.rhone.github.WebhookSignature;
@@ -257,9 +258,12 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         var webhooks = environment.servlets().addServlet("github-webhooks", new WebhookServlet(
                 new WebhookSignature(hooks.getWebhookSecret()),
                 new WebhookHandler(c.dataSource(), c.jdbi(), c.deployments()),
-                new WebhookRateLimiter(hooks.getWebhookRatePerAddress(), hooks.getWebhookRateOverall()), bodies,
-                environment.lifecycle().scheduledExecutorService("rhone-webhook-deadlines-%d").threads(1).build(),
-                hooks.getWebhookBodyDeadline().toJavaDuration(), environment.getObjectMapper()));
+                new WebhookLimits(new WebhookRateLimiter(hooks.getWebhookRatePerAddress(),
+                        hooks.getWebhookRateOverall()), bodies,
+                        environment.lifecycle().scheduledExecutorService("rhone-webhook-deadlines-%d").threads(1)
+                                .build(),
+                        hooks.getWebhookBodyDeadline().toJavaDuration(), hooks.getWebhookAddressHeader()),
+                environment.getObjectMapper()));
         webhooks.setAsyncSupported(true); // bodies are read as they arrive, without holding a thread
         webhooks.addMapping("/webhooks/github");
         installationTokens(config).ifPresent(tokens -> {

@@ -36,6 +36,7 @@ public class GitHubConfiguration {
     @NotNull
     @MinDuration(value = 100, unit = TimeUnit.MILLISECONDS)
     private io.dropwizard.util.Duration webhookBodyDeadline = io.dropwizard.util.Duration.seconds(10);
+    private String webhookAddressHeader = "";
 
     @JsonProperty public String getAppId() { return appId; }
     @JsonProperty public void setAppId(String appId) { this.appId = nz(appId); }
@@ -71,6 +72,9 @@ public class GitHubConfiguration {
     /** How long a body may take to arrive in full, from the request's start; past it 408. */
     @JsonProperty public io.dropwizard.util.Duration getWebhookBodyDeadline() { return webhookBodyDeadline; }
     @JsonProperty public void setWebhookBodyDeadline(io.dropwizard.util.Duration v) { this.webhookBodyDeadline = v; }
+    /** Empty, or the header a fronting proxy puts the client's address in (see WebhookLimits). */
+    @JsonProperty public String getWebhookAddressHeader() { return webhookAddressHeader; }
+    @JsonProperty public void setWebhookAddressHeader(String v) { this.webhookAddressHeader = nz(v); }
 
     /** The App can call GitHub only with an id and a key. */
     public boolean hasAppCredentials() {

@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,21 +47,15 @@ public final class WebhookServlet extends HttpServlet {
     private final transient WebhookSignature signature;
     private final transient WebhookHandler handler;
     private final transient WebhookRateLimiter limiter;
-    private final transient WebhookBodyBudget budget;
-    private final transient ScheduledExecutorService deadlines;
-    private final Duration bodyDeadline;
+    private final transient WebhookLimits limits;
     private final transient ObjectMapper json;
 
-    /** {@code deadlines}: the timer for the bodies' deadlines; its owner stops it. */
-    public WebhookServlet(WebhookSignature signature, WebhookHandler handler, WebhookRateLimiter limiter,
-                          WebhookBodyBudget budget, ScheduledExecutorService deadlines, Duration bodyDeadline,
+    public WebhookServlet(WebhookSignature signature, WebhookHandler handler, WebhookLimits limits,
                           ObjectMapper json) {
         this.signature = signature;
         this.handler = handler;
-        this.limiter = limiter;
-        this.budget = budget;
-        this.deadlines = deadlines;
-        this.bodyDeadline = bodyDeadline;
+        this.limiter = limits.rates();
+        this.limits = limits;
         this.json = json;
     }
 
@@ -74,7 +67,7 @@ public final class WebhookServlet extends HttpServlet {
             error(response, 405, "deliveries are POSTed");
             return;
         }
-        String address = request.getRemoteAddr();
+        String address = limits.addressOf(request);
         var wait = limiter.refusing(address);
         if (wait.isPresent()) {
             LOG.warn("Webhook delivery {} from {} refused unread: too many refused deliveries from there (retry "
@@ -102,8 +95,8 @@ public final class WebhookServlet extends HttpServlet {
         }
         AsyncContext async = request.startAsync();
         async.setTimeout(0); // the body has its own deadline; see WebhookBody
-        new WebhookBody(async, budget, address, signature.begin(), new Reception(delivery))
-                .start(deadlines, bodyDeadline);
+        new WebhookBody(async, limits.budget(), address, signature.begin(), new Reception(delivery))
+                .start(limits.deadlines(), limits.bodyDeadline());
     }
 
     /** The headers of one delivery, taken before its body is read. */
@@ -146,14 +139,14 @@ public final class WebhookServlet extends HttpServlet {
                 }
                 case TOO_SLOW -> {
                     limiter.refused(delivery.address());
-                    error(response, 408, "the delivery's body did not arrive within " + describe(bodyDeadline));
+                    error(response, 408, "the delivery's body did not arrive within " + describe(limits.bodyDeadline()));
                 }
                 case OVER_BUDGET -> {
                     // Not counted against the address: this may be GitHub's delivery, arriving
                     // while others fill the budget. It is asked for again later.
-                    long seconds = Math.max(1, (bodyDeadline.toMillis() + 999) / 1000);
+                    long seconds = limits.deadlineSeconds();
                     LOG.warn("Webhook delivery {} from {} refused: {} bytes of bodies are being read already",
-                            delivery.id(), delivery.address(), budget.inFlight());
+                            delivery.id(), delivery.address(), limits.budget().inFlight());
                     response.setHeader("Retry-After", Long.toString(seconds));
                     error(response, 503, "too many delivery bodies are being read at once; retry after "
                             + seconds + " s");

@@ -42,10 +42,14 @@ final class RawDelivery implements Closeable {
     }
 
     /** The request head: a declared length, or chunked when {@code contentLength} is negative. */
-    RawDelivery head(long contentLength, String signature, String delivery) throws IOException {
+    RawDelivery head(long contentLength, String signature, String delivery, String... extraHeaderLines)
+            throws IOException {
         StringBuilder head = new StringBuilder("POST /webhooks/github HTTP/1.1\r\nHost: 127.0.0.1\r\n")
                 .append("Content-Type: application/json\r\nX-GitHub-Event: ping\r\n")
                 .append("X-GitHub-Delivery: ").append(delivery).append("\r\n");
+        for (String line : extraHeaderLines) {
+            head.append(line).append("\r\n");
+        }
         if (signature != null) {
             head.append("X-Hub-Signature-256: ").append(signature).append("\r\n");
         }

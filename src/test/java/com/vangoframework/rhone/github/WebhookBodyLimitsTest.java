@@ -51,7 +51,7 @@ class WebhookBodyLimitsTest {
     static Path quickDir;
     /** A 32 MiB budget and a body deadline no test reaches: bodies are held until the test lets go. */
     static TestService service;
-    /** A one-second body deadline. */
+    /** A one-second body deadline, behind a proxy that names the client in Fly-Client-IP. */
     static TestService quick;
     static Jdbi jdbi;
 
@@ -68,6 +68,7 @@ class WebhookBodyLimitsTest {
         quick = new TestService(TestPostgres.freshDatabase(), quickDir, new ScriptedPipeline(),
                 ConfigOverride.config("github.webhookSecret", SECRET),
                 ConfigOverride.config("github.webhookBodyDeadline", "1s"),
+                ConfigOverride.config("github.webhookAddressHeader", "Fly-Client-IP"),
                 ConfigOverride.config("builds.workerEnabled", "false")).start();
     }
 
@@ -295,6 +296,30 @@ class WebhookBodyLimitsTest {
             assertThat(signedPing(service, "steady-" + i).statusCode()).isEqualTo(200);
         }
         assertThat(recorded("junk-")).isZero();
+    }
+
+    @Test
+    void behindAProxy_theClientAddressComesFromItsHeader_soOneSendersJunkLimitsOnlyThatSender() throws Exception {
+        byte[] body = "{\"zen\":\"forged\"}".getBytes(StandardCharsets.UTF_8);
+        List<Integer> statuses = new ArrayList<>();
+        // All through the one proxy address (127.0.0.1), as on Fly; the header names the sender.
+        for (int i = 0; i < 30; i++) {
+            try (RawDelivery d = new RawDelivery("127.0.0.1", port(quick))) {
+                d.head(body.length, RawDelivery.FORGED_SIGNATURE, "proxied-" + i, "Fly-Client-IP: 203.0.113.7")
+                        .write(body);
+                statuses.add(d.answer().status());
+            }
+        }
+        assertThat(statuses).contains(401, 429);
+        // GitHub, through the same proxy, from its own address, and a header that is not an
+        // address (the proxy's peer address counts then): neither is refused for 203.0.113.7's junk.
+        byte[] ping = "{\"zen\":\"hi\"}".getBytes(StandardCharsets.UTF_8);
+        for (String from : List.of("Fly-Client-IP: 140.82.115.1", "Fly-Client-IP: not an address")) {
+            try (RawDelivery d = new RawDelivery("127.0.0.1", port(quick))) {
+                d.head(ping.length, SIGNER.sign(ping), "proxied-github-" + from.length(), from).write(ping);
+                assertThat(d.answer().status()).as(from).isEqualTo(200);
+            }
+        }
     }
 
     @Test
