@@ -1,5 +1,6 @@
 package com.vangoframework.rhone;
 
+import com.codahale.metrics.Gauge;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.vangoframework.rhone.apps.ApiTokenAuthenticator;
 import com.vangoframework.rhone.apps.ApiTokenDao;
@@ -33,6 +34,8 @@ import com.vangoframework.rhone.github.GitHubOAuth;
 import com.vangoframework.rhone.github.InstallationTokens;
 import com.vangoframework.rhone.github.RedeliveryJob;
 import com.vangoframework.rhone.github.WebhookHandler;
+import com.vangoframework.rhone.github.WebhookBodyBudget;
+import com.vangoframework.rhone.github.WebhookLimits;
 import com.vangoframework.rhone.github.WebhookRateLimiter;
 import com.vangoframework.rhone.github.WebhookServlet;
 import com.vangoframework.rhone.github.WebhookSignature;
@@ -253,12 +256,21 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
 
     /** Signed webhooks in (the endpoint refuses everything without a secret), Check Runs out. */
     private void gitHub(RhoneConfiguration config, Environment environment, Core c) {
-        environment.servlets().addServlet("github-webhooks", new WebhookServlet(
-                new WebhookSignature(config.getGithub().getWebhookSecret()),
+        GitHubConfiguration hooks = config.getGithub();
+        WebhookBodyBudget bodies = new WebhookBodyBudget(hooks.getWebhookBodyBudget().toBytes());
+        environment.metrics().register("webhooks.body-bytes-in-flight", (Gauge<Long>) bodies::inFlight);
+        environment.metrics().register("webhooks.body-bytes-peak", (Gauge<Long>) bodies::peak);
+        var webhooks = environment.servlets().addServlet("github-webhooks", new WebhookServlet(
+                new WebhookSignature(hooks.getWebhookSecret()),
                 new WebhookHandler(c.dataSource(), c.jdbi(), c.deployments()),
-                new WebhookRateLimiter(config.getGithub().getWebhookRatePerAddress(),
-                        config.getGithub().getWebhookRateOverall()), environment.getObjectMapper()))
-                .addMapping("/webhooks/github");
+                new WebhookLimits(new WebhookRateLimiter(hooks.getWebhookRatePerAddress(),
+                        hooks.getWebhookRateOverall()), bodies,
+                        environment.lifecycle().scheduledExecutorService("rhone-webhook-deadlines-%d").threads(1)
+                                .build(),
+                        hooks.getWebhookBodyDeadline().toJavaDuration(), hooks.getWebhookAddressHeader()),
+                environment.getObjectMapper()));
+        webhooks.setAsyncSupported(true); // bodies are read as they arrive, without holding a thread
+        webhooks.addMapping("/webhooks/github");
         installationTokens(config).ifPresent(tokens -> {
             GitHubConfiguration gh = config.getGithub();
             CheckRunReporter reporter = new CheckRunReporter(c.jdbi().onDemand(GitHubDao.class), c.deploymentDao(),

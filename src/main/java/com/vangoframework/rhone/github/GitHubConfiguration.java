@@ -1,10 +1,16 @@
 package com.vangoframework.rhone.github;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.util.DataSize;
+import io.dropwizard.util.DataSizeUnit;
+import io.dropwizard.validation.MinDataSize;
+import io.dropwizard.validation.MinDuration;
+import jakarta.validation.constraints.NotNull;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 /** The GitHub App this service is. Every field comes from an env var in config.yml. */
 public class GitHubConfiguration {
@@ -22,8 +28,15 @@ public class GitHubConfiguration {
     private String publicUrl = "http://localhost:8080";
     private String checkName = "rhone";
     private io.dropwizard.util.Duration redeliveryInterval = io.dropwizard.util.Duration.minutes(5);
-    private int webhookRatePerAddress = 300;
+    private int webhookRatePerAddress = 10;
     private int webhookRateOverall = 1000;
+    @NotNull
+    @MinDataSize(value = 1, unit = DataSizeUnit.MEBIBYTES)
+    private DataSize webhookBodyBudget = DataSize.mebibytes(64);
+    @NotNull
+    @MinDuration(value = 100, unit = TimeUnit.MILLISECONDS)
+    private io.dropwizard.util.Duration webhookBodyDeadline = io.dropwizard.util.Duration.seconds(10);
+    private String webhookAddressHeader = "";
 
     @JsonProperty public String getAppId() { return appId; }
     @JsonProperty public void setAppId(String appId) { this.appId = nz(appId); }
@@ -44,11 +57,24 @@ public class GitHubConfiguration {
     @JsonProperty public io.dropwizard.util.Duration getRedeliveryInterval() { return redeliveryInterval; }
     @JsonProperty public void setRedeliveryInterval(io.dropwizard.util.Duration v) { this.redeliveryInterval = v; }
 
-    /** Deliveries per second accepted from one address, and from all addresses together. */
+    /**
+     * Refused deliveries per second from one address (bad signature, too large, too slow; past it
+     * the address's deliveries are refused unread), and deliveries that verified per second in all.
+     */
     @JsonProperty public int getWebhookRatePerAddress() { return webhookRatePerAddress; }
     @JsonProperty public void setWebhookRatePerAddress(int v) { this.webhookRatePerAddress = v; }
     @JsonProperty public int getWebhookRateOverall() { return webhookRateOverall; }
     @JsonProperty public void setWebhookRateOverall(int v) { this.webhookRateOverall = v; }
+
+    /** Bytes of webhook bodies being read at once on this node; a body with no room left gets 503. */
+    @JsonProperty public DataSize getWebhookBodyBudget() { return webhookBodyBudget; }
+    @JsonProperty public void setWebhookBodyBudget(DataSize v) { this.webhookBodyBudget = v; }
+    /** How long a body may take to arrive in full, from the request's start; past it 408. */
+    @JsonProperty public io.dropwizard.util.Duration getWebhookBodyDeadline() { return webhookBodyDeadline; }
+    @JsonProperty public void setWebhookBodyDeadline(io.dropwizard.util.Duration v) { this.webhookBodyDeadline = v; }
+    /** Empty, or the header a fronting proxy puts the client's address in (see WebhookLimits). */
+    @JsonProperty public String getWebhookAddressHeader() { return webhookAddressHeader; }
+    @JsonProperty public void setWebhookAddressHeader(String v) { this.webhookAddressHeader = nz(v); }
 
     /** The App can call GitHub only with an id and a key. */
     public boolean hasAppCredentials() {

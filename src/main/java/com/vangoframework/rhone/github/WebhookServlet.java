@@ -5,22 +5,29 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dropwizard.jersey.errors.ErrorMessage;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serial;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code POST /webhooks/github}. The signature is checked on the raw bytes before anything parses
- * them; only then is the delivery recorded and acted on, in one short transaction. No GitHub API
- * call happens here: the answer goes back in milliseconds.
+ * {@code POST /webhooks/github}. Everything about a delivery's headers that can be judged before
+ * its body is, so junk is refused unread: an address refused too often (429), no secret
+ * configured or no signature of the right form (401), a declared length over GitHub's 25 MB
+ * (413). The body is then read without holding a thread ({@link WebhookBody}), under the node's
+ * byte budget (503) and a deadline (408), into the HMAC as it arrives; only a body whose signature
+ * matches is parsed, and then recorded and acted on in one short transaction. No GitHub API call
+ * happens here: the answer goes back in milliseconds.
  *
  * <p>A plain servlet rather than a Jersey resource: this endpoint takes GitHub's whole delivery
  * rate, and Jersey's per-request machinery (injection, filters, entity providers) was a fifth of
@@ -34,18 +41,21 @@ public final class WebhookServlet extends HttpServlet {
     static final int MAX_BODY_BYTES = 25 * 1024 * 1024;
     private static final Pattern EVENT = Pattern.compile("[a-z_]{1,64}");
     private static final Pattern DELIVERY = Pattern.compile("[A-Za-z0-9-]{1,100}");
+    private static final String BAD_SIGNATURE = "X-Hub-Signature-256 is missing or does not match the webhook secret";
     private static final Logger LOG = LoggerFactory.getLogger(WebhookServlet.class);
 
     private final transient WebhookSignature signature;
     private final transient WebhookHandler handler;
     private final transient WebhookRateLimiter limiter;
+    private final transient WebhookLimits limits;
     private final transient ObjectMapper json;
 
-    public WebhookServlet(WebhookSignature signature, WebhookHandler handler, WebhookRateLimiter limiter,
+    public WebhookServlet(WebhookSignature signature, WebhookHandler handler, WebhookLimits limits,
                           ObjectMapper json) {
         this.signature = signature;
         this.handler = handler;
-        this.limiter = limiter;
+        this.limiter = limits.rates();
+        this.limits = limits;
         this.json = json;
     }
 
@@ -57,45 +67,110 @@ public final class WebhookServlet extends HttpServlet {
             error(response, 405, "deliveries are POSTed");
             return;
         }
-        try {
-            deliver(request, response);
-        } catch (IOException e) {
-            throw e; // the connection broke; nothing to answer
-        } catch (RuntimeException e) {
-            // The database is down or the like: say so in the API's shape; GitHub shows the delivery
-            // as failed, and the redelivery job asks for it again once the service records it.
-            String id = java.util.UUID.randomUUID().toString();
-            LOG.error("Webhook delivery {} could not be handled (error id {})", request.getHeader("X-GitHub-Delivery"),
-                    id, e);
-            if (!response.isCommitted()) {
-                response.reset();
-                error(response, 500, "the delivery could not be recorded (error id " + id + "); it can be redelivered");
+        String address = limits.addressOf(request);
+        var wait = limiter.refusing(address);
+        if (wait.isPresent()) {
+            LOG.warn("Webhook delivery {} from {} refused unread: too many refused deliveries from there (retry "
+                    + "after {} s)", request.getHeader("X-GitHub-Delivery"), address, wait.get().toSeconds());
+            response.setHeader("Retry-After", Long.toString(wait.get().toSeconds()));
+            refuseUnread(response, 429, "too many refused deliveries from this address; retry after "
+                    + wait.get().toSeconds() + " s");
+            return;
+        }
+        if (!signature.isConfigured()) {
+            refuseUnread(response, 401, "webhooks are disabled: GITHUB_WEBHOOK_SECRET is not set on this service");
+            return;
+        }
+        Delivery delivery = new Delivery(address, request.getHeader("X-GitHub-Event"),
+                request.getHeader("X-GitHub-Delivery"), request.getHeader("X-Hub-Signature-256"));
+        if (!WebhookSignature.isWellFormed(delivery.signature())) {
+            limiter.refused(address);
+            refuseUnread(response, 401, BAD_SIGNATURE);
+            return;
+        }
+        if (request.getContentLengthLong() > MAX_BODY_BYTES) {
+            limiter.refused(address);
+            refuseUnread(response, 413, "the delivery is larger than GitHub's 25 MB limit");
+            return;
+        }
+        AsyncContext async = request.startAsync();
+        async.setTimeout(0); // the body has its own deadline; see WebhookBody
+        new WebhookBody(async, limits.budget(), address, signature.begin(), new Reception(delivery))
+                .start(limits.deadlines(), limits.bodyDeadline());
+    }
+
+    /** The headers of one delivery, taken before its body is read. */
+    private record Delivery(String address, String event, String id, String signature) {
+    }
+
+    /** Answers one delivery once its body is read, or its body's refusal. */
+    private final class Reception implements WebhookBody.Receiver {
+        private final Delivery delivery;
+
+        Reception(Delivery delivery) {
+            this.delivery = delivery;
+        }
+
+        @Override
+        public void received(WebhookBody body, HttpServletResponse response) throws IOException {
+            try {
+                deliver(delivery, body, response);
+            } catch (RuntimeException e) {
+                // The database is down or the like: say so in the API's shape; GitHub shows the
+                // delivery as failed, and the redelivery job asks for it again once the service
+                // records it.
+                String id = UUID.randomUUID().toString();
+                LOG.error("Webhook delivery {} could not be handled (error id {})", delivery.id(), id, e);
+                if (!response.isCommitted()) {
+                    response.reset();
+                    error(response, 500, "the delivery could not be recorded (error id " + id
+                            + "); it can be redelivered");
+                }
+            }
+        }
+
+        @Override
+        public void refused(WebhookBody.Refusal refusal, HttpServletResponse response) throws IOException {
+            response.setHeader("Connection", "close");
+            switch (refusal) {
+                case TOO_LARGE -> {
+                    limiter.refused(delivery.address());
+                    error(response, 413, "the delivery is larger than GitHub's 25 MB limit");
+                }
+                case TOO_SLOW -> {
+                    limiter.refused(delivery.address());
+                    error(response, 408, "the delivery's body did not arrive within " + describe(limits.bodyDeadline()));
+                }
+                case OVER_BUDGET -> {
+                    // Not counted against the address: this may be GitHub's delivery, arriving
+                    // while others fill the budget. It is asked for again later.
+                    long seconds = limits.deadlineSeconds();
+                    LOG.warn("Webhook delivery {} from {} refused: {} bytes of bodies are being read already",
+                            delivery.id(), delivery.address(), limits.budget().inFlight());
+                    response.setHeader("Retry-After", Long.toString(seconds));
+                    error(response, 503, "too many delivery bodies are being read at once; retry after "
+                            + seconds + " s");
+                }
             }
         }
     }
 
-    private void deliver(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        String delivery = request.getHeader("X-GitHub-Delivery");
-        var wait = limiter.admit(request.getRemoteAddr());
+    private void deliver(Delivery d, WebhookBody body, HttpServletResponse response) throws IOException {
+        if (!body.signedWith(d.signature())) {
+            limiter.refused(d.address());
+            error(response, 401, BAD_SIGNATURE);
+            return;
+        }
+        var wait = limiter.admitVerified();
         if (wait.isPresent()) {
-            refuseForRate(request, response, delivery, wait.get().toSeconds());
+            LOG.warn("Webhook delivery {} from {} refused: rate limit (retry after {} s)", d.id(), d.address(),
+                    wait.get().toSeconds());
+            response.setHeader("Retry-After", Long.toString(wait.get().toSeconds()));
+            error(response, 429, "too many deliveries; retry after " + wait.get().toSeconds() + " s");
             return;
         }
-        if (!signature.isConfigured()) {
-            error(response, 401, "webhooks are disabled: GITHUB_WEBHOOK_SECRET is not set on this service");
-            return;
-        }
-        byte[] raw = request.getInputStream().readNBytes(MAX_BODY_BYTES + 1);
-        if (raw.length > MAX_BODY_BYTES) {
-            response.setHeader("Connection", "close");
-            error(response, 413, "the delivery is larger than GitHub's 25 MB limit");
-            return;
-        }
-        if (!signature.verify(raw, request.getHeader("X-Hub-Signature-256"))) {
-            error(response, 401, "X-Hub-Signature-256 is missing or does not match the webhook secret");
-            return;
-        }
-        String event = request.getHeader("X-GitHub-Event");
+        String event = d.event();
+        String delivery = d.id();
         if (event == null || !EVENT.matcher(event).matches()) {
             error(response, 400, "X-GitHub-Event is missing or malformed");
             return;
@@ -105,14 +180,14 @@ public final class WebhookServlet extends HttpServlet {
             return;
         }
         JsonNode payload;
-        try {
+        try (InputStream content = body.content()) {
             // All of the body must be the one object: trailing tokens make it invalid.
-            payload = json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(raw);
+            payload = json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(content);
         } catch (JsonProcessingException e) {
             refuseSigned(response, delivery, event, "the delivery body is not valid JSON");
             return;
         }
-        if (payload == null || !payload.isObject()) {
+        if (payload == null || payload.isMissingNode() || !payload.isObject()) {
             refuseSigned(response, delivery, event, "the delivery body must be a JSON object");
             return;
         }
@@ -124,12 +199,12 @@ public final class WebhookServlet extends HttpServlet {
             return;
         }
         LOG.info("GitHub delivery {} ({}): {}", delivery, event, result.outcome());
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("delivery", delivery);
-        body.put("outcome", result.outcome());
-        body.put("deployment_ids", result.deploymentIds());
-        body.put("duplicate", result.duplicate());
-        write(response, result.deploymentIds().isEmpty() ? 200 : 202, body);
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("delivery", delivery);
+        answer.put("outcome", result.outcome());
+        answer.put("deployment_ids", result.deploymentIds());
+        answer.put("duplicate", result.duplicate());
+        write(response, result.deploymentIds().isEmpty() ? 200 : 202, answer);
     }
 
     /** A delivery signed with our secret but malformed: recorded with the reason, then a 400. */
@@ -139,31 +214,18 @@ public final class WebhookServlet extends HttpServlet {
         error(response, 400, reason);
     }
 
-    private void refuseForRate(HttpServletRequest request, HttpServletResponse response, String delivery,
-                               long seconds) throws IOException {
-        LOG.warn("Webhook delivery {} from {} refused: rate limit (retry after {} s)", delivery,
-                request.getRemoteAddr(), seconds);
-        // Answering before the body is read can make the server drop the connection under the
-        // client; read a small body away, and close the connection rather than read a large one.
-        if (!drain(request.getInputStream())) {
-            response.setHeader("Connection", "close");
-        }
-        response.setHeader("Retry-After", Long.toString(seconds));
-        error(response, 429, "too many deliveries; retry after " + seconds + " s");
+    /**
+     * An answer before the body is read: the connection closes after it, since reading away a
+     * body that may be 25 MB (or never end) is what these answers are there to avoid.
+     */
+    private void refuseUnread(HttpServletResponse response, int status, String message) throws IOException {
+        response.setHeader("Connection", "close");
+        error(response, status, message);
     }
 
-    /** Reads and drops up to 1 MiB; true when that was the whole body. */
-    private static boolean drain(InputStream body) throws IOException {
-        byte[] chunk = new byte[8192];
-        long total = 0;
-        int n;
-        while ((n = body.read(chunk)) >= 0) {
-            total += n;
-            if (total > 1024 * 1024) {
-                return false;
-            }
-        }
-        return true;
+    /** "10 s", or "500 ms" below a second. */
+    static String describe(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
     private void error(HttpServletResponse response, int status, String message) throws IOException {

@@ -3,6 +3,7 @@ package com.vangoframework.rhone.ratelimit;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.EstimationProbe;
 import io.github.bucket4j.TimeMeter;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -81,6 +82,29 @@ public final class KeyedRateLimiter<K> {
         }
         ConsumptionProbe all = overall.tryConsumeAndReturnRemaining(1);
         return all.isConsumed() ? Optional.empty() : Optional.of(Duration.ofNanos(all.getNanosToWaitForRefill()));
+    }
+
+    /**
+     * How long until the key has a token again, when it has none; takes nothing, and a key not
+     * seen before (or forgotten) gets no bucket. With {@link #charge} it counts events that are
+     * known only afterwards (a delivery whose signature failed) and refuses a key that has run out
+     * before the next one costs anything.
+     */
+    public Optional<Duration> exhausted(K key) {
+        Bucket bucket;
+        synchronized (buckets) {
+            bucket = buckets.get(key);
+        }
+        if (bucket == null) {
+            return Optional.empty();
+        }
+        EstimationProbe probe = bucket.estimateAbilityToConsume(1);
+        return probe.canBeConsumed() ? Optional.empty() : Optional.of(Duration.ofNanos(probe.getNanosToWaitForRefill()));
+    }
+
+    /** Takes a token from the key's bucket if one is left (the shared bucket is not touched). */
+    public void charge(K key) {
+        bucketOf(key).tryConsume(1);
     }
 
     /** A wait as a {@code Retry-After} header carries it: whole seconds, rounded up, at least one. */

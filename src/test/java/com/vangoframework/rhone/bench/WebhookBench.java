@@ -57,14 +57,17 @@ public final class WebhookBench {
             // JIT compilers take most of a core for the first two minutes under this load and
             // settle after about three (jstat -compiler), so the default warm-up is four minutes.
             int warmSeconds = Integer.parseInt(System.getProperty("warmupSeconds", "240"));
-            Deliveries warm = Deliveries.of(signer, port, rate * warmSeconds);
+            Deliveries warm = Deliveries.madeAsSent(signer, port, rate * warmSeconds);
             load.run(warm.requests(), rate);
             Deliveries measured = Deliveries.of(signer, port, rate * seconds);
             Duration cpuBefore = cpu(service);
+            Duration dbBefore = databaseCpu(dir);
+            String loadBefore = loadAverage();
             long start = System.nanoTime();
             List<OpenLoopHttp.Answer> answers = load.run(measured.requests(), rate);
             double elapsed = (System.nanoTime() - start) / 1e9;
             double cpuSeconds = (cpu(service).toMillis() - cpuBefore.toMillis()) / 1000.0;
+            double dbSeconds = (databaseCpu(dir).toMillis() - dbBefore.toMillis()) / 1000.0;
             List<Long> sorted = new ArrayList<>(answers.stream().map(OpenLoopHttp.Answer::micros).toList());
             Collections.sort(sorted);
             long errors = answers.stream().filter(a -> a.status() < 200 || a.status() >= 300).count();
@@ -77,6 +80,10 @@ public final class WebhookBench {
                     errors);
             System.out.printf("service CPU while measured: %.2f cores (%.2f ms per delivery), after a %d s warm-up%n",
                     cpuSeconds / elapsed, cpuSeconds * 1000 / total, warmSeconds);
+            System.out.printf("embedded PostgreSQL CPU while measured: %.2f cores (%.2f ms per delivery)%n",
+                    dbSeconds / elapsed, dbSeconds * 1000 / total);
+            System.out.printf("machine load average (1, 5, 15 min) before / after the measured minute: %s / %s%n",
+                    loadBefore, loadAverage());
             int warmed = warm.distinct();
             int distinct = measured.distinct();
             System.out.printf("deployments created: %d (expected %d: one per distinct delivery, %d of them in the warm-up)%n",
@@ -90,26 +97,67 @@ public final class WebhookBench {
 
     /** Signed push deliveries, a tenth of them redeliveries of earlier ones (same id, same bytes). */
     record Deliveries(List<byte[]> requests, int distinct, int bodyBytes) {
+        /** Made before they are sent, so making them costs the measured minute nothing. */
         static Deliveries of(WebhookSignature signer, int port, int count) {
             List<byte[]> requests = new ArrayList<>(count);
             List<byte[]> sent = new ArrayList<>();
-            int bodyBytes = 0;
             for (int i = 0; i < count; i++) {
                 if (i % 10 == 9 && !sent.isEmpty()) {
                     requests.add(sent.get((int) (Math.random() * sent.size())));
                     continue;
                 }
-                byte[] body = push().getBytes(StandardCharsets.UTF_8);
-                bodyBytes = body.length;
-                byte[] request = OpenLoopHttp.post("/webhooks/github", "127.0.0.1:" + port, List.of(
-                        new String[] {"X-GitHub-Event", "push"},
-                        new String[] {"X-GitHub-Delivery", UUID.randomUUID().toString()},
-                        new String[] {"X-Hub-Signature-256", signer.sign(body)},
-                        new String[] {"Content-Type", "application/json"}), body);
+                byte[] request = request(signer, port);
                 requests.add(request);
                 sent.add(request);
             }
-            return new Deliveries(requests, sent.size(), bodyBytes);
+            return new Deliveries(requests, sent.size(), bodyBytes(requests));
+        }
+
+        /**
+         * Made as they are sent (the list is read once, in order), redeliveries taken from the last
+         * 10,000: four minutes of warm-up at 1,000/s would not fit in memory made in advance.
+         */
+        static Deliveries madeAsSent(WebhookSignature signer, int port, int count) {
+            List<byte[]> recent = new ArrayList<>();
+            List<byte[]> requests = new java.util.AbstractList<>() {
+                private int made;
+
+                @Override
+                public int size() {
+                    return count;
+                }
+
+                @Override
+                public byte[] get(int i) {
+                    if (i % 10 == 9) {
+                        return recent.get((int) (Math.random() * recent.size()));
+                    }
+                    byte[] request = request(signer, port);
+                    if (recent.size() < 10_000) {
+                        recent.add(request);
+                    } else {
+                        recent.set(made % 10_000, request);
+                    }
+                    made++;
+                    return request;
+                }
+            };
+            return new Deliveries(requests, count - count / 10, 0); // body size: see the measured set
+        }
+
+        private static byte[] request(WebhookSignature signer, int port) {
+            byte[] body = push().getBytes(StandardCharsets.UTF_8);
+            return OpenLoopHttp.post("/webhooks/github", "127.0.0.1:" + port, List.of(
+                    new String[] {"X-GitHub-Event", "push"},
+                    new String[] {"X-GitHub-Delivery", UUID.randomUUID().toString()},
+                    new String[] {"X-Hub-Signature-256", signer.sign(body)},
+                    new String[] {"Content-Type", "application/json"}), body);
+        }
+
+        private static int bodyBytes(List<byte[]> requests) {
+            byte[] first = requests.get(0);
+            String text = new String(first, StandardCharsets.ISO_8859_1);
+            return first.length - text.indexOf("\r\n\r\n") - 4;
         }
     }
 
@@ -122,6 +170,24 @@ public final class WebhookBench {
     /** User and system CPU of the whole service process (all its threads, the JIT and GC included). */
     private static Duration cpu(Process process) {
         return process.toHandle().info().totalCpuDuration().orElseThrow();
+    }
+
+    /**
+     * User and system CPU of the embedded PostgreSQL: its postmaster and the live backends (the
+     * pool keeps its connections, so the measured minute's statements run in backends counted
+     * before and after).
+     */
+    private static Duration databaseCpu(Path dir) throws Exception {
+        long pid = Long.parseLong(Files.readAllLines(dir.resolve("postgres").resolve("postmaster.pid")).get(0).trim());
+        ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow();
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of(postmaster), postmaster.descendants())
+                .map(p -> p.info().totalCpuDuration().orElse(Duration.ZERO))
+                .reduce(Duration.ZERO, Duration::plus);
+    }
+
+    private static String loadAverage() throws Exception {
+        String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+        return f[0] + " " + f[1] + " " + f[2];
     }
 
     private static long countDeployments(Path dir) throws Exception {

@@ -62,6 +62,27 @@ class GitHubAuthTest {
     }
 
     @Test
+    void signature_fedPieceByPieceAsABodyArrives_isGitHubsToo_andOnlyWellFormedHeadersGetABodyRead() {
+        WebhookSignature sig = new WebhookSignature("It's a Secret to Everybody");
+        String expected = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+        byte[] body = "Hello, World!".getBytes(StandardCharsets.UTF_8);
+        WebhookSignature.Digest digest = sig.begin();
+        digest.update(body, 0, 5);
+        digest.update(body, 5, 0);
+        digest.update(body, 5, body.length - 5);
+        assertThat(digest.matches(expected.toUpperCase(java.util.Locale.ROOT).replace("SHA256=", "sha256="))).isTrue();
+        WebhookSignature.Digest other = sig.begin(); // each body its own, from the same keyed HMAC
+        other.update(body, 0, 5);
+        assertThat(other.matches(expected)).isFalse();
+
+        assertThat(WebhookSignature.isWellFormed(expected)).isTrue();
+        assertThat(WebhookSignature.isWellFormed(null)).isFalse();
+        assertThat(WebhookSignature.isWellFormed("sha256=" + "0".repeat(63))).isFalse();
+        assertThat(WebhookSignature.isWellFormed("sha1=757107ea0eb2509fc211221cce984b8a37570b6d")).isFalse();
+        assertThat(WebhookSignature.isWellFormed("sha256=" + "g".repeat(64))).isFalse();
+    }
+
+    @Test
     void privateKey_isReadAsPkcs1AndAsPkcs8_andBothSignTheSame() throws Exception {
         var fromPkcs8 = AppPrivateKey.parse(pem("PRIVATE KEY", KEYS.getPrivate().getEncoded()));
         var fromPkcs1 = AppPrivateKey.parse(pkcs1Pem());

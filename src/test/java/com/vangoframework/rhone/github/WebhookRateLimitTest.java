@@ -22,25 +22,38 @@ class WebhookRateLimitTest {
     Path dir;
 
     @Test
-    void limiter_refusesPastTheBurstPerAddress_butNotOtherAddresses() {
+    void refusals_countAgainstTheirAddressOnly_andAnAddressThatUsedThemUpIsRefused() {
         WebhookRateLimiter limiter = new WebhookRateLimiter(5, 1000);
-        int admitted = 0;
-        for (int i = 0; i < 20; i++) {
-            if (limiter.admit("10.0.0.1").isEmpty()) {
-                admitted++;
-            }
+        for (int i = 0; i < 10; i++) {
+            assertThat(limiter.refusing("10.0.0.1")).isEmpty();
+            limiter.refused("10.0.0.1"); // a burst of two seconds' worth
         }
-        assertThat(admitted).isBetween(10, 11); // a burst of two seconds' worth
-        assertThat(limiter.admit("10.0.0.1")).hasValueSatisfying(d -> assertThat(d.toSeconds()).isPositive());
-        assertThat(limiter.admit("10.0.0.2")).isEmpty();
+        assertThat(limiter.refusing("10.0.0.1")).hasValueSatisfying(d -> assertThat(d.toSeconds()).isPositive());
+        assertThat(limiter.refusing("10.0.0.2")).isEmpty();
     }
 
     @Test
-    void overLimit_is429WithRetryAfter_andNothingIsRecorded() throws Exception {
+    void theOverallLimit_countsOnlyVerifiedDeliveries_soJunkCannotDrainIt() {
+        WebhookRateLimiter limiter = new WebhookRateLimiter(5, 5);
+        for (int i = 0; i < 1000; i++) {
+            limiter.refused("10.0.0." + (i % 250));
+        }
+        int admitted = 0;
+        for (int i = 0; i < 20; i++) {
+            if (limiter.admitVerified().isEmpty()) {
+                admitted++;
+            }
+        }
+        assertThat(admitted).isBetween(10, 11);
+        assertThat(limiter.admitVerified()).isPresent();
+    }
+
+    @Test
+    void verifiedDeliveriesOverTheOverallLimit_are429WithRetryAfter_andNothingIsRecordedForThem() throws Exception {
         var db = TestPostgres.freshDatabase();
         TestService service = new TestService(db, dir, new ScriptedPipeline(),
                 ConfigOverride.config("github.webhookSecret", "s"),
-                ConfigOverride.config("github.webhookRatePerAddress", "2")).start();
+                ConfigOverride.config("github.webhookRateOverall", "2")).start();
         try {
             HttpClient http = HttpClient.newHttpClient();
             byte[] body = "{\"zen\":\"hi\"}".getBytes();

@@ -78,6 +78,33 @@ class KeyedRateLimiterTest {
     }
 
     @Test
+    void exhausted_takesNothing_andCharge_countsAfterTheFact() {
+        var limiter = new KeyedRateLimiter<String>(perMinute(2, 2), null, 10, clock);
+        assertThat(limiter.exhausted("a")).isEmpty();
+        assertThat(limiter.exhausted("a")).as("looking took no token").isEmpty();
+        limiter.charge("a");
+        assertThat(limiter.exhausted("a")).isEmpty();
+        limiter.charge("a");
+        assertThat(limiter.exhausted("a")).contains(Duration.ofSeconds(30));
+        limiter.charge("a"); // nothing left to take: no debt either
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(limiter.exhausted("a")).isEmpty();
+        assertThat(limiter.exhausted("b")).isEmpty();
+    }
+
+    @Test
+    void lookingAtKeys_neverTracksThem_soAScanOfCleanKeysCannotEvictAChargedOne() {
+        var limiter = new KeyedRateLimiter<String>(perMinute(1, 1), null, 1, clock);
+        limiter.charge("bad");
+        for (int i = 0; i < 100; i++) {
+            assertThat(limiter.exhausted("clean-" + i)).isEmpty();
+        }
+        assertThat(limiter.exhausted("bad")).isPresent();
+        limiter.charge("other"); // a second charged key past maxKeys: the older one goes
+        assertThat(limiter.exhausted("bad")).isEmpty();
+    }
+
+    @Test
     void wholeSeconds_roundsUp_andIsAtLeastOne() {
         assertThat(KeyedRateLimiter.wholeSeconds(Duration.ofMillis(1))).isEqualTo(Duration.ofSeconds(1));
         assertThat(KeyedRateLimiter.wholeSeconds(Duration.ZERO)).isEqualTo(Duration.ofSeconds(1));
