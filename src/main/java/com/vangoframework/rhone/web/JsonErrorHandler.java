@@ -40,11 +40,7 @@ public final class JsonErrorHandler extends ErrorHandler {
         };
     }
 
-    private byte[] body(int status) {
-        return body(json, status);
-    }
-
-    static byte[] body(ObjectMapper json, int status) {
+    private static byte[] body(ObjectMapper json, int status) {
         try {
             return json.writeValueAsBytes(new ErrorMessage(status, sentence(status)));
         } catch (IOException e) {
@@ -61,13 +57,18 @@ public final class JsonErrorHandler extends ErrorHandler {
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
                                     Callback callback) {
+        write(json, response, code, callback);
+    }
+
+    /** The whole answer for {@code status}: its JSON body and Content-Type ({@link JsonServletErrorHandler} too). */
+    static void write(ObjectMapper json, Response response, int status, Callback callback) {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-        response.write(true, ByteBuffer.wrap(body(code)), callback);
+        response.write(true, ByteBuffer.wrap(body(json, status)), callback);
     }
 
     @Override
     public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
         fields.put(HttpHeader.CONTENT_TYPE, "application/json");
-        return ByteBuffer.wrap(body(status));
+        return ByteBuffer.wrap(body(json, status));
     }
 }

@@ -1,8 +1,6 @@
 package com.vangoframework.rhone.web;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.ByteBuffer;
-import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -29,7 +27,6 @@ public final class JsonServletErrorHandler extends org.eclipse.jetty.ee10.servle
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
                                     Callback callback) {
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-        response.write(true, ByteBuffer.wrap(JsonErrorHandler.body(json, code)), callback);
+        JsonErrorHandler.write(json, response, code, callback);
     }
 }
