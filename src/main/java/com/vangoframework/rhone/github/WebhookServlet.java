@@ -71,7 +71,7 @@ public final class WebhookServlet extends HttpServlet {
         var wait = limiter.refusing(address);
         if (wait.isPresent()) {
             LOG.warn("Webhook delivery {} from {} refused unread: too many refused deliveries from there (retry "
-                    + "after {} s)", request.getHeader("X-GitHub-Delivery"), address, wait.get().toSeconds());
+                    + "after {} s)", forLog(request.getHeader("X-GitHub-Delivery")), address, wait.get().toSeconds());
             response.setHeader("Retry-After", Long.toString(wait.get().toSeconds()));
             refuseUnread(response, 429, "too many refused deliveries from this address; retry after "
                     + wait.get().toSeconds() + " s");
@@ -120,7 +120,7 @@ public final class WebhookServlet extends HttpServlet {
                 // delivery as failed, and the redelivery job asks for it again once the service
                 // records it.
                 String id = UUID.randomUUID().toString();
-                LOG.error("Webhook delivery {} could not be handled (error id {})", delivery.id(), id, e);
+                LOG.error("Webhook delivery {} could not be handled (error id {})", forLog(delivery.id()), id, e);
                 if (!response.isCommitted()) {
                     response.reset();
                     error(response, 500, "the delivery could not be recorded (error id " + id
@@ -146,7 +146,7 @@ public final class WebhookServlet extends HttpServlet {
                     // while others fill the budget. It is asked for again later.
                     long seconds = limits.deadlineSeconds();
                     LOG.warn("Webhook delivery {} from {} refused: {} bytes of bodies are being read already",
-                            delivery.id(), delivery.address(), limits.budget().inFlight());
+                            forLog(delivery.id()), delivery.address(), limits.budget().inFlight());
                     response.setHeader("Retry-After", Long.toString(seconds));
                     error(response, 503, "too many delivery bodies are being read at once; retry after "
                             + seconds + " s");
@@ -163,7 +163,7 @@ public final class WebhookServlet extends HttpServlet {
         }
         var wait = limiter.admitVerified();
         if (wait.isPresent()) {
-            LOG.warn("Webhook delivery {} from {} refused: rate limit (retry after {} s)", d.id(), d.address(),
+            LOG.warn("Webhook delivery {} from {} refused: rate limit (retry after {} s)", forLog(d.id()), d.address(),
                     wait.get().toSeconds());
             response.setHeader("Retry-After", Long.toString(wait.get().toSeconds()));
             error(response, 429, "too many deliveries; retry after " + wait.get().toSeconds() + " s");
@@ -238,5 +238,13 @@ public final class WebhookServlet extends HttpServlet {
         response.setContentType("application/json");
         response.setContentLength(bytes.length);
         response.getOutputStream().write(bytes);
+    }
+
+    /**
+     * A delivery id as the logs may show it: GitHub's shape, or a placeholder. The header is the
+     * sender's, read before anything is verified: up to 8 KiB of anything, at warning level.
+     */
+    static String forLog(String delivery) {
+        return delivery != null && DELIVERY.matcher(delivery).matches() ? delivery : "(missing or malformed id)";
     }
 }

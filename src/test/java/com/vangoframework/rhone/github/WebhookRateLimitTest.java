@@ -74,4 +74,13 @@ class WebhookRateLimitTest {
             service.stop();
         }
     }
+
+    /** Refusals are logged before anything is verified: the sender's delivery header reaches the log only in GitHub's shape. */
+    @Test
+    void aRefusedDeliverysIdIsLoggedOnlyInGitHubsShape() {
+        assertThat(WebhookServlet.forLog("72d3162e-cc78-11e3-81ab-4c9367dc0958"))
+                .isEqualTo("72d3162e-cc78-11e3-81ab-4c9367dc0958");
+        assertThat(WebhookServlet.forLog("x\u001b[2J" + "y".repeat(8_000))).isEqualTo("(missing or malformed id)");
+        assertThat(WebhookServlet.forLog(null)).isEqualTo("(missing or malformed id)");
+    }
 }
