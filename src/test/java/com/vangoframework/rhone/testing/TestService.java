@@ -67,13 +67,41 @@ public final class TestService {
         return dataDir.resolveSibling(dataDir.getFileName() + "-builds");
     }
 
+    /**
+     * Starts the service. Dropwizard's test support hands the overrides to the application as
+     * {@code dw.*} system properties, which every service in this JVM reads, and on stop puts back
+     * the values it found at start: two services stopped in the order they were started would
+     * leave the first one's settings behind for every later test (that is how a test's
+     * {@code builds.workerEnabled=false} once silently turned off the queue of the tests after it).
+     * So each start begins with no {@code dw.*} property at all and ends by removing them again:
+     * the configuration is read once, during the start, and nothing is left to leak.
+     */
     public TestService start() throws Exception {
-        support.before();
+        synchronized (TestService.class) {
+            clearOverrideProperties();
+            try {
+                support.before();
+            } finally {
+                clearOverrideProperties();
+            }
+        }
         return this;
     }
 
     public void stop() {
-        support.after();
+        synchronized (TestService.class) {
+            try {
+                support.after();
+            } finally {
+                clearOverrideProperties();
+            }
+        }
+    }
+
+    private static void clearOverrideProperties() {
+        System.getProperties().stringPropertyNames().stream()
+                .filter(name -> name.startsWith("dw."))
+                .forEach(System::clearProperty);
     }
 
     public String url() {
