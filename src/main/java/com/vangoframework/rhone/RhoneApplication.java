@@ -45,6 +45,7 @@ import com.vangoframework.rhone.logs.LogRetention;
 import com.vangoframework.rhone.logs.LogStore;
 import com.vangoframework.rhone.pipeline.RegistryHealthCheck;
 import com.vangoframework.rhone.pipeline.RepoCredentials;
+import com.vangoframework.rhone.pipeline.WorkDirSweeper;
 import com.vangoframework.rhone.web.AppAccess;
 import com.vangoframework.rhone.web.AppEventsFilter;
 import com.vangoframework.rhone.web.AppGoneMapper;
@@ -216,6 +217,9 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         BuildPipeline pipeline = pipeline(config, environment, new Builders(c.logs(), c.appSecrets(), c.dataDir()));
         BuildQueue queue = new BuildQueue(c.deploymentDao(), c.apps(), pipeline, config.getBuilds(),
                 nodeId, c.database().target(), environment.metrics(), c.clock(), c.events());
+        // What builds left in the work directory (a node killed with -9): at start, then periodically.
+        environment.lifecycle().manage(new WorkDirSweeper(Path.of(config.getBuilder().getWorkDir()),
+                config.getBuilder().getWorkDirSweepInterval().toJavaDuration(), c.clock()));
         if (config.getBuilds().isWorkerEnabled()) {
             environment.lifecycle().manage(queue);
             environment.healthChecks().register("build-queue", new QueueHealthCheck(queue, c.deploymentDao(),
