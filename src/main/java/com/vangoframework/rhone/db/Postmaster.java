@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * of the JVM that started it, so it outlives a JVM killed with SIGKILL (an orphan), and nobody is
  * told when it dies. A postmaster killed with SIGKILL leaves its pid file behind and, for a moment,
  * its children still attached to its shared memory; where the machine's init does not reap
- * orphans, it also stays a zombie, whose pid PostgreSQL takes for a live server and refuses to
- * start. Signals follow PostgreSQL's meaning: SIGTERM is a smart shutdown (it waits for every
+ * orphans, it also stays a zombie, which {@code kill(pid, 0)} (PostgreSQL's test of the pid file)
+ * can take for a live server. Signals follow PostgreSQL's meaning: SIGTERM is a smart shutdown (it waits for every
  * session to end, which another node's pool never does), SIGINT a fast one (sessions are ended),
  * SIGQUIT an immediate one.
  */
