@@ -14,6 +14,7 @@ import com.vangoframework.rhone.apps.TeamPrincipal;
 import com.vangoframework.rhone.db.Database;
 import com.vangoframework.rhone.db.JdbiSetup;
 import com.vangoframework.rhone.db.EmbeddedPostgresHost;
+import com.vangoframework.rhone.db.EmbeddedPostgresSupervisor;
 import com.vangoframework.rhone.deployments.AppOverviewDao;
 import com.vangoframework.rhone.deployments.BuildPipeline;
 import com.vangoframework.rhone.deployments.BuildQueue;
@@ -183,6 +184,14 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
             public void stop() {
                 database.close();
             }
+        });
+        // Restarts the embedded PostgreSQL if its server dies; managed after the database, so it
+        // stops (and its executor with it) before the database is closed.
+        database.embeddedHost().filter(EmbeddedPostgresHost::ownsDatabase).ifPresent(host -> {
+            EmbeddedPostgresSupervisor supervisor = EmbeddedPostgresSupervisor.forService(host, environment.lifecycle()
+                    .scheduledExecutorService("rhone-embedded-postgres-%d").threads(1).build());
+            environment.lifecycle().manage(supervisor);
+            environment.healthChecks().register("embedded-postgres", supervisor.healthCheck());
         });
         if (config.getDatabase().isMigrateOnStart()) {
             database.migrate();

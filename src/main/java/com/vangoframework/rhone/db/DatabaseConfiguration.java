@@ -70,6 +70,21 @@ public class DatabaseConfiguration {
         this.maxPoolSize = maxPoolSize;
     }
 
+    /** The embedded PostgreSQL's port; 0: the one kept in the data directory, or a free one chosen once. */
+    @Min(0)
+    @Max(65535)
+    private int embeddedPort;
+
+    @JsonProperty
+    public int getEmbeddedPort() {
+        return embeddedPort;
+    }
+
+    @JsonProperty
+    public void setEmbeddedPort(int embeddedPort) {
+        this.embeddedPort = embeddedPort;
+    }
+
     public boolean isEmbedded() {
         return url.isEmpty();
     }
