@@ -215,7 +215,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         String nodeId = config.getBuilds().getNodeId().isEmpty() ? defaultNodeId() : config.getBuilds().getNodeId();
         BuildPipeline pipeline = pipeline(config, environment, new Builders(c.logs(), c.appSecrets(), c.dataDir()));
         BuildQueue queue = new BuildQueue(c.deploymentDao(), c.apps(), pipeline, config.getBuilds(),
-                nodeId, c.database().target(), environment.metrics(), c.clock(), c.events());
+                nodeId, c.database().target(), environment.metrics(), c.clock(), c.events(), c.logs());
         if (config.getBuilds().isWorkerEnabled()) {
             environment.lifecycle().manage(queue);
             environment.healthChecks().register("build-queue", new QueueHealthCheck(queue, c.deploymentDao(),

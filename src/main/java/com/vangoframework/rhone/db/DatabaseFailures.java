@@ -1,0 +1,40 @@
+package com.vangoframework.rhone.db;
+
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.sql.SQLException;
+
+/**
+ * Tells a database that could not be reached (or did not answer in time) from one that answered
+ * with an error. The first passes: a running build goes on and writes what it holds once the
+ * database answers again. The second is about the statement, and waiting does not cure it.
+ */
+public final class DatabaseFailures {
+
+    private DatabaseFailures() {
+    }
+
+    /**
+     * Whether {@code failure} says the database was out of reach: SQLSTATE class 08 (connection
+     * exception: refused, broken, timed out on the socket), 57P01-57P03 (the server shutting down
+     * or starting), 57014 (a statement cancelled by its timeout), 53300 (no connection slot), a
+     * JDBC failure without any SQLSTATE (the pool's own timeout), or a socket error underneath.
+     */
+    public static boolean isUnreachable(Throwable failure) {
+        boolean sqlSeen = false;
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SocketException || t instanceof SocketTimeoutException) {
+                return true;
+            }
+            if (t instanceof SQLException sql) {
+                String state = sql.getSQLState();
+                if (state != null) {
+                    return state.startsWith("08") || state.startsWith("57P") || state.equals("57014")
+                            || state.equals("53300");
+                }
+                sqlSeen = true;
+            }
+        }
+        return sqlSeen;
+    }
+}
