@@ -1,6 +1,7 @@
 package com.vangoframework.rhone.deployments;
 
 import com.vangoframework.rhone.apps.App;
+import com.vangoframework.rhone.db.DatabaseFailures;
 import com.vangoframework.rhone.db.StoredText;
 import java.time.Duration;
 import java.time.Instant;
@@ -220,12 +221,18 @@ public final class BuildContext {
             try {
                 apply(unwritten.peek());
             } catch (RuntimeException e) {
-                if (allWritten) {
-                    LOG.warn("Deployment {}: writing its progress failed; it is tried again before the next write "
-                            + "and the outcome", deployment.id(), e);
+                if (DatabaseFailures.isUnreachable(e)) {
+                    if (allWritten) {
+                        LOG.warn("Deployment {}: the database is out of reach; its progress is written when it "
+                                + "answers, before the outcome", deployment.id(), e);
+                    }
+                    allWritten = false;
+                    return; // kept, in order
                 }
-                allWritten = false;
-                return;
+                // The statement itself failed: trying it again would not help. The next phase
+                // write (or the outcome) moves the row on from the phase it holds.
+                LOG.warn("Deployment {}: writing its progress failed; the next write or the outcome catches up",
+                        deployment.id(), e);
             }
             unwritten.remove();
         }

@@ -28,6 +28,7 @@ public final class DatabaseProxy implements AutoCloseable {
     private final String rest;
     private final ServerSocket server;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean cut;
     private volatile boolean closed;
 
@@ -60,6 +61,11 @@ public final class DatabaseProxy implements AutoCloseable {
         }
     }
 
+    /** Connections refused while cut, so far. */
+    public int refused() {
+        return refused.get();
+    }
+
     /** The database answers again (through new connections). */
     public void restore() {
         cut = false;
@@ -85,11 +91,12 @@ public final class DatabaseProxy implements AutoCloseable {
                 return;
             }
             if (cut) {
+                refused.incrementAndGet();
                 closeQuietly(client);
                 continue;
             }
             try {
-                Socket upstream = new Socket(host, port);
+                Socket upstream = connectUpstream();
                 open.add(client);
                 open.add(upstream);
                 pump(client, upstream);
@@ -98,6 +105,19 @@ public final class DatabaseProxy implements AutoCloseable {
                 closeQuietly(client);
             }
         }
+    }
+
+    /** Every address of the host in turn ("localhost" may be ::1 and 127.0.0.1; the server may listen on one). */
+    private Socket connectUpstream() throws IOException {
+        IOException last = null;
+        for (InetAddress address : InetAddress.getAllByName(host)) {
+            try {
+                return new Socket(address, port);
+            } catch (IOException e) {
+                last = e;
+            }
+        }
+        throw last == null ? new IOException("no address for " + host) : last;
     }
 
     private void pump(Socket from, Socket to) {
