@@ -290,7 +290,11 @@ public final class BuildLog implements AutoCloseable {
     private long write(Batch batch) {
         RuntimeException failure;
         try {
-            long known = storedBytes < 0 ? dao.storedBytes(deploymentId) : -1;
+            boolean unknown;
+            synchronized (this) {
+                unknown = storedBytes < 0;
+            }
+            long known = unknown ? dao.storedBytes(deploymentId) : -1;
             dao.append(batch.chunk());
             synchronized (this) {
                 if (known >= 0) {

@@ -164,8 +164,9 @@ class DeploymentDaoTest {
         expireLeases();
         dao.noteLapsed(new DeploymentDao.ReapRequest("node-b", new long[0], 2, BuildQueue.INTERRUPTED_MESSAGE, 0));
         dao.renew("node-a", 60_000, new long[] {d.id()}, new int[] {mine.attempt()});
-        assertThat(jdbi.withHandle(h -> h.createQuery("SELECT lease_lapsed_at IS NULL FROM deployments WHERE id = ?")
-                .bind(0, d.id()).mapTo(Boolean.class).one())).isTrue();
+        boolean cleared = jdbi.withHandle(h -> h.createQuery(
+                "SELECT lease_lapsed_at IS NULL FROM deployments WHERE id = ?").bind(0, d.id()).mapTo(Boolean.class).one());
+        assertThat(cleared).isTrue();
     }
 
     @Test
