@@ -1,7 +1,5 @@
 package com.vangoframework.rhone.db;
 
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.sql.SQLException;
 
 /**
@@ -17,15 +15,13 @@ public final class DatabaseFailures {
     /**
      * Whether {@code failure} says the database was out of reach: SQLSTATE class 08 (connection
      * exception: refused, broken, timed out on the socket), 57P01-57P03 (the server shutting down
-     * or starting), 57014 (a statement cancelled by its timeout), 53300 (no connection slot), a
-     * JDBC failure without any SQLSTATE (the pool's own timeout), or a socket error underneath.
+     * or starting), 57014 (a statement cancelled by its timeout), 53300 (no connection slot), or a
+     * JDBC failure without any SQLSTATE (the pool's own timeout). Only JDBC failures count: a
+     * socket error of anything else (a registry, a git host) says nothing about the database.
      */
     public static boolean isUnreachable(Throwable failure) {
         boolean sqlSeen = false;
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SocketException || t instanceof SocketTimeoutException) {
-                return true;
-            }
             if (t instanceof SQLException sql) {
                 String state = sql.getSQLState();
                 if (state != null) {
