@@ -112,10 +112,14 @@ class DatabaseStallTest {
 
         stopped = postgresProcesses(data);
         signal("-STOP", stopped);
+        var probe = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> jdbi.withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one()));
         Thread.sleep(2 * LEASE_MILLIS); // the database answers nobody meanwhile
+        assertThat(probe).as("a query during the stall").isNotDone();
         signal("-CONT", stopped);
         stopped = List.of();
         Instant resumed = Instant.now();
+        assertThat(probe.get(20, TimeUnit.SECONDS)).isEqualTo(1);
 
         // Node A renews once its statements go through; node B's reaper, which ran at the same
         // moment, only noted the expired lease. Give it a grace and more to do otherwise.
