@@ -39,7 +39,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class DatabaseOutageTest {
 
-    private static final long LEASE_MILLIS = 1500;
+    private static final long LEASE_MILLIS = 1000;
 
     @RegisterExtension
     final TestThreads threads = new TestThreads();
