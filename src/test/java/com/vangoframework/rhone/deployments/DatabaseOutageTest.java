@@ -77,9 +77,12 @@ class DatabaseOutageTest {
         proxy.close();
     }
 
-    private static BuildsConfiguration config(int slots) {
+    private int maxAttempts = 2;
+
+    private BuildsConfiguration config(int slots) {
         BuildsConfiguration c = new BuildsConfiguration();
         c.setMaxConcurrent(slots);
+        c.setMaxAttempts(maxAttempts);
         c.setLeaseDuration(Duration.milliseconds(LEASE_MILLIS));
         c.setReapInterval(Duration.milliseconds(200));
         c.setPollInterval(Duration.milliseconds(200));
@@ -255,6 +258,34 @@ class DatabaseOutageTest {
         assertThat(runs("node-b", d)).isEqualTo(1);
         assertThat(logLines(d)).doesNotContain("node-a wrote this while cut off", "pushed on node-a")
                 .contains("pushed on node-b");
+    }
+
+    @Test
+    void failedByTheReaperAtTheAttemptLimitWhileCutOff_theSentenceSaysTheNodeLostContact_andForHowLong()
+            throws Exception {
+        maxAttempts = 1;
+        CountDownLatch building = new CountDownLatch(1);
+        CountDownLatch cut = new CountDownLatch(1);
+        BuildQueue a = node("node-a", proxy.target(), 2, (ctx, log) -> {
+            building.countDown();
+            pass(cut);
+        });
+        Deployment d = fx.pending(app);
+        pass(building);
+        awaitClaimedBy(d, "node-a", DeploymentStatus.BUILDING);
+        proxy.cut();
+        cut.countDown();
+        node("node-b", db, 2, (ctx, log) -> { });
+        Deployment interrupted = awaitStatus(d, DeploymentStatus.BUILD_FAILED);
+        assertThat(interrupted.errorMessage()).isEqualTo(BuildQueue.INTERRUPTED_MESSAGE);
+
+        proxy.restore();
+        await().atMost(java.time.Duration.ofSeconds(20)).until(() -> a.runningIds().isEmpty());
+        Deployment failed = fx.reload(d);
+        assertThat(failed.status()).isEqualTo(DeploymentStatus.BUILD_FAILED);
+        assertThat(failed.errorMessage()).matches("the build's node lost contact with the database for [1-9][0-9]* s");
+        assertThat(failed.attempt()).isEqualTo(1);
+        assertThat(runs("node-b", d)).isZero();
     }
 
     @Test
