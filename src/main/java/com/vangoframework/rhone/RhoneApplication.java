@@ -225,7 +225,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         String nodeId = config.getBuilds().getNodeId().isEmpty() ? defaultNodeId() : config.getBuilds().getNodeId();
         BuildPipeline pipeline = pipeline(config, environment, new Builders(c.logs(), c.appSecrets(), c.dataDir()));
         BuildQueue queue = new BuildQueue(c.deploymentDao(), c.apps(), pipeline, config.getBuilds(),
-                nodeId, c.database().target(), environment.metrics(), c.clock(), c.events());
+                nodeId, c.database().target(), environment.metrics(), c.clock(), c.events(), c.logs());
         // What builds left in the work directory (a node killed with -9): at start, then periodically.
         environment.lifecycle().manage(new WorkDirSweeper(Path.of(config.getBuilder().getWorkDir()),
                 config.getBuilder().getWorkDirSweepInterval().toJavaDuration(), c.clock()));

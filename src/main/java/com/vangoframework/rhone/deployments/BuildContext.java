@@ -1,7 +1,11 @@
 package com.vangoframework.rhone.deployments;
 
 import com.vangoframework.rhone.apps.App;
+import com.vangoframework.rhone.db.DatabaseFailures;
 import com.vangoframework.rhone.db.StoredText;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -17,8 +21,11 @@ import org.slf4j.LoggerFactory;
  * lease was taken over cannot write over the new owner's progress.
  *
  * <p>Progress writes (phases, the checked-out commit) go to the database in order on a writer
- * executor, so the build itself never waits for them; a write that finds the lease gone aborts
- * the build. The queue waits for them with {@link #awaitWrites()} before recording the outcome.
+ * executor, so the build itself never waits for them. A write that matches no row asks the queue
+ * whether the claim still holds (a node cut off from the database may take its reaped row back)
+ * and aborts the build when it does not. A write the database could not take is kept and tried
+ * again before the next one. The queue waits for them with {@link #catchUpWrites()} before
+ * recording the outcome.
  */
 public final class BuildContext {
 
@@ -34,6 +41,14 @@ public final class BuildContext {
         LEASE_LOST
     }
 
+    /** Asked when a write of this build matched no row: true when the claim still holds (or was taken back). */
+    @FunctionalInterface
+    interface LeaseCheck {
+        boolean stillHeld(BuildContext ctx);
+
+        LeaseCheck NEVER = ctx -> false;
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(BuildContext.class);
 
     private final Deployment deployment;
@@ -43,9 +58,18 @@ public final class BuildContext {
     private final AtomicReference<DeploymentStatus> status;
     private final Executor writer;
     private final Executor aborts;
+    private final LeaseCheck leaseCheck;
     private final Object writesLock = new Object();
     private CompletableFuture<Void> writes = CompletableFuture.completedFuture(null); // guarded by writesLock
+    /** Writes the database could not take, oldest first; touched only by write tasks, which run one at a time. */
+    private final ArrayDeque<java.util.function.Supplier<Boolean>> unwritten = new ArrayDeque<>();
+    private volatile boolean allWritten = true;
     private volatile DeploymentStatus recorded;
+    /** When the lease was last renewed (first: the claim); when renewals started failing since, or null. */
+    private volatile Instant lastRenewal;
+    private volatile Instant contactLostAt;
+    private volatile Duration lastOutage;
+    private volatile boolean outcomeRecorded;
     private final AtomicReference<AbortReason> abortReason = new AtomicReference<>();
     private final List<Runnable> abortCallbacks = new CopyOnWriteArrayList<>();
     private Thread worker; // guarded by this
@@ -58,14 +82,22 @@ public final class BuildContext {
     /** {@code aborts} runs the abort a write triggers: killing a process tree must not hold a writer. */
     BuildContext(Deployment deployment, App app, DeploymentDao dao, DeploymentEvents events, Executor writer,
                  Executor aborts) {
+        this(deployment, app, dao, events, writer, aborts, LeaseCheck.NEVER, Instant.now());
+    }
+
+    /** {@code claimedAt}: when this node claimed the row, the lease's first "renewal". */
+    BuildContext(Deployment deployment, App app, DeploymentDao dao, DeploymentEvents events, Executor writer,
+                 Executor aborts, LeaseCheck leaseCheck, Instant claimedAt) {
         this.deployment = deployment;
         this.app = app;
         this.dao = dao;
         this.events = events;
         this.writer = writer;
         this.aborts = aborts;
+        this.leaseCheck = leaseCheck;
         this.status = new AtomicReference<>(deployment.status());
         this.recorded = deployment.status();
+        this.lastRenewal = claimedAt;
     }
 
     public Deployment deployment() {
@@ -130,8 +162,8 @@ public final class BuildContext {
 
     /**
      * Waits until every progress write has been tried. A write that failed (the database was
-     * unreachable for a moment) is logged and left: {@link #recordedStatus()} still says where
-     * the row is, so the outcome can be recorded from there.
+     * unreachable for a moment) is kept: {@link #recordedStatus()} still says where the row is,
+     * and {@link #catchUpWrites()} tries it again.
      */
     public void awaitWrites() {
         CompletableFuture<Void> pending;
@@ -157,29 +189,116 @@ public final class BuildContext {
         }
     }
 
+    /** Tries the writes the database could not take again, and waits: true once none is left. */
+    boolean catchUpWrites() {
+        write(null);
+        awaitWrites();
+        return allWritten;
+    }
+
     /**
-     * A write returns false when the lease no longer matches (this build must stop), true when it
-     * changed the row, null when there was nothing left to write.
+     * A write returns false when the lease no longer matches (this build must stop, unless the
+     * queue finds the claim still holds), true when it changed the row, null when there was
+     * nothing left to write. Null queues no statement: it only retries the kept ones.
      */
     private void write(java.util.function.Supplier<Boolean> statement) {
         synchronized (writesLock) {
             writes = writes.thenRunAsync(() -> {
-                try {
-                    Boolean written = statement.get();
-                    if (written == null) {
-                        return;
-                    }
-                    if (written) {
-                        events.changed(deployment.id());
-                    } else {
-                        aborts.execute(() -> abort(AbortReason.LEASE_LOST));
-                    }
-                } catch (RuntimeException e) {
-                    LOG.warn("Deployment {}: writing its progress failed; the next write or the outcome catches up",
-                            deployment.id(), e);
+                if (statement != null) {
+                    unwritten.add(statement);
                 }
+                writeKept();
             }, writer);
         }
+    }
+
+    private void writeKept() {
+        while (!unwritten.isEmpty()) {
+            if (abortReason.get() == AbortReason.LEASE_LOST) {
+                unwritten.clear(); // the row is someone else's now
+                break;
+            }
+            try {
+                apply(unwritten.peek());
+            } catch (RuntimeException e) {
+                if (DatabaseFailures.isUnreachable(e)) {
+                    if (allWritten) {
+                        LOG.warn("Deployment {}: the database is out of reach; its progress is written when it "
+                                + "answers, before the outcome", deployment.id(), e);
+                    }
+                    allWritten = false;
+                    return; // kept, in order
+                }
+                // The statement itself failed: trying it again would not help. The next phase
+                // write (or the outcome) moves the row on from the phase it holds.
+                LOG.warn("Deployment {}: writing its progress failed; the next write or the outcome catches up",
+                        deployment.id(), e);
+            }
+            unwritten.remove();
+        }
+        allWritten = true;
+    }
+
+    private void apply(java.util.function.Supplier<Boolean> statement) {
+        Boolean written = statement.get();
+        if (written != null && !written && leaseCheck.stillHeld(this)) {
+            written = statement.get(); // the row was taken back: the same write again
+        }
+        if (written == null) {
+            return;
+        }
+        if (written) {
+            events.changed(deployment.id());
+        } else {
+            aborts.execute(() -> abort(AbortReason.LEASE_LOST));
+        }
+    }
+
+    /** The lease was renewed at {@code now}; answers how long contact had been lost, if it had. */
+    Duration leaseRenewed(Instant now) {
+        Instant lost = contactLostAt;
+        Duration outage = lost == null ? null : Duration.between(lastRenewal, now);
+        if (outage != null) {
+            lastOutage = outage;
+        }
+        lastRenewal = now;
+        contactLostAt = null;
+        return outage;
+    }
+
+    /** A renewal could not reach the database; true when this starts an outage. */
+    boolean renewalFailed(Instant now) {
+        if (contactLostAt != null) {
+            return false;
+        }
+        contactLostAt = now;
+        return true;
+    }
+
+    /**
+     * How long this build's node was out of contact with the database, measured from the last
+     * renewal: the outage going on now, else the last one that ended; zero when there was none.
+     */
+    Duration outage(Instant now) {
+        if (contactLostAt != null) {
+            return Duration.between(lastRenewal, now);
+        }
+        Duration last = lastOutage;
+        return last == null ? Duration.ZERO : last;
+    }
+
+    /** The row holds this build's outcome: its lease is gone because it ended, not because it was lost. */
+    void outcomeRecorded() {
+        outcomeRecorded = true;
+    }
+
+    boolean isOutcomeRecorded() {
+        return outcomeRecorded;
+    }
+
+    /** When the lease was last renewed (the claim, before the first renewal). */
+    Instant lastRenewal() {
+        return lastRenewal;
     }
 
     public boolean isAborted() {

@@ -34,6 +34,11 @@ import org.slf4j.LoggerFactory;
 public final class BuildQueue implements Managed {
 
     public static final String INTERRUPTED_MESSAGE = "interrupted: the build node stopped";
+
+    /** The failure sentence of a build lost because its node could not reach the database. */
+    static String lostContact(java.time.Duration outage) {
+        return "the build's node lost contact with the database for " + Math.max(1, outage.toSeconds()) + " s";
+    }
     private static final Logger LOG = LoggerFactory.getLogger(BuildQueue.class);
     private static final String UNIQUE_VIOLATION = "23505";
 
@@ -45,6 +50,7 @@ public final class BuildQueue implements Managed {
     private final Clock clock;
     private final QueueMetrics metrics;
     private final LeaseKeeper keeper;
+    private final BuildOutput output;
     /** {@code rhone_queue} wakes the dispatcher; {@code rhone_cancel} carries a deployment id to stop. */
     static final String QUEUE_CHANNEL = "rhone_queue";
     static final String CANCEL_CHANNEL = "rhone_cancel";
@@ -70,7 +76,15 @@ public final class BuildQueue implements Managed {
     public BuildQueue(DeploymentDao dao, AppDao apps, BuildPipeline pipeline, BuildsConfiguration config,
                       String nodeId, DatabaseTarget listenTarget, MetricRegistry registry, Clock clock,
                       DeploymentEvents events) {
+        this(dao, apps, pipeline, config, nodeId, listenTarget, registry, clock, events, BuildOutput.NONE);
+    }
+
+    /** {@code output}: what builds write besides their row (the log store); an outcome waits for it. */
+    public BuildQueue(DeploymentDao dao, AppDao apps, BuildPipeline pipeline, BuildsConfiguration config,
+                      String nodeId, DatabaseTarget listenTarget, MetricRegistry registry, Clock clock,
+                      DeploymentEvents events, BuildOutput output) {
         this.events = events;
+        this.output = output;
         this.dao = dao;
         this.apps = apps;
         this.pipeline = pipeline;
@@ -79,7 +93,7 @@ public final class BuildQueue implements Managed {
         this.clock = clock;
         this.slots = new Semaphore(config.getMaxConcurrent());
         this.metrics = new QueueMetrics(registry, dao::countPending, running::size);
-        this.keeper = new LeaseKeeper(dao, config, nodeId, running, metrics, events, wake::signal);
+        this.keeper = new LeaseKeeper(dao, config, nodeId, running, metrics, events, wake::signal, clock, output);
         // The listener connection also wakes the dispatcher when it (re)connects: anything sent
         // while nobody listened is unknown. Meanwhile the slow poll keeps the queue moving.
         this.listener = new PgListener(listenTarget, "rhone-queue-listener", Map.of(
@@ -131,7 +145,7 @@ public final class BuildQueue implements Managed {
         workers = NamedThreads.fixed("rhone-build-", config.getMaxConcurrent());
         progressWriter = NamedThreads.fixed("rhone-progress-", config.getMaxConcurrent());
         worker = new BuildWorker(dao, apps, pipeline, events, metrics, clock, running, keeper, progressWriter,
-                () -> accepting);
+                () -> accepting, output);
         keeper.start();
         listenerThread = NamedThreads.thread("rhone-queue-listener", listener);
         listenerThread.start();
@@ -237,7 +251,10 @@ public final class BuildQueue implements Managed {
     }
 
     private Optional<Deployment> claim() {
-        var request = new DeploymentDao.ClaimRequest(nodeId, config.getLeaseDuration().toMilliseconds());
+        // A row this node still runs may be pending for a moment (reaped while the node was cut off
+        // from the database): its lease keeper takes it back, the dispatcher must not start it twice.
+        long[] mine = running.keySet().stream().mapToLong(Long::longValue).toArray();
+        var request = new DeploymentDao.ClaimRequest(nodeId, config.getLeaseDuration().toMilliseconds(), mine);
         // Two nodes may pick different pending rows of one app at once; the unique index lets one
         // win and the other's statement fail. That loser simply looks again.
         for (int attempt = 0; attempt < 5; attempt++) {

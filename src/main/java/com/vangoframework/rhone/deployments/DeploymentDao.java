@@ -44,7 +44,19 @@ public interface DeploymentDao {
         }
     }
 
-    record ClaimRequest(String owner, long leaseMillis) {
+    /** {@code skip}: rows this node is running right now (a reaped one is taken back, never claimed anew). */
+    record ClaimRequest(String owner, long leaseMillis, long[] skip) {
+        public ClaimRequest(String owner, long leaseMillis) {
+            this(owner, leaseMillis, new long[0]);
+        }
+    }
+
+    /**
+     * One reaper round of node {@code owner}: the rows in {@code mine} are this node's running builds
+     * (alive, whatever their lease says); a lease is reaped once it has been seen expired for
+     * {@code graceMillis}.
+     */
+    record ReapRequest(String owner, long[] mine, int maxAttempts, String interrupted, long graceMillis) {
     }
 
     record Renewal(long id, boolean cancelRequested) {
@@ -78,10 +90,11 @@ public interface DeploymentDao {
             UPDATE deployments d
                SET status = 'cloning', attempt = d.attempt + 1, lease_owner = :owner,
                    lease_expires_at = now() + :leaseMillis * interval '1 millisecond',
+                   lease_lapsed_at = NULL, reaped_from = NULL,
                    build_started_at = now(), updated_at = now()
              WHERE d.id = (
                    SELECT p.id FROM deployments p
-                    WHERE p.status = 'pending'
+                    WHERE p.status = 'pending' AND NOT (p.id = ANY(CAST(:skip AS bigint[])))
                       AND NOT EXISTS (SELECT 1 FROM deployments r
                                        WHERE r.app_id = p.app_id AND r.status IN\s""" + ACTIVE_SQL + """
                                       )
@@ -119,10 +132,11 @@ public interface DeploymentDao {
             UPDATE deployments d
                SET status = 'cloning', attempt = d.attempt + 1, lease_owner = :owner,
                    lease_expires_at = now() + :leaseMillis * interval '1 millisecond',
+                   lease_lapsed_at = NULL, reaped_from = NULL,
                    build_started_at = now(), updated_at = now()
              WHERE d.id = (
                    SELECT p.id FROM deployments p JOIN apps a ON a.id = p.app_id
-                    WHERE p.status = 'pending'
+                    WHERE p.status = 'pending' AND NOT (p.id = ANY(CAST(:skip AS bigint[])))
                       AND NOT EXISTS (SELECT 1 FROM deployments r
                                        WHERE r.app_id = p.app_id AND r.status IN\s""" + ACTIVE_SQL + """
                                       )
@@ -164,7 +178,8 @@ public interface DeploymentDao {
                SET status = :outcome.status, error_message = :outcome.errorMessage,
                    image_tag = :outcome.imageTag, image_digest = :outcome.imageDigest,
                    image_size_bytes = :outcome.imageSizeBytes,
-                   lease_owner = NULL, lease_expires_at = NULL, updated_at = now(), build_finished_at = now(),
+                   lease_owner = NULL, lease_expires_at = NULL, lease_lapsed_at = NULL, updated_at = now(),
+                   build_finished_at = now(),
                    build_duration_ms = (extract(epoch FROM now() - coalesce(build_started_at, now())) * 1000)::bigint
              WHERE id = :lease.deploymentId AND lease_owner = :lease.owner AND attempt = :lease.attempt
                AND status = :from""")
@@ -184,15 +199,19 @@ public interface DeploymentDao {
                    build_finished_at = CASE WHEN cancel_requested_at IS NULL THEN NULL ELSE now() END,
                    attempt = greatest(attempt - 1, 0), build_started_at = CASE WHEN cancel_requested_at IS NULL
                        THEN NULL ELSE build_started_at END,
-                   lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+                   lease_owner = NULL, lease_expires_at = NULL, lease_lapsed_at = NULL, updated_at = now()
              WHERE lease_owner = :owner AND NOT (id = ANY(:keep)) AND status IN\s""" + ACTIVE_SQL
             + " RETURNING id")
     List<Long> releaseOwned(@Bind("owner") String owner, @Bind("keep") long[] keep);
 
 
-    /** Extends this node's leases; a row counts only if it is still the same claim (id and attempt). */
+    /**
+     * Extends this node's leases; a row counts only if it is still the same claim (id and attempt).
+     * A renewal also ends a reaper's grace (the lease was seen expired, but its node is alive).
+     */
     @SqlQuery("""
-            UPDATE deployments SET lease_expires_at = now() + :leaseMillis * interval '1 millisecond'
+            UPDATE deployments SET lease_expires_at = now() + :leaseMillis * interval '1 millisecond',
+                   lease_lapsed_at = NULL
              WHERE lease_owner = :owner
                AND (id, attempt) IN (SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:attempts AS integer[])))
                AND status IN\s""" + ACTIVE_SQL
@@ -203,9 +222,35 @@ public interface DeploymentDao {
 
 
     /**
-     * Rows whose node stopped renewing (killed, partitioned): requeued while attempts remain,
-     * failed after that, cancelled if someone asked. Runs on every node; row locks make it safe.
+     * Rows whose node stopped renewing (killed, partitioned, or the database stalled): requeued
+     * while attempts remain, failed after that, cancelled if someone asked. Two steps, so that a
+     * stall of the database itself does not reap every lease the moment it answers again: a lease
+     * is first noted as expired ({@code lease_lapsed_at}), and reaped only once it has stayed
+     * expired for the grace since then, while its node could have renewed it. The rows this node
+     * runs are never reaped by it. A reaped row keeps its attempt and names its node in
+     * {@code reaped_from} until it is claimed again ({@link #takeBack}). Runs on every node; row
+     * locks make it safe. Answers the rows reaped now.
      */
+    default List<Reaped> reapExpired(ReapRequest request) {
+        List<Reaped> reaped = reapLapsed(request);
+        noteLapsed(request);
+        return reaped;
+    }
+
+    /** {@link #reapExpired} with no grace and no rows of one's own: what a round does to a lease noted long ago. */
+    default List<Reaped> reapExpired(int maxAttempts, String interruptedMessage) {
+        var request = new ReapRequest("", new long[0], maxAttempts, interruptedMessage, 0);
+        noteLapsed(request);
+        return reapLapsed(request);
+    }
+
+    @SqlUpdate("""
+            UPDATE deployments SET lease_lapsed_at = now()
+             WHERE status IN\s""" + ACTIVE_SQL + """
+               AND lease_expires_at < now() AND lease_lapsed_at IS NULL
+               AND (lease_owner IS DISTINCT FROM :owner OR NOT (id = ANY(CAST(:mine AS bigint[]))))""")
+    int noteLapsed(@BindMethods ReapRequest request);
+
     @SqlQuery("""
             UPDATE deployments SET
                    status = CASE WHEN cancel_requested_at IS NOT NULL THEN 'cancelled'
@@ -216,11 +261,42 @@ public interface DeploymentDao {
                                             THEN now() END,
                    build_duration_ms = CASE WHEN cancel_requested_at IS NOT NULL OR attempt >= :maxAttempts
                        THEN (extract(epoch FROM now() - coalesce(build_started_at, now())) * 1000)::bigint END,
-                   lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-             WHERE status IN\s""" + ACTIVE_SQL
-            + " AND lease_expires_at < now() RETURNING id, status")
+                   reaped_from = lease_owner,
+                   lease_owner = NULL, lease_expires_at = NULL, lease_lapsed_at = NULL, updated_at = now()
+             WHERE status IN\s""" + ACTIVE_SQL + """
+               AND lease_expires_at < now()
+               AND lease_lapsed_at <= now() - :graceMillis * interval '1 millisecond'
+               AND (lease_owner IS DISTINCT FROM :owner OR NOT (id = ANY(CAST(:mine AS bigint[]))))
+            RETURNING id, status""")
     @RegisterConstructorMapper(Reaped.class)
-    List<Reaped> reapExpired(@Bind("maxAttempts") int maxAttempts, @Bind("interrupted") String interruptedMessage);
+    List<Reaped> reapLapsed(@BindMethods ReapRequest request);
+
+    /**
+     * A node that was cut off from the database takes back its own reaped row: only while it is
+     * still pending with the same attempt and names this node in {@code reaped_from}, i.e. no node
+     * has claimed it since (a claim adds an attempt and clears the name). The row goes back to
+     * {@code phase}, the last phase this node had written, with the same attempt: the outage spends
+     * none. The unique index on running rows still refuses it if another build of the app started.
+     */
+    @SqlUpdate("""
+            UPDATE deployments SET status = :phase, lease_owner = :lease.owner,
+                   lease_expires_at = now() + :leaseMillis * interval '1 millisecond',
+                   lease_lapsed_at = NULL, reaped_from = NULL, updated_at = now()
+             WHERE id = :lease.deploymentId AND attempt = :lease.attempt AND status = 'pending'
+               AND reaped_from = :lease.owner AND cancel_requested_at IS NULL""")
+    int takeBack(@BindMethods("lease") Lease lease, @Bind("phase") DeploymentStatus phase,
+                 @Bind("leaseMillis") long leaseMillis);
+
+    /**
+     * The reaper failed this claim at the attempt limit with "interrupted", but its node was alive
+     * and only cut off from the database: the sentence is replaced by what happened.
+     */
+    @SqlUpdate("""
+            UPDATE deployments SET error_message = :message, updated_at = now()
+             WHERE id = :lease.deploymentId AND attempt = :lease.attempt AND reaped_from = :lease.owner
+               AND status = 'build_failed' AND error_message = :interrupted""")
+    int explainInterruption(@BindMethods("lease") Lease lease, @Bind("interrupted") String interruptedMessage,
+                            @Bind("message") String message);
 
 
     /** Cancels a request that has not started: pending, or a fork's waiting for approval. */

@@ -1,5 +1,6 @@
 package com.vangoframework.rhone.logs;
 
+import com.vangoframework.rhone.db.DatabaseFailures;
 import com.vangoframework.rhone.db.StoredText;
 import java.time.Clock;
 import java.time.format.DateTimeFormatter;
@@ -27,6 +28,13 @@ import org.slf4j.LoggerFactory;
  * it cannot take for now is tried again with a growing pause, and after {@link #MAX_ATTEMPTS}
  * tries it is dropped with everything buffered behind it. Either way the log says so in a line
  * where the lost lines were: {@code [N lines could not be stored: why]}.
+ *
+ * <p>A database out of reach ({@link DatabaseFailures#isUnreachable}) is different: the build goes
+ * on, so its lines are kept (in memory, bounded by the log cap like everything buffered) and the
+ * chunk is tried again, a second apart at most, until the database answers; then they are stored
+ * in order. While the queue cannot confirm its lease it {@link #hold}s the log: nothing is written
+ * until it {@link #release}s it, or {@link #discard}s the lines because another node has the
+ * build. Only then, or if the service stops meanwhile, are they dropped.
  */
 public final class BuildLog implements AutoCloseable {
 
@@ -36,6 +44,8 @@ public final class BuildLog implements AutoCloseable {
     /** Tries of one chunk while the database fails for now; the pauses between them add up to 6.3 s. */
     static final int MAX_ATTEMPTS = 7;
     static final long FIRST_PAUSE_MILLIS = 100;
+    /** The longest pause between tries while the database is out of reach. */
+    static final long MAX_PAUSE_MILLIS = 1000;
     /** How long {@link #close()} waits for the writer; longer than all the pauses of one chunk. */
     private static final long CLOSE_WAIT_MILLIS = 30_000;
     private static final int MAX_LINE_CHARS = 16 * 1024;
@@ -78,6 +88,14 @@ public final class BuildLog implements AutoCloseable {
     private boolean flushWanted;
     private boolean truncated;
     private boolean closed;
+    /** Another node has the build: nothing more is written. */
+    private boolean discarded;
+    /** The flusher refused work (the service is stopping): no more waiting for the database. */
+    private boolean flusherGone;
+    /** The last write found the database out of reach. */
+    private boolean outOfReach;
+    /** The queue does not know whether its node still holds the build: lines are kept, not written. */
+    private boolean held;
 
     private record Batch(LogChunkDao.Chunk chunk, boolean marker) {
     }
@@ -90,8 +108,22 @@ public final class BuildLog implements AutoCloseable {
         this.capBytes = capBytes;
         this.clock = clock;
         this.flusher = flusher;
-        // A retried claim continues the same log after what an earlier attempt wrote.
-        this.storedBytes = dao.storedBytes(deploymentId);
+        // A retried claim continues the same log after what an earlier attempt wrote. Unknown (-1)
+        // while the database is out of reach: asked again before the first chunk is written.
+        this.storedBytes = storedBytesOrUnknown();
+    }
+
+    private long storedBytesOrUnknown() {
+        try {
+            return dao.storedBytes(deploymentId);
+        } catch (RuntimeException e) {
+            if (!DatabaseFailures.isUnreachable(e)) {
+                throw e;
+            }
+            LOG.warn("Deployment {}: the database is out of reach as its log opens; lines are kept until it answers",
+                    deploymentId, e);
+            return -1;
+        }
     }
 
     /**
@@ -119,10 +151,10 @@ public final class BuildLog implements AutoCloseable {
         String stamped = stamp(clean);
         int bytes = utf8Length(stamped);
         synchronized (this) {
-            if (closed || truncated) {
+            if (closed || truncated || discarded) {
                 return;
             }
-            if (storedBytes + pendingBytes() + bytes > capBytes) {
+            if (Math.max(storedBytes, 0) + pendingBytes() + bytes > capBytes) {
                 truncated = true;
                 String marker = stamp("[log truncated: the build printed more than " + (capBytes / (1024 * 1024))
                         + " MiB; later lines are not stored]");
@@ -203,6 +235,11 @@ public final class BuildLog implements AutoCloseable {
             Batch batch;
             synchronized (this) {
                 idleFlush = null;
+                if (held) {
+                    draining = false; // release() starts a round again
+                    notifyAll();
+                    return;
+                }
                 batch = nextBatch(partialAllowed);
                 if (batch == null) {
                     endRound();
@@ -228,6 +265,9 @@ public final class BuildLog implements AutoCloseable {
 
     /** The chunk to write next: a retry, the marker of lost lines, or lines from the buffer. */
     private Batch nextBatch(boolean partialAllowed) {
+        if (discarded) {
+            return null;
+        }
         if (inflight != null) {
             return inflight;
         }
@@ -270,32 +310,54 @@ public final class BuildLog implements AutoCloseable {
     private long write(Batch batch) {
         RuntimeException failure;
         try {
+            boolean unknown;
+            synchronized (this) {
+                unknown = storedBytes < 0;
+            }
+            long known = unknown ? dao.storedBytes(deploymentId) : -1;
             dao.append(batch.chunk());
             synchronized (this) {
+                if (known >= 0) {
+                    storedBytes = known;
+                }
                 storedBytes += batch.chunk().bytes();
                 if (batch.marker()) {
                     droppedLines = 0;
                 }
-                inflight = null;
+                if (inflight == batch) {
+                    inflight = null;
+                }
                 attempts = 0;
+                outOfReach = false;
+                notifyAll();
             }
             return DONE;
         } catch (RuntimeException e) {
             failure = e;
         }
         synchronized (this) {
+            if (discarded) {
+                return DONE; // the lines were dropped meanwhile
+            }
             if (StoredText.isPermanent(failure)) {
                 drop(batch, "the database refused them (SQLSTATE " + StoredText.sqlState(failure) + ")", failure);
                 return DONE;
             }
             attempts++;
-            if (attempts < MAX_ATTEMPTS) {
+            boolean waitForDatabase = !flusherGone && DatabaseFailures.isUnreachable(failure);
+            outOfReach = waitForDatabase;
+            notifyAll(); // close() stops waiting for a database that is out of reach
+            if (attempts < MAX_ATTEMPTS || waitForDatabase) {
                 if (attempts == 1) {
                     LOG.warn("Could not store {} log lines of deployment {}; trying again", batch.chunk().lineCount(),
                             deploymentId, failure);
+                } else if (attempts == MAX_ATTEMPTS) {
+                    LOG.warn("Deployment {}: the database is still out of reach; its log lines are kept (up to the "
+                            + "log cap) and stored when it answers", deploymentId);
                 }
                 // A unique violation is another writer of this log taking the same number: go again now.
-                return "23505".equals(StoredText.sqlState(failure)) ? 0 : FIRST_PAUSE_MILLIS << (attempts - 1);
+                return "23505".equals(StoredText.sqlState(failure)) ? 0
+                        : Math.min(MAX_PAUSE_MILLIS, FIRST_PAUSE_MILLIS << Math.min(attempts - 1, 10));
             }
             // Whatever waits behind this chunk would meet the same database: drop it all, say so once.
             String reason = "the database did not answer";
@@ -334,6 +396,9 @@ public final class BuildLog implements AutoCloseable {
             flusher.schedule(() -> drain(0), pauseMillis, TimeUnit.MILLISECONDS);
             return true;
         } catch (RejectedExecutionException stopping) {
+            synchronized (this) {
+                flusherGone = true; // no more waiting for the database: the bounded tries apply
+            }
             if (pauseMillis == 0) {
                 return false;
             }
@@ -347,6 +412,79 @@ public final class BuildLog implements AutoCloseable {
             }
             return false;
         }
+    }
+
+    /**
+     * Drops what is still waiting to be written, and every line after: this node has lost the build
+     * to another, whose log this is now. The service log says how many lines were dropped.
+     */
+    public void discard() {
+        int lines;
+        synchronized (this) {
+            if (discarded) {
+                return;
+            }
+            discarded = true;
+            lines = buffer.size() + (inflight == null || inflight.marker() ? 0 : inflight.chunk().lineCount());
+            buffer.clear();
+            bufferBytes = 0;
+            inflight = null;
+            attempts = 0;
+            droppedLines = 0;
+            notifyAll();
+        }
+        if (lines > 0) {
+            LOG.warn("Deployment {}: {} log lines held while the database was out of reach are dropped: another node "
+                    + "has the build", deploymentId, lines);
+        }
+    }
+
+    /** Keeps every line from now on, unwritten, until {@link #release()}. */
+    public synchronized void hold() {
+        held = true;
+    }
+
+    /** Writes what was kept, and goes on writing. */
+    public void release() {
+        synchronized (this) {
+            if (!held) {
+                return;
+            }
+            held = false;
+            if (inflight != null || droppedLines > 0 || !buffer.isEmpty()) {
+                flushWanted = true;
+                requestDrain(0);
+            }
+        }
+    }
+
+    /** Nothing is left to write (or nothing more will be: discarded, or the writer gave up on a closed log). */
+    synchronized boolean isSettled() {
+        return discarded || (inflight == null && droppedLines == 0 && buffer.isEmpty())
+                || (closed && !draining && !held);
+    }
+
+    /** Closed and settled: the store may forget it. */
+    synchronized boolean isDone() {
+        return (closed || discarded) && isSettled();
+    }
+
+    /** Waits up to {@code millis} for {@link #isSettled()}; answers it. */
+    synchronized boolean awaitSettled(long millis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (!isSettled()) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                return false;
+            }
+            try {
+                wait(left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return isSettled();
+            }
+        }
+        return true;
     }
 
     /** Writes what is buffered now and waits for it, like {@link #close()}, and the log stays open. */
@@ -386,10 +524,11 @@ public final class BuildLog implements AutoCloseable {
     private synchronized void awaitWritten() {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
         boolean interrupted = false;
-        while (draining && (inflight != null || droppedLines > 0 || !buffer.isEmpty())) {
+        // Held or out of reach: the lines are kept, and the queue waits for them before the outcome.
+        while (draining && !outOfReach && (inflight != null || droppedLines > 0 || !buffer.isEmpty())) {
             long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
             if (left <= 0) {
-                LOG.warn("Deployment {}: gave up waiting for its log lines to be written", deploymentId);
+                LOG.warn("Deployment {}: its log lines are not all written yet; the writer goes on", deploymentId);
                 break;
             }
             try {

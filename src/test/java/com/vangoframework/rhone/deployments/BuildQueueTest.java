@@ -274,17 +274,18 @@ class BuildQueueTest {
     }
 
     @Test
-    void reclaimingARowThisNodeStillRuns_stopsTheOlderRun() {
+    void aRowThisNodeRunsRequeuedWithoutNamingIt_isAbandonedBeforeItIsClaimedAgain_neverTwoRunsAtOnce() {
         ScriptedPipeline pipeline = new ScriptedPipeline().then(blockUntilAborted());
         queue(pipeline, config());
         App app = fx.app(team, "web");
         Deployment d = awaitStatus(fx.pending(app), DeploymentStatus.BUILDING);
-        // What a reaper does when this node's renewals failed for a while (e.g. a database outage).
+        // Requeued without reaped_from (not something this node may take back): its claim is lost.
         jdbi.useHandle(h -> h.execute("UPDATE deployments SET status = 'pending', lease_owner = NULL, "
                 + "lease_expires_at = NULL WHERE id = ?", d.id()));
         await().atMost(java.time.Duration.ofSeconds(10)).until(() -> pipeline.runsOf(d.id()) == 2);
-        // The first run is told its lease is gone and leaves; only the new claim keeps building.
+        // The first run is told its lease is gone and leaves; only then does the node claim it anew.
         await().atMost(java.time.Duration.ofSeconds(10)).until(() -> pipeline.runningNow(app.id()) == 1);
+        assertThat(pipeline.maxOverlapPerApp.get()).as("runs of the app at once").isEqualTo(1);
         Deployment now = fx.reload(d);
         assertThat(now.attempt()).isEqualTo(2);
         assertThat(now.status().isActive()).isTrue();

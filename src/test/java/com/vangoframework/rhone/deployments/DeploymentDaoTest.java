@@ -135,6 +135,97 @@ class DeploymentDaoTest {
     }
 
     @Test
+    void expiredLease_isReapedOnlyOnceItStayedExpiredForTheGrace_andNeverByItsOwnNode() {
+        Deployment d = fx.pending(app);
+        Deployment mine = claim("node-a");
+        expireLeases();
+        var own = new DeploymentDao.ReapRequest("node-a", new long[] {d.id()}, 2, BuildQueue.INTERRUPTED_MESSAGE, 0);
+        assertThat(dao.reapExpired(own)).as("node A runs it: alive whatever the lease says").isEmpty();
+        assertThat(dao.reapExpired(own)).isEmpty();
+        var other = new DeploymentDao.ReapRequest("node-b", new long[0], 2, BuildQueue.INTERRUPTED_MESSAGE, 60_000);
+        assertThat(dao.reapExpired(other)).as("first seen expired").isEmpty();
+        assertThat(dao.reapExpired(other)).as("still within the grace").isEmpty();
+        // Node A gets through and renews: the lease is alive again; the grace starts over at the next expiry.
+        assertThat(dao.renew("node-a", 60_000, new long[] {d.id()}, new int[] {mine.attempt()})).hasSize(1);
+        assertThat(dao.reapExpired(other)).isEmpty();
+        expireLeases();
+        assertThat(dao.reapExpired(other)).isEmpty();
+        jdbi.useHandle(h -> h.execute(
+                "UPDATE deployments SET lease_lapsed_at = now() - interval '2 minutes' WHERE id = ?", d.id()));
+        assertThat(dao.reapExpired(other)).containsExactly(new DeploymentDao.Reaped(d.id(), DeploymentStatus.PENDING));
+        assertThat(reapedFrom(d)).isEqualTo("node-a");
+        assertThat(fx.reload(d).attempt()).isEqualTo(1);
+    }
+
+    @Test
+    void renewal_clearsANotedExpiry() {
+        Deployment d = fx.pending(app);
+        Deployment mine = claim("node-a");
+        expireLeases();
+        dao.noteLapsed(new DeploymentDao.ReapRequest("node-b", new long[0], 2, BuildQueue.INTERRUPTED_MESSAGE, 0));
+        dao.renew("node-a", 60_000, new long[] {d.id()}, new int[] {mine.attempt()});
+        boolean cleared = jdbi.withHandle(h -> h.createQuery(
+                "SELECT lease_lapsed_at IS NULL FROM deployments WHERE id = ?").bind(0, d.id()).mapTo(Boolean.class).one());
+        assertThat(cleared).isTrue();
+    }
+
+    @Test
+    void takeBack_onlyByTheReapedNode_whileItIsPendingOnTheSameAttempt() {
+        Deployment d = fx.pending(app);
+        Deployment mine = claim("node-a");
+        expireLeases();
+        dao.reapExpired(2, BuildQueue.INTERRUPTED_MESSAGE);
+        assertThat(dao.takeBack(new Lease(d.id(), "node-b", 1), DeploymentStatus.BUILDING, 60_000)).isZero();
+        assertThat(dao.takeBack(new Lease(d.id(), "node-a", 0), DeploymentStatus.BUILDING, 60_000)).isZero();
+        assertThat(dao.takeBack(mine.lease(), DeploymentStatus.BUILDING, 60_000)).isEqualTo(1);
+        Deployment back = fx.reload(d);
+        assertThat(back.status()).isEqualTo(DeploymentStatus.BUILDING);
+        assertThat(back.leaseOwner()).isEqualTo("node-a");
+        assertThat(back.attempt()).as("the outage spent no attempt").isEqualTo(1);
+        assertThat(reapedFrom(d)).isNull();
+        assertThat(dao.takeBack(mine.lease(), DeploymentStatus.BUILDING, 60_000)).as("only once").isZero();
+
+        // Reaped again, and claimed by node B before node A gets through: B builds, A cannot take it.
+        expireLeases();
+        dao.reapExpired(2, BuildQueue.INTERRUPTED_MESSAGE);
+        Deployment theirs = claim("node-b");
+        assertThat(theirs.attempt()).isEqualTo(2);
+        assertThat(dao.takeBack(mine.lease(), DeploymentStatus.BUILDING, 60_000)).isZero();
+        assertThat(fx.reload(d).leaseOwner()).isEqualTo("node-b");
+    }
+
+    @Test
+    void aFailureByTheReaper_ofANodeThatWasOnlyCutOff_getsTheSentenceOfWhatHappened() {
+        Deployment d = fx.pending(app);
+        Deployment mine = claim("node-a");
+        expireLeases();
+        dao.reapExpired(1, BuildQueue.INTERRUPTED_MESSAGE);
+        assertThat(fx.reload(d).errorMessage()).isEqualTo(BuildQueue.INTERRUPTED_MESSAGE);
+        String sentence = BuildQueue.lostContact(java.time.Duration.ofSeconds(65));
+        assertThat(dao.explainInterruption(new Lease(d.id(), "node-b", 1), BuildQueue.INTERRUPTED_MESSAGE, sentence))
+                .isZero();
+        assertThat(dao.explainInterruption(mine.lease(), BuildQueue.INTERRUPTED_MESSAGE, sentence)).isEqualTo(1);
+        Deployment failed = fx.reload(d);
+        assertThat(failed.status()).isEqualTo(DeploymentStatus.BUILD_FAILED);
+        assertThat(failed.errorMessage()).isEqualTo("the build's node lost contact with the database for 65 s");
+    }
+
+    @Test
+    void claim_skipsTheRowsTheNodeStillRuns() {
+        Deployment d = fx.pending(app);
+        claim("node-a");
+        expireLeases();
+        dao.reapExpired(2, BuildQueue.INTERRUPTED_MESSAGE);
+        assertThat(dao.claimNext(new ClaimRequest("node-a", 30_000, new long[] {d.id()}))).isEmpty();
+        assertThat(dao.claimNext(new ClaimRequest("node-b", 30_000, new long[0]))).map(Deployment::id).contains(d.id());
+    }
+
+    private String reapedFrom(Deployment d) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT reaped_from FROM deployments WHERE id = ?")
+                .bind(0, d.id()).mapTo(String.class).one());
+    }
+
+    @Test
     void liveLeases_areNotReaped() {
         fx.pending(app);
         claim("node-a");

@@ -8,6 +8,7 @@ import com.vangoframework.rhone.db.DatabaseTarget;
 import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.pipeline.SecretMasker;
 import com.vangoframework.rhone.testing.Fixtures;
+import com.vangoframework.rhone.testing.DatabaseProxy;
 import com.vangoframework.rhone.testing.TestPostgres;
 import com.vangoframework.rhone.testing.TestThreads;
 import java.sql.Connection;
@@ -358,6 +359,57 @@ class LogStoreTest {
         log.close();
         assertThat(texts(store.read(deployment.id())))
                 .containsExactly("[10 lines could not be stored: the database did not answer]", "back");
+    }
+
+    @Test
+    void aDatabaseOutOfReach_keepsTheLinesPastTheLastTry_andStoresThemInOrderWhenItAnswers() throws Exception {
+        try (DatabaseProxy proxy = new DatabaseProxy(target)) {
+            // The writer's only connections are through the proxy: every refused one is a try.
+            LogStore store = new LogStore(TestPostgres.jdbi(proxy.target()).onDemand(LogChunkDao.class),
+                    LogStore.DEFAULT_CAP_BYTES, Clock.systemUTC(), threads.scheduled("rhone-log-flusher"));
+            BuildLog log = store.open(deployment.id(), UnaryOperator.identity());
+            log.line("before");
+            log.flush();
+            proxy.cut();
+            for (int i = 0; i < 10; i++) {
+                log.line("kept " + i);
+            }
+            log.close(); // returns: the lines wait for the database, not the build
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                    .until(() -> proxy.refused() > BuildLog.MAX_ATTEMPTS);
+            assertThat(store.awaitStored(deployment.id(), java.time.Duration.ZERO)).isFalse();
+            proxy.restore();
+            assertThat(store.awaitStored(deployment.id(), java.time.Duration.ofSeconds(20))).isTrue();
+        }
+        List<String> expected = new java.util.ArrayList<>(List.of("before"));
+        for (int i = 0; i < 10; i++) {
+            expected.add("kept " + i);
+        }
+        assertThat(texts(store(LogStore.DEFAULT_CAP_BYTES).read(deployment.id()))).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void aHeldLog_writesNothingUntilReleased_andADiscardedOneNothingAtAll() {
+        LogStore store = store(LogStore.DEFAULT_CAP_BYTES);
+        store.hold(deployment.id());
+        try (BuildLog log = store.open(deployment.id(), UnaryOperator.identity())) {
+            log.line("held");
+        }
+        assertThat(store.awaitStored(deployment.id(), java.time.Duration.ofMillis(300))).isFalse();
+        assertThat(store.read(deployment.id())).isEmpty();
+        store.release(deployment.id());
+        assertThat(store.awaitStored(deployment.id(), java.time.Duration.ofSeconds(20))).isTrue();
+        assertThat(texts(store.read(deployment.id()))).containsExactly("held");
+
+        store.hold(deployment.id());
+        BuildLog second = store.open(deployment.id(), UnaryOperator.identity());
+        second.line("another node has the build");
+        store.discard(deployment.id());
+        second.line("after the discard");
+        second.close();
+        store.release(deployment.id());
+        assertThat(store.awaitStored(deployment.id(), java.time.Duration.ofSeconds(20))).isTrue();
+        assertThat(texts(store.read(deployment.id()))).containsExactly("held");
     }
 
     /** Appends {@code n} lines on another thread and checks they were all taken within a generous bound. */
