@@ -73,8 +73,9 @@ public final class StallBench {
                 for (Probe p : probes) {
                     System.out.printf("sent at %5.1f s  %-32s %s%n", p.sentAt(), p.what(), p.outcome().join());
                 }
-                System.out.printf("deployments in the table after the stall: %d%n", jdbi.withHandle(h ->
-                        h.createQuery("SELECT count(*) FROM deployments").mapTo(Long.class).one()));
+                long created = jdbi.withHandle(h ->
+                        h.createQuery("SELECT count(*) FROM deployments").mapTo(Long.class).one());
+                System.out.printf("deployments in the table after the stall: %d%n", created);
             } finally {
                 proxy.resume();
                 service.stop();

@@ -280,8 +280,9 @@ class IdempotentDeployTest {
         IdempotencyKeyPurge purge = new IdempotencyKeyPurge(jdbi.onDemand(IdempotencyKeyDao.class),
                 threads.scheduled("idempotency-purge-test"), Duration.ofHours(1));
         assertThat(purge.runOnce()).isEqualTo(1);
-        assertThat(jdbi.withHandle(h -> h.createQuery("SELECT idempotency_key FROM idempotency_keys WHERE app_id = ?")
-                .bind(0, app.id()).mapTo(String.class).list())).containsExactly("recent");
+        List<String> left = jdbi.withHandle(h -> h.createQuery(
+                "SELECT idempotency_key FROM idempotency_keys WHERE app_id = ?").bind(0, app.id()).mapTo(String.class).list());
+        assertThat(left).containsExactly("recent");
         assertThat(id(post(app, fx.token(acme), "recent", null))).isEqualTo(kept);
     }
 
