@@ -173,7 +173,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
     private record Core(Clock clock, Path dataDir, Database database, ManagedDataSource dataSource, Jdbi jdbi,
                         AppDao apps, DeploymentDao deploymentDao, DeploymentEvents events,
                         DeploymentService deployments, LogChunkDao chunkDao, LogStore logs, AppSecrets appSecrets,
-                        java.util.concurrent.ExecutorService healthChecks) {
+                        BoundedHealthCheck.Group databaseChecks) {
     }
 
     /** Step 4's result: the dashboard's routes resolve viewers and apps the same way as the API. */
@@ -203,12 +203,12 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
                 "postgresql"), JDBI);
         // The checks that ask the database answer within database.healthCheckTimeout whatever it
         // does (issue 14), on threads of their own: at most one run of each in flight, so two.
-        java.util.concurrent.ExecutorService healthChecks = environment.lifecycle()
-                .executorService("rhone-health-%d").minThreads(2).maxThreads(2).build();
+        BoundedHealthCheck.Group databaseChecks = new BoundedHealthCheck.Group(
+                config.getDatabase().getHealthCheckTimeout().toJavaDuration(),
+                environment.lifecycle().executorService("rhone-health-%d").minThreads(2).maxThreads(2).build());
         environment.healthChecks().unregister("postgresql"); // JdbiFactory's: its bound can run on the caller
-        environment.healthChecks().register("postgresql", new BoundedHealthCheck("the database",
-                new DatabaseHealthCheck(jdbi), config.getDatabase().getHealthCheckTimeout().toJavaDuration(),
-                healthChecks));
+        environment.healthChecks().register("postgresql", databaseChecks.add("the database",
+                new DatabaseHealthCheck(jdbi)));
         AppDao apps = jdbi.onDemand(AppDao.class);
         DeploymentDao deploymentDao = jdbi.onDemand(DeploymentDao.class);
         DeploymentEvents events = new DeploymentEvents();
@@ -224,7 +224,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         AppSecrets appSecrets = new AppSecrets(jdbi.onDemand(EnvVarDao.class),
                 jdbi.onDemand(com.vangoframework.rhone.apps.RegistryCredentialsDao.class), secretBox);
         return new Core(clock, dataDir, database, dataSource, jdbi, apps, deploymentDao, events, deployments,
-                chunkDao, logs, appSecrets, healthChecks);
+                chunkDao, logs, appSecrets, databaseChecks);
     }
 
     private BuildQueue buildQueue(RhoneConfiguration config, Environment environment, Core c) {
@@ -236,8 +236,8 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
             environment.lifecycle().manage(queue);
             QueueHealthCheck check = new QueueHealthCheck(queue, c.deploymentDao(),
                     config.getBuilds().getStuckThreshold().toJavaDuration(), c.clock());
-            environment.healthChecks().register("build-queue", new BoundedHealthCheck("the build queue's database "
-                    + "query", check, config.getDatabase().getHealthCheckTimeout().toJavaDuration(), c.healthChecks()));
+            environment.healthChecks().register("build-queue", c.databaseChecks().add("the build queue's database "
+                    + "query", check));
         }
         return queue;
     }
