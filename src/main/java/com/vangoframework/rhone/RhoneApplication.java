@@ -16,6 +16,7 @@ import com.vangoframework.rhone.db.Database;
 import com.vangoframework.rhone.db.DatabaseHealthCheck;
 import com.vangoframework.rhone.db.JdbiSetup;
 import com.vangoframework.rhone.db.EmbeddedPostgresHost;
+import com.vangoframework.rhone.db.EmbeddedPostgresSupervisor;
 import com.vangoframework.rhone.deployments.AppOverviewDao;
 import com.vangoframework.rhone.deployments.BuildPipeline;
 import com.vangoframework.rhone.deployments.BuildQueue;
@@ -49,6 +50,7 @@ import com.vangoframework.rhone.logs.LogRetention;
 import com.vangoframework.rhone.logs.LogStore;
 import com.vangoframework.rhone.pipeline.RegistryHealthCheck;
 import com.vangoframework.rhone.pipeline.RepoCredentials;
+import com.vangoframework.rhone.pipeline.WorkDirSweeper;
 import com.vangoframework.rhone.web.AppAccess;
 import com.vangoframework.rhone.web.AppEventsFilter;
 import com.vangoframework.rhone.web.AppGoneMapper;
@@ -191,6 +193,14 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
                 database.close();
             }
         });
+        // Restarts the embedded PostgreSQL if its server dies; managed after the database, so it
+        // stops (and its executor with it) before the database is closed.
+        database.embeddedHost().filter(EmbeddedPostgresHost::ownsDatabase).ifPresent(host -> {
+            EmbeddedPostgresSupervisor supervisor = EmbeddedPostgresSupervisor.forService(host, environment.lifecycle()
+                    .scheduledExecutorService("rhone-embedded-postgres-%d").threads(1).build());
+            environment.lifecycle().manage(supervisor);
+            environment.healthChecks().register("embedded-postgres", supervisor.healthCheck());
+        });
         if (config.getDatabase().isMigrateOnStart()) {
             database.migrate();
         }
@@ -232,6 +242,9 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         BuildPipeline pipeline = pipeline(config, environment, new Builders(c.logs(), c.appSecrets(), c.dataDir()));
         BuildQueue queue = new BuildQueue(c.deploymentDao(), c.apps(), pipeline, config.getBuilds(),
                 nodeId, c.database().target(), environment.metrics(), c.clock(), c.events());
+        // What builds left in the work directory (a node killed with -9): at start, then periodically.
+        environment.lifecycle().manage(new WorkDirSweeper(Path.of(config.getBuilder().getWorkDir()),
+                config.getBuilder().getWorkDirSweepInterval().toJavaDuration(), c.clock()));
         if (config.getBuilds().isWorkerEnabled()) {
             environment.lifecycle().manage(queue);
             QueueHealthCheck check = new QueueHealthCheck(queue, c.deploymentDao(),

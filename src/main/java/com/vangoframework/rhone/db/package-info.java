@@ -1,5 +1,6 @@
 /**
- * Where the database is (embedded PostgreSQL under the data dir, or a configured server), the
+ * Where the database is (embedded PostgreSQL under the data dir, on a port kept there and restarted
+ * by {@link com.vangoframework.rhone.db.EmbeddedPostgresSupervisor} if it dies, or a configured server), the
  * Flyway migrations, the LISTEN connection, and the {@link com.vangoframework.rhone.db.JdbiSetup}
  * through which the composition root hands in the features' JDBI plugins and DAOs, and
  * {@link com.vangoframework.rhone.db.StoredText}, which every writer of outside text (build logs,

@@ -19,11 +19,16 @@ import java.util.Optional;
  *       can open those; they must not fill the team's queue), and neither does an approval, a
  *       person's deliberate act on one row.</li>
  *   <li>A request that will supersede a pending one of the same branch (or pull request) is
- *       always let in: the queue does not grow, and refusing it would build the older commit.</li>
- *   <li>Race-free across requests and nodes: the team's row is locked ({@code FOR NO KEY UPDATE},
- *       which app inserts and other foreign keys do not wait for) until the transaction ends, and
- *       the count is a second statement, so its snapshot includes every request that held the
- *       lock before.</li>
+ *       always let in, without taking the team's lock: the queue does not grow (if the one it
+ *       supersedes is claimed meanwhile, the claim shrank the queue by as much), and refusing it
+ *       would build the older commit. This is the common case of a burst of pushes, and it must
+ *       not wait: the lock is held to the request's commit, so every request of a team that took
+ *       it would go one commit at a time (a benchmark at 1,000 pushes a second to one branch
+ *       stalled at 640 a second, with answers taking 16 s, before this path).</li>
+ *   <li>Any other request is race-free across requests and nodes: the team's row is locked
+ *       ({@code FOR NO KEY UPDATE}, which app inserts and other foreign keys do not wait for)
+ *       until the transaction ends, and the count is asked again after the lock, in a statement
+ *       of its own, so its snapshot includes every request that held the lock before.</li>
  * </ul>
  */
 public final class PendingQuota {
@@ -65,6 +70,9 @@ public final class PendingQuota {
         if (r.origin().initialStatus() != DeploymentStatus.PENDING) {
             return Optional.empty(); // awaiting approval: not in the queue
         }
+        if (count(c, r).supersedes()) {
+            return Optional.empty();
+        }
         String team;
         int quota;
         try (PreparedStatement s = c.prepareStatement(LOCK)) {
@@ -77,6 +85,18 @@ public final class PendingQuota {
                 quota = rs.getInt(2);
             }
         }
+        Waiting waiting = count(c, r); // after the lock: sees every request that held it before
+        if (waiting.pending() < quota || waiting.supersedes()) {
+            return Optional.empty();
+        }
+        return Optional.of("team " + team + " already has its quota of deployments waiting to build (" + quota + ")");
+    }
+
+    /** The team's pending deployments, and whether the request would supersede one of them. */
+    private record Waiting(long pending, boolean supersedes) {
+    }
+
+    private static Waiting count(Connection c, NewDeployment r) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(COUNT)) {
             s.setLong(1, r.appId());
             s.setLong(2, r.appId());
@@ -90,14 +110,9 @@ public final class PendingQuota {
             s.setString(4, r.branch());
             try (ResultSet rs = s.executeQuery()) {
                 rs.next();
-                long pending = rs.getLong(1);
-                boolean supersedes = rs.getBoolean(2);
-                if (pending < quota || supersedes) {
-                    return Optional.empty();
-                }
+                return new Waiting(rs.getLong(1), rs.getBoolean(2));
             }
         }
-        return Optional.of("team " + team + " already has its quota of deployments waiting to build (" + quota + ")");
     }
 
     /**

@@ -70,17 +70,27 @@ public interface RequestStatements {
                                             AND q.trigger = 'pull_request' AND q.id <> d.id
                                             AND q.before_sha = d.commit_sha
                                             AND q.commit_sha IS DISTINCT FROM d.before_sha),
-                                     d.id DESC))
+                                     d.id DESC)),
+                 -- Two joins, each on an index of waiting rows (a CASE here made every follow-up
+                 -- read all of the app's deployments: 134 ms at 200,000 of them).
+                 giving_way AS (SELECT o.id, n.id AS newer, n.commit_sha
+                                  FROM head n JOIN deployments o
+                                    ON o.app_id = n.app_id AND o.branch = n.branch AND o.status = 'pending'
+                                   AND o.pull_request_number IS NULL AND o.id <> n.id
+                                 WHERE n.pr IS NULL
+                                UNION ALL
+                                SELECT o.id, n.id, n.commit_sha
+                                  FROM head n JOIN deployments o
+                                    ON o.app_id = n.app_id AND o.pull_request_number = n.pr
+                                   AND o.status IN ('pending', 'awaiting_approval') AND o.id <> n.id
+                                 WHERE n.pr IS NOT NULL)
             UPDATE deployments o
-               SET status = 'cancelled', superseded_by = n.id,
-                   error_message = 'superseded by ' || coalesce(left(n.commit_sha, 12), 'deployment ' || n.id),
+               SET status = 'cancelled', superseded_by = g.newer,
+                   error_message = 'superseded by ' || coalesce(left(g.commit_sha, 12), 'deployment ' || g.newer),
                    updated_at = now(), build_finished_at = now()
-              FROM head n
-             WHERE o.app_id = n.app_id AND o.id <> n.id
-               AND CASE WHEN n.pr IS NULL
-                        THEN o.status = 'pending' AND o.pull_request_number IS NULL AND o.branch = n.branch
-                        ELSE o.status IN ('pending', 'awaiting_approval') AND o.pull_request_number = n.pr END
-            RETURNING o.id, n.id AS newer""")
+              FROM giving_way g
+             WHERE o.id = g.id
+            RETURNING o.id, g.newer""")
     @RegisterConstructorMapper(Superseded.class)
     List<Superseded> supersedeOlderPending(@Bind("ids") long[] ids);
 

@@ -67,6 +67,13 @@ public final class BuildLog implements AutoCloseable {
     private boolean draining;
     /** The 100 ms flush of a part-filled buffer, while it has not started; cancelled to write sooner. */
     private ScheduledFuture<?> idleFlush;
+    /**
+     * The number of the 100 ms flush that is due (0: none). A future that has started running can
+     * still be cancelled (it is cancellable until it ends), so a timer round that finds another
+     * number here was replaced by a sooner round after it started, and leaves the work to it.
+     */
+    private long dueTimer;
+    private long timers;
     /** {@link #flush()} asked for the buffer to be written whole, not only its full chunks. */
     private boolean flushWanted;
     private boolean truncated;
@@ -148,8 +155,12 @@ public final class BuildLog implements AutoCloseable {
      */
     private boolean requestDrain(long delayMillis) {
         if (draining) {
-            if (delayMillis == 0 && idleFlush != null && idleFlush.cancel(false)) {
+            if (delayMillis == 0 && idleFlush != null) {
+                // The timer's round has not taken the lock yet: whether or not it has started, it
+                // will find itself replaced (dueTimer) and leave the lines to the round made now.
+                idleFlush.cancel(false);
                 idleFlush = null;
+                dueTimer = 0;
                 return schedule(0, false);
             }
             return true; // a round is on its way and takes these lines too
@@ -159,10 +170,12 @@ public final class BuildLog implements AutoCloseable {
     }
 
     private boolean schedule(long delayMillis, boolean timer) {
+        long number = timer ? ++timers : 0;
         try {
-            ScheduledFuture<?> round = flusher.schedule(() -> drain(timer), delayMillis, TimeUnit.MILLISECONDS);
+            ScheduledFuture<?> round = flusher.schedule(() -> drain(number), delayMillis, TimeUnit.MILLISECONDS);
             if (timer) {
                 idleFlush = round;
+                dueTimer = number;
             }
             return true;
         } catch (RejectedExecutionException stopping) {
@@ -174,10 +187,17 @@ public final class BuildLog implements AutoCloseable {
     /**
      * One writer round: chunk after chunk while the buffer holds a full one (or whatever it holds,
      * once the log is closed or the 100 ms are up). Runs on the flusher, or on the closing thread
-     * when the flusher is gone; never two at once.
+     * when the flusher is gone; never two at once. {@code timer}: the number of the 100 ms flush
+     * this round is, or 0 for a round that was asked for at once.
      */
-    private void drain(boolean timer) {
-        boolean partialAllowed = timer;
+    private void drain(long timer) {
+        synchronized (this) {
+            if (timer != 0 && timer != dueTimer) {
+                return; // replaced by a sooner round after this one started
+            }
+            dueTimer = 0;
+        }
+        boolean partialAllowed = timer != 0;
         int written = 0;
         while (true) {
             Batch batch;
@@ -311,7 +331,7 @@ public final class BuildLog implements AutoCloseable {
      */
     private boolean continueLater(long pauseMillis) {
         try {
-            flusher.schedule(() -> drain(false), pauseMillis, TimeUnit.MILLISECONDS);
+            flusher.schedule(() -> drain(0), pauseMillis, TimeUnit.MILLISECONDS);
             return true;
         } catch (RejectedExecutionException stopping) {
             if (pauseMillis == 0) {
@@ -357,7 +377,7 @@ public final class BuildLog implements AutoCloseable {
             }
         }
         if (ownRound) {
-            drain(false); // the flusher is gone: write on this thread
+            drain(0); // the flusher is gone: write on this thread
         }
         awaitWritten();
     }

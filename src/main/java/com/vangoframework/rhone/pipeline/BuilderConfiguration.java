@@ -2,10 +2,12 @@ package com.vangoframework.rhone.pipeline;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.util.Duration;
+import io.dropwizard.validation.MinDuration;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
+import java.util.concurrent.TimeUnit;
 
 /** How this node builds images. Every field has an env var in config.yml. */
 public class BuilderConfiguration {
@@ -38,6 +40,11 @@ public class BuilderConfiguration {
      */
     private String workDir = DEFAULT_WORK_DIR;
     public static final String DEFAULT_WORK_DIR = "builds";
+
+    /** How often the work directories that builds left behind (a node killed) are removed; also at start. */
+    @NotNull
+    @MinDuration(value = 1, unit = TimeUnit.SECONDS)
+    private Duration workDirSweepInterval = Duration.minutes(10);
 
     /** A commit's files and bytes, counted from the fetched objects before its tree is written. */
     @Min(1)
@@ -81,6 +88,8 @@ public class BuilderConfiguration {
     @JsonProperty public void setWorkDir(String workDir) {
         this.workDir = workDir == null || workDir.isBlank() ? DEFAULT_WORK_DIR : workDir;
     }
+    @JsonProperty public Duration getWorkDirSweepInterval() { return workDirSweepInterval; }
+    @JsonProperty public void setWorkDirSweepInterval(Duration v) { this.workDirSweepInterval = v; }
     @JsonProperty public long getCheckoutMaxBytes() { return checkoutMaxBytes; }
     @JsonProperty public void setCheckoutMaxBytes(long v) { this.checkoutMaxBytes = v; }
     @JsonProperty public long getCheckoutMaxFiles() { return checkoutMaxFiles; }

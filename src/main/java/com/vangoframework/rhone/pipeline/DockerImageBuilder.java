@@ -64,15 +64,20 @@ public final class DockerImageBuilder implements ImageBuilder {
         }
         Map<String, String> env = new HashMap<>(r.secretEnv());
         env.put("DOCKER_BUILDKIT", "1");
+        boolean mayHoldImage = false; // the engine may hold an image under the tag: removed below
+        boolean built = false;
         try {
             env.put("DOCKER_CONFIG", r.auth().writeDockerConfig(r.workDir()).toString());
             OutputTail build = new OutputTail(log::line, 40);
             Path home = ProcessRunner.homeIn(r.workDir());
+            mayHoldImage = true; // a build killed (cancel, timeout) at its very end may still have tagged it
             int exit = runner.run(new ProcessRunner.Command(buildCommand(r), r.plan().contextDir(), env, r.timeout(),
                     home), build, ctx);
             if (exit != 0) {
+                mayHoldImage = false; // a docker build that fails tags nothing
                 throw new BuildFailure(ImageBuilder.failureSentence(build.lines()));
             }
+            built = true;
             onPushing.pushing();
             log.line("Pushing " + r.imageTag());
             OutputTail push = new OutputTail(log::line, 40);
@@ -91,33 +96,39 @@ public final class DockerImageBuilder implements ImageBuilder {
                     digest = m.group(1);
                 }
             }
-            // The image lives in the registry now; the engine's copy would only fill this node's disk
-            // (BuildKit keeps its own build cache). Nobody needs to wait for that.
-            removeLocalImage(r.imageTag());
             if (digest == null) {
                 throw new BuildFailure("the registry did not report a digest for " + r.imageTag());
             }
             return new Image(r.imageTag(), digest);
         } catch (ProcessRunner.NotInstalled e) {
+            mayHoldImage = false; // no docker to hold one, nor to remove it
             throw new BuildFailure("docker is not installed on this builder (" + docker + "): run ops/setup-local-builder", e);
         } catch (IOException e) {
             throw new BuildFailure("the Docker engine could not be used: " + e.getMessage(), e);
+        } finally {
+            // Pushed or not (a refused push, a cancel while pushing), the engine's copy would only
+            // fill this node's disk: the registry has the pushed image, BuildKit keeps its own build
+            // cache, and a retry builds again. Nobody needs to wait for that.
+            if (mayHoldImage) {
+                removeLocalImage(r.imageTag(), built);
+            }
         }
     }
 
-    private void removeLocalImage(String tag) {
+    /** Never throws: the build's own outcome (or error) is what its caller sees. */
+    private void removeLocalImage(String tag, boolean surelyThere) {
         try {
             var removal = runner.runInBackground(new ProcessRunner.Command(List.of(docker, "image", "rm", tag), null,
                     Map.of(), java.time.Duration.ofMinutes(1)));
             removals.put(tag, removal);
             removal.whenComplete((exit, e) -> {
                 removals.remove(tag, removal);
-                if (exit != null && exit != 0) {
-                    LOG.warn("Removing the pushed image {} from the local engine exited {}", tag, exit);
+                if (exit != null && exit != 0 && surelyThere) {
+                    LOG.warn("Removing the image {} from the local engine exited {}", tag, exit);
                 }
             });
-        } catch (IOException e) {
-            LOG.warn("Could not remove the pushed image {} from the local engine", tag, e);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Could not remove the image {} from the local engine", tag, e);
         }
     }
 

@@ -9,25 +9,18 @@ import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.deployments.DeploymentStatus;
 import com.vangoframework.rhone.logs.BuildLog;
 import com.vangoframework.rhone.logs.LogStore;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.eclipse.jgit.util.FileUtils;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The real pipeline: clone, analyze, build and push, reporting each phase, writing every line of
  * output (masked) to the deployment's log, and removing its work directory whatever happens.
  */
 public final class ImagePipeline implements BuildPipeline {
-
-    private static final Logger LOG = LoggerFactory.getLogger(ImagePipeline.class);
 
     private final GitCheckout git;
     private final RailpackAnalyzer analyzer;
@@ -74,16 +67,14 @@ public final class ImagePipeline implements BuildPipeline {
             throw e;
         }
         token.ifPresent(hidden::add);
-        Files.createDirectories(workRoot);
-        Path work = Files.createTempDirectory(workRoot, "deployment-" + d.id() + "-");
         SecretMasker masker = new SecretMasker(hidden);
-        try (BuildLog log = logs.open(d.id(), masker)) {
-            return run(ctx, new Build(app, d, target, env, auth), work, token, log);
+        // The work directory is held (locked) until it is removed, after the log is closed: no
+        // sweeper of any node on this machine takes it meanwhile.
+        try (WorkDir work = WorkDir.claim(workRoot, d.id()); BuildLog log = logs.open(d.id(), masker)) {
+            return run(ctx, new Build(app, d, target, env, auth), work.path(), token, log);
         } catch (BuildFailure e) {
             // The sentence is stored on the row and shown by the API: masked, on one line.
             throw new BuildFailure(masker.apply(e.getMessage()).replaceAll("\\s*\\R\\s*", " "), e.getCause());
-        } finally {
-            deleteRecursively(work);
         }
     }
 
@@ -158,21 +149,6 @@ public final class ImagePipeline implements BuildPipeline {
         } catch (InterruptedException e) {
             ctx.throwIfAborted();
             throw e;
-        }
-    }
-
-    /**
-     * Symbolic links in a checkout are removed, never followed out of it. A file that cannot be
-     * removed does not stop the rest from going (IGNORE_ERRORS); what is left is reported once.
-     */
-    static void deleteRecursively(Path dir) {
-        try {
-            FileUtils.delete(dir.toFile(), FileUtils.RECURSIVE | FileUtils.SKIP_MISSING | FileUtils.IGNORE_ERRORS);
-        } catch (IOException e) {
-            LOG.warn("Could not remove the work directory {}", dir, e);
-        }
-        if (java.nio.file.Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            LOG.warn("The work directory {} could not be removed completely", dir);
         }
     }
 }

@@ -1,7 +1,8 @@
 /**
  * The build pipeline and its steps: the JGit checkout, the analyzer (a repo's Dockerfile, or a
  * Railpack plan), the image builders (local Docker engine, or buildctl against rhone-builder), the
- * process runner that owns every external program, secret masking, what a build may touch (a pull
+ * process runner that owns every external program, the builds' work directories (locked while a
+ * build runs; what a killed node left is swept), secret masking, what a build may touch (a pull
  * request's build: no env vars, its own image repository, no cache export; one app's registry
  * credentials), and measuring the pushed image in its registry. It implements the queue's port {@code deployments.BuildPipeline} (with its
  * {@code BuildContext} and {@code BuildFailure}): the queue owns the port and this package plugs

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
@@ -224,6 +225,43 @@ class LogStoreTest {
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
                 .until(() -> store.read(deployment.id()).contains("still building"));
         log.close();
+    }
+
+    /**
+     * The 100 ms flush fires and, before its round takes the log's lock, the buffer fills: the line
+     * that fills it asks for a round at once. Cancelling the timer's round then "succeeds" although
+     * it is already running (a future that has started is cancellable until it ends), and two rounds
+     * used to write the same chunk: on a live page, lines came twice and out of order. Made
+     * deterministic by holding the log's lock while the timer's round waits for it.
+     */
+    @Test
+    void aFullBufferJustAsTheIdleFlushStarts_storesEveryLineOnce() throws Exception {
+        ScheduledExecutorService flusher = threads.scheduled("rhone-log-flusher", 2);
+        LogStore store = new LogStore(jdbi.onDemand(LogChunkDao.class), LogStore.DEFAULT_CAP_BYTES, Clock.systemUTC(),
+                flusher);
+        List<String> expected = new ArrayList<>();
+        try (BuildLog log = store.open(deployment.id(), UnaryOperator.identity())) {
+            synchronized (log) {
+                log.line("line 0"); // schedules the 100 ms flush
+                expected.add("line 0");
+                awaitFlusherThreadsBlocked(1); // the timer's round has started and waits for the lock
+                for (int i = 1; i < BuildLog.FLUSH_LINES; i++) {
+                    log.line("line " + i); // the last one fills the buffer: a round now
+                    expected.add("line " + i);
+                }
+                Thread.sleep(200); // a second round, if one was scheduled, starts and waits for the lock too
+            }
+        }
+        assertThat(texts(store.read(deployment.id()))).isEqualTo(expected);
+    }
+
+    /** Waits (bounded) until {@code count} log-flusher threads are blocked on a monitor. */
+    private static void awaitFlusherThreadsBlocked(int count) {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() ->
+                Thread.getAllStackTraces().keySet().stream()
+                        .filter(t -> t.getName().startsWith("rhone-log-flusher"))
+                        .filter(t -> t.getState() == Thread.State.BLOCKED)
+                        .count() >= count);
     }
 
     @Test

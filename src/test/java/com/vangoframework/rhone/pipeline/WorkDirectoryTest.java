@@ -22,7 +22,7 @@ class WorkDirectoryTest {
         Files.createSymbolicLink(work.resolve("escape"), outside);
         Files.createSymbolicLink(work.resolve("escape-file"), outside.resolve("keep.txt"));
 
-        ImagePipeline.deleteRecursively(dir.resolve("builds/deployment-1-x"));
+        WorkDir.deleteRecursively(dir.resolve("builds/deployment-1-x"));
 
         assertThat(dir.resolve("builds/deployment-1-x")).doesNotExist();
         assertThat(outside.resolve("keep.txt")).hasContent("not the build's");
@@ -30,7 +30,7 @@ class WorkDirectoryTest {
 
     @Test
     void aWorkDirectoryAlreadyGone_isNotAnError() {
-        ImagePipeline.deleteRecursively(dir.resolve("never-created"));
+        WorkDir.deleteRecursively(dir.resolve("never-created"));
 
         assertThat(dir.resolve("never-created")).doesNotExist();
     }

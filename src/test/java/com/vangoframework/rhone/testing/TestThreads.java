@@ -24,6 +24,15 @@ public final class TestThreads implements AfterEachCallback {
         return executor;
     }
 
+    /** {@code threads} threads, as the service's log flusher has one per build slot. */
+    public ScheduledExecutorService scheduled(String name, int threads) {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        ScheduledExecutorService executor = new java.util.concurrent.ScheduledThreadPoolExecutor(threads,
+                r -> NamedThreads.thread(name + "-" + n.incrementAndGet(), r));
+        made.add(executor);
+        return executor;
+    }
+
     @Override
     public void afterEach(ExtensionContext context) {
         made.forEach(executor -> NamedThreads.stopNow(executor, Duration.ofSeconds(5)));
