@@ -11,7 +11,9 @@ import com.vangoframework.rhone.apps.SecretBox;
 import com.vangoframework.rhone.apps.SecretKeys;
 import com.vangoframework.rhone.apps.TeamDao;
 import com.vangoframework.rhone.apps.TeamPrincipal;
+import com.vangoframework.rhone.db.BoundedHealthCheck;
 import com.vangoframework.rhone.db.Database;
+import com.vangoframework.rhone.db.DatabaseHealthCheck;
 import com.vangoframework.rhone.db.JdbiSetup;
 import com.vangoframework.rhone.db.EmbeddedPostgresHost;
 import com.vangoframework.rhone.db.EmbeddedPostgresSupervisor;
@@ -22,6 +24,8 @@ import com.vangoframework.rhone.deployments.DeploymentDao;
 import com.vangoframework.rhone.deployments.DeploymentEvents;
 import com.vangoframework.rhone.deployments.DeploymentService;
 import com.vangoframework.rhone.deployments.DeploymentsJdbiPlugin;
+import com.vangoframework.rhone.deployments.IdempotencyKeyDao;
+import com.vangoframework.rhone.deployments.IdempotencyKeyPurge;
 import com.vangoframework.rhone.deployments.QueueHealthCheck;
 import com.vangoframework.rhone.deployments.RequestStatements;
 import com.vangoframework.rhone.github.AppJwt;
@@ -55,6 +59,9 @@ import com.vangoframework.rhone.web.CommitLinks;
 import com.vangoframework.rhone.web.DashboardConfiguration;
 import com.vangoframework.rhone.web.DashboardDao;
 import com.vangoframework.rhone.web.DashboardResource;
+import com.vangoframework.rhone.web.DatabaseUnavailableFilter;
+import com.vangoframework.rhone.web.DatabaseUnavailableMapper;
+import com.vangoframework.rhone.web.IdempotencyConflictMapper;
 import com.vangoframework.rhone.web.DeployRateLimiter;
 import com.vangoframework.rhone.web.DeploymentConflictMapper;
 import com.vangoframework.rhone.web.LiveApps;
@@ -113,7 +120,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
     public static final JdbiSetup JDBI = new JdbiSetup(List.of(new DeploymentsJdbiPlugin()), List.of(
             TeamDao.class, AppDao.class, EnvVarDao.class, ApiTokenDao.class, DeploymentDao.class,
             RequestStatements.class, AppOverviewDao.class, LogChunkDao.class, GitHubDao.class, SessionDao.class,
-            DashboardDao.class));
+            DashboardDao.class, IdempotencyKeyDao.class));
 
     private InstallationTokens tokens; // created once by installationTokens(), shared
 
@@ -167,7 +174,8 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
     /** What every later step is built on. */
     private record Core(Clock clock, Path dataDir, Database database, ManagedDataSource dataSource, Jdbi jdbi,
                         AppDao apps, DeploymentDao deploymentDao, DeploymentEvents events,
-                        DeploymentService deployments, LogChunkDao chunkDao, LogStore logs, AppSecrets appSecrets) {
+                        DeploymentService deployments, LogChunkDao chunkDao, LogStore logs, AppSecrets appSecrets,
+                        BoundedHealthCheck.Group databaseChecks) {
     }
 
     /** Step 4's result: the dashboard's routes resolve viewers and apps the same way as the API. */
@@ -203,6 +211,14 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         ManagedDataSource dataSource = dataSourceFactory.build(environment.metrics(), "postgresql");
         Jdbi jdbi = Database.configure(new JdbiFactory().build(environment, dataSourceFactory, dataSource,
                 "postgresql"), JDBI);
+        // The checks that ask the database answer within database.healthCheckTimeout whatever it
+        // does (issue 14), on threads of their own: at most one run of each in flight, so two.
+        BoundedHealthCheck.Group databaseChecks = new BoundedHealthCheck.Group(
+                config.getDatabase().getHealthCheckTimeout().toJavaDuration(),
+                environment.lifecycle().executorService("rhone-health-%d").minThreads(2).maxThreads(2).build());
+        environment.healthChecks().unregister("postgresql"); // JdbiFactory's: its bound can run on the caller
+        environment.healthChecks().register("postgresql", databaseChecks.add("the database",
+                new DatabaseHealthCheck(jdbi)));
         AppDao apps = jdbi.onDemand(AppDao.class);
         DeploymentDao deploymentDao = jdbi.onDemand(DeploymentDao.class);
         DeploymentEvents events = new DeploymentEvents();
@@ -218,7 +234,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         AppSecrets appSecrets = new AppSecrets(jdbi.onDemand(EnvVarDao.class),
                 jdbi.onDemand(com.vangoframework.rhone.apps.RegistryCredentialsDao.class), secretBox);
         return new Core(clock, dataDir, database, dataSource, jdbi, apps, deploymentDao, events, deployments,
-                chunkDao, logs, appSecrets);
+                chunkDao, logs, appSecrets, databaseChecks);
     }
 
     private BuildQueue buildQueue(RhoneConfiguration config, Environment environment, Core c) {
@@ -231,8 +247,10 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
                 config.getBuilder().getWorkDirSweepInterval().toJavaDuration(), c.clock()));
         if (config.getBuilds().isWorkerEnabled()) {
             environment.lifecycle().manage(queue);
-            environment.healthChecks().register("build-queue", new QueueHealthCheck(queue, c.deploymentDao(),
-                    config.getBuilds().getStuckThreshold().toJavaDuration(), c.clock()));
+            QueueHealthCheck check = new QueueHealthCheck(queue, c.deploymentDao(),
+                    config.getBuilds().getStuckThreshold().toJavaDuration(), c.clock());
+            environment.healthChecks().register("build-queue", c.databaseChecks().add("the build queue's database "
+                    + "query", check));
         }
         return queue;
     }
@@ -262,6 +280,12 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         environment.jersey().register(new AppGoneMapper());
         environment.jersey().register(new DeploymentConflictMapper());
         environment.jersey().register(new PendingQuotaMapper());
+        environment.jersey().register(new IdempotencyConflictMapper());
+        environment.jersey().register(new DatabaseUnavailableMapper.OfJdbi());
+        environment.jersey().register(new DatabaseUnavailableMapper.OfSqlFailure());
+        environment.lifecycle().manage(new IdempotencyKeyPurge(c.jdbi().onDemand(IdempotencyKeyDao.class),
+                environment.lifecycle().scheduledExecutorService("rhone-idempotency-purge-%d").threads(1).build(),
+                Duration.ofHours(1)));
         environment.jersey().register(new DeploymentResource(access, c.deployments(), c.deploymentDao(), c.logs(),
                 environment.getObjectMapper(), new DeployRateLimiter<>(deploysPerMinute)));
         return new Callers(sessions, access);
@@ -308,6 +332,10 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         environment.servlets().addFilter("security-headers", new SecurityHeadersFilter())
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST,
                         jakarta.servlet.DispatcherType.ERROR), false, "/*");
+        // Before the live streams' filters, which ask the database outside Jersey (and its mappers).
+        environment.servlets().addFilter("database-unavailable", new DatabaseUnavailableFilter(
+                environment.getObjectMapper())).addMappingForUrlPatterns(java.util.EnumSet.of(
+                        jakarta.servlet.DispatcherType.REQUEST), false, "/*");
         LiveLogs live = new LiveLogs(c.database().target(), c.chunkDao(), c.deploymentDao());
         environment.lifecycle().manage(live);
         if (dash.getLogRetentionDays() > 0) {

@@ -105,6 +105,11 @@ public final class PgListener implements Runnable {
         props.setProperty("password", target.password());
         props.setProperty("ApplicationName", applicationName);
         props.setProperty("tcpKeepAlive", "true");
+        // Opening is bounded (a paused server would otherwise hold a reconnect, and so stop(), for
+        // as long as it is paused); reads are not: this connection sits idle between notifications
+        // by design, and getNotifications bounds each wait itself.
+        props.setProperty("connectTimeout", "10");
+        props.setProperty("loginTimeout", "10");
         return DriverManager.getConnection(target.jdbcUrl(), props);
     }
 

@@ -47,6 +47,50 @@ public final class DeploymentService {
         return created;
     }
 
+    /** What a request with an idempotency key came to; {@code replayed}: an earlier request with the key made it. */
+    public record Requested(Deployment deployment, boolean replayed) {
+    }
+
+    /**
+     * The deployment an earlier request with this key made, if the key is live; a conflict when
+     * that request asked for something else. Asked before a request is counted against any limit:
+     * a retry spends nothing.
+     */
+    public Optional<Deployment> earlier(IdempotencyKey key) {
+        Optional<IdempotencyKeyDao.Recorded> recorded = jdbi.onDemand(IdempotencyKeyDao.class)
+                .find(key, IdempotencyKey.LIFETIME.toSeconds());
+        if (recorded.isPresent() && !key.sameRequestAs(recorded.get().requestSha256())) {
+            throw new IdempotencyConflict();
+        }
+        return recorded.flatMap(r -> dao.findById(r.deploymentId()));
+    }
+
+    /**
+     * Records the request and its key in one transaction, so a deployment never exists without its
+     * key nor the key without it. Two requests with one key at once: the second waits at the key
+     * for the first's commit, then rolls its own deployment back and answers with the first's.
+     */
+    public Requested request(NewDeployment request, IdempotencyKey key) {
+        if (key.appId() != request.appId()) {
+            throw new IllegalArgumentException("the idempotency key belongs to another app");
+        }
+        try {
+            Deployment created = jdbi.inTransaction(handle -> {
+                Deployment d = insert(handle, request);
+                IdempotencyKeyDao keys = handle.attach(IdempotencyKeyDao.class);
+                if (!keys.claim(key, d.id(), IdempotencyKey.LIFETIME.toSeconds())) {
+                    throw new KeyTaken();
+                }
+                return d;
+            });
+            published(List.of(created.id()));
+            return new Requested(created, false);
+        } catch (KeyTaken taken) {
+            return new Requested(earlier(key).orElseThrow(() -> new IllegalStateException(
+                    "an idempotency key was taken by a request whose deployment is gone")), true);
+        }
+    }
+
     /** Inserts the request in the handle's transaction and reads the row back; publishes nothing. */
     public static Deployment insert(Handle handle, NewDeployment request) {
         long id;
@@ -140,6 +184,21 @@ public final class DeploymentService {
     public static final class AppGone extends RuntimeException {
         public AppGone(long appId) {
             super("app " + appId + " was deleted while this request was made");
+        }
+    }
+
+    /** An idempotency key used again, within its lifetime, for a different request (HTTP 422). */
+    public static final class IdempotencyConflict extends RuntimeException {
+        public IdempotencyConflict() {
+            super("this Idempotency-Key was used for a different request to this app in the last "
+                    + IdempotencyKey.LIFETIME.toHours() + " hours; a new request needs a new key");
+        }
+    }
+
+    /** Rolls back a request whose key a concurrent request with the same key recorded first. */
+    private static final class KeyTaken extends RuntimeException {
+        KeyTaken() {
+            super(null, null, false, false);
         }
     }
 

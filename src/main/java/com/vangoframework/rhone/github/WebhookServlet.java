@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.vangoframework.rhone.db.DatabaseUnavailable;
 import io.dropwizard.jersey.errors.ErrorMessage;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServlet;
@@ -119,6 +120,22 @@ public final class WebhookServlet extends HttpServlet {
                 // The database is down or the like: say so in the API's shape; GitHub shows the
                 // delivery as failed, and the redelivery job asks for it again once the service
                 // records it.
+                if (DatabaseUnavailable.isCause(e)) {
+                    // A 503 within the pool's bounds, not a hang: GitHub gives up on an answer after
+                    // 10 s. Whether the delivery's transaction committed is unknown when the answer
+                    // to its commit was what timed out; a redelivery is recognised if it did.
+                    LOG.warn("Webhook delivery {}: the database did not answer in time; answered 503",
+                            forLog(delivery.id()), e);
+                    if (!response.isCommitted()) {
+                        response.reset();
+                        response.setHeader("Retry-After",
+                                Integer.toString(DatabaseUnavailable.RETRY_AFTER_SECONDS));
+                        error(response, 503, "the database is unreachable or too slow right now, so the delivery "
+                                + "may not have been recorded; redeliver it (a delivery recorded already is "
+                                + "recognised)");
+                    }
+                    return;
+                }
                 String id = UUID.randomUUID().toString();
                 LOG.error("Webhook delivery {} could not be handled (error id {})", forLog(delivery.id()), id, e);
                 if (!response.isCommitted()) {

@@ -10,6 +10,7 @@ import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.deployments.DeploymentDao;
 import com.vangoframework.rhone.deployments.DeploymentService;
 import com.vangoframework.rhone.deployments.DeploymentStatus;
+import com.vangoframework.rhone.deployments.IdempotencyKey;
 import com.vangoframework.rhone.deployments.NewDeployment;
 import com.vangoframework.rhone.logs.LogStore;
 import com.vangoframework.rhone.web.ApiErrors;
@@ -23,6 +24,8 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.nio.charset.StandardCharsets;
@@ -30,12 +33,15 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The team-scoped deployments API. Every route resolves the app through the caller's team
  * ({@link AppAccess}), so another team's app or deployment is a 404, exactly like one that does
  * not exist. A deployment conflict is a 409 from {@code web.DeploymentConflictMapper}, a request past
- * the team's quota of waiting deployments a 429 from {@code web.PendingQuotaMapper}. New deployments
+ * the team's quota of waiting deployments a 429 from {@code web.PendingQuotaMapper}, an
+ * {@code Idempotency-Key} reused for another request a 422 from {@code web.IdempotencyConflictMapper},
+ * a database that does not answer a 503 from {@code web.DatabaseUnavailableMapper}. New deployments
  * (create and retry) come at the dashboard's pace, per token and app: past it, a 429 with
  * {@code Retry-After}.
  */
@@ -44,6 +50,8 @@ import java.util.Map;
 public final class DeploymentResource {
 
     static final int MAX_PAGE = 100;
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    static final String REPLAYED = "Idempotent-Replayed";
 
     private final AppAccess access;
     private final DeploymentService deployments;
@@ -62,9 +70,14 @@ public final class DeploymentResource {
         this.json = json;
     }
 
-    /** Body (optional): {@code {"commit_sha": "<40 hex>"}}; without one the branch head is built. */
+    /**
+     * Body (optional): {@code {"commit_sha": "<40 hex>"}}; without one the branch head is built.
+     * With an {@code Idempotency-Key} header, a retry of the same request within 24 hours answers
+     * with the deployment the first one made ({@code Idempotent-Replayed: true}) and creates nothing.
+     */
     @POST
-    public Response create(@Auth TeamPrincipal team, @PathParam("slug") String slug, byte[] body) {
+    public Response create(@Auth TeamPrincipal team, @PathParam("slug") String slug, @Context HttpHeaders headers,
+                           byte[] body) {
         App app = app(team, slug);
         String sha = commitShaFrom(body);
         NewDeployment request;
@@ -73,8 +86,40 @@ public final class DeploymentResource {
         } catch (IllegalArgumentException e) {
             throw ApiErrors.unprocessable(e.getMessage());
         }
+        Optional<IdempotencyKey> key = idempotencyKey(headers, team, request);
+        // A retry is answered before the pace is counted: it creates nothing, so it spends nothing.
+        Optional<Deployment> earlier = key.flatMap(deployments::earlier);
+        if (earlier.isPresent()) {
+            return created(earlier.get(), true);
+        }
         limit(team, app); // after validation: a malformed request spends nothing
-        return Response.status(Response.Status.CREATED).entity(deployments.request(request)).build();
+        if (key.isEmpty()) {
+            return created(deployments.request(request), false);
+        }
+        DeploymentService.Requested requested = deployments.request(request, key.get());
+        return created(requested.deployment(), requested.replayed());
+    }
+
+    private static Response created(Deployment deployment, boolean replayed) {
+        Response.ResponseBuilder answer = Response.status(Response.Status.CREATED).entity(deployment);
+        return replayed ? answer.header(REPLAYED, "true").build() : answer.build();
+    }
+
+    /** The request's key, if it sent one; 400 for more than one, or one that is not a key. */
+    private static Optional<IdempotencyKey> idempotencyKey(HttpHeaders headers, TeamPrincipal team,
+                                                           NewDeployment request) {
+        List<String> values = headers.getRequestHeader(IDEMPOTENCY_KEY);
+        if (values == null || values.isEmpty()) {
+            return Optional.empty();
+        }
+        if (values.size() > 1) {
+            throw ApiErrors.badRequest("send one Idempotency-Key header, not " + values.size());
+        }
+        try {
+            return Optional.of(IdempotencyKey.of(team.teamId(), request, values.get(0)));
+        } catch (IllegalArgumentException e) {
+            throw ApiErrors.badRequest(e.getMessage());
+        }
     }
 
     @GET
