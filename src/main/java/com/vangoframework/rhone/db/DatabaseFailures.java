@@ -1,6 +1,9 @@
 package com.vangoframework.rhone.db;
 
 import java.sql.SQLException;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 
 /**
  * Tells a database that could not be reached (or did not answer in time) from one that answered
@@ -21,7 +24,8 @@ public final class DatabaseFailures {
      */
     public static boolean isUnreachable(Throwable failure) {
         boolean sqlSeen = false;
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
             if (t instanceof SQLException sql) {
                 String state = sql.getSQLState();
                 if (state != null) {

@@ -4,7 +4,7 @@ import com.vangoframework.rhone.apps.Team;
 import com.vangoframework.rhone.db.DatabaseTarget;
 import com.vangoframework.rhone.testing.Fixtures;
 import com.vangoframework.rhone.testing.ScriptedPipeline;
-import com.vangoframework.rhone.testing.StallingProxy;
+import com.vangoframework.rhone.testing.DatabaseProxy;
 import com.vangoframework.rhone.testing.TestPostgres;
 import com.vangoframework.rhone.testing.TestService;
 import java.net.URI;
@@ -23,7 +23,7 @@ import org.jdbi.v3.core.Jdbi;
 /**
  * How long the service takes to answer while its database does not (run by ops/bench/stall;
  * prints figures, asserts nothing). The service runs on the default configuration behind
- * {@link com.vangoframework.rhone.testing.StallingProxy}; once it is up the proxy stops forwarding
+ * {@link com.vangoframework.rhone.testing.DatabaseProxy}; once it is up the proxy stops forwarding
  * for {@code stall} seconds (default 60), during which requests are sent at 0 s and again every
  * {@code every} seconds (default 10): {@code /healthcheck}, an API list and an API deploy. Each
  * line gives when a request was sent, how long its answer took and what it was; "no answer"
@@ -46,8 +46,8 @@ public final class StallBench {
         fx.app(team, "web");
         String token = fx.token(team);
         Path dataDir = Files.createTempDirectory("stall-bench");
-        try (StallingProxy proxy = StallingProxy.before(db)) {
-            TestService service = new TestService(proxy.target(db), dataDir, new ScriptedPipeline()).start();
+        try (DatabaseProxy proxy = new DatabaseProxy(db)) {
+            TestService service = new TestService(proxy.target(), dataDir, new ScriptedPipeline()).start();
             try {
                 Duration patience = Duration.ofSeconds(stallSeconds + 30);
                 System.out.printf("== database paused for %d s; requests at 0 s and every %d s ==%n", stallSeconds, every);

@@ -5,60 +5,65 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP proxy between one node and the tests' PostgreSQL, so that a test can take the database
- * out of that node's reach (and only that node's) and give it back. {@link #cut()} closes every
- * connection through it and refuses new ones at once, as a broken network path does; nothing
- * depends on a timeout. The server behind it is never touched.
+ * away from that node only, in the two ways a database goes away; the server behind it is never
+ * touched and goes on serving every other test.
+ *
+ * <ul>
+ *   <li>{@link #cut()}: a broken network path. Every connection through it is closed and new ones
+ *       are refused at once, until {@link #restore()}. Nothing depends on a timeout.</li>
+ *   <li>{@link #pause()}: a database that stopped answering, as under SIGSTOP. Connections are
+ *       accepted but no byte passes either way; {@link #resume()} delivers everything held back
+ *       (connections the service gave up on meanwhile are gone).</li>
+ * </ul>
  */
 public final class DatabaseProxy implements AutoCloseable {
 
-    private static final Pattern HOST_PORT = Pattern.compile("^jdbc:postgresql://([^:/?]+)(?::(\\d+))?(/.*)$");
-
     private final DatabaseTarget behind;
-    private final String host;
-    private final int port;
-    private final String rest;
-    private final ServerSocket server;
+    private final InetSocketAddress upstream;
+    private final ServerSocket listener;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-    private final java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
+    private final AtomicInteger refused = new AtomicInteger();
+    private final Object gate = new Object();
+    private boolean paused; // guarded by gate
     private volatile boolean cut;
     private volatile boolean closed;
 
     public DatabaseProxy(DatabaseTarget behind) throws IOException {
-        Matcher m = HOST_PORT.matcher(behind.jdbcUrl());
-        if (!m.matches()) {
+        URI uri = URI.create(behind.jdbcUrl().substring("jdbc:".length()));
+        if (!"postgresql".equals(uri.getScheme()) || uri.getHost() == null) {
             throw new IllegalArgumentException("not a jdbc:postgresql://host:port/... URL: " + behind.jdbcUrl());
         }
         this.behind = behind;
-        this.host = m.group(1);
-        this.port = m.group(2) == null ? 5432 : Integer.parseInt(m.group(2));
-        this.rest = m.group(3);
-        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread acceptor = new Thread(this::acceptLoop, "database-proxy-" + server.getLocalPort());
-        acceptor.setDaemon(true);
-        acceptor.start();
+        this.upstream = new InetSocketAddress(uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort());
+        this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        start("database-proxy-accept", this::accept);
     }
 
     /** The same database, reached through this proxy. */
     public DatabaseTarget target() {
-        return new DatabaseTarget("jdbc:postgresql://127.0.0.1:" + server.getLocalPort() + rest, behind.user(),
-                behind.password());
+        URI uri = URI.create(behind.jdbcUrl().substring("jdbc:".length()));
+        String through = "jdbc:postgresql://127.0.0.1:" + listener.getLocalPort() + uri.getRawPath()
+                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+        return new DatabaseTarget(through, behind.user(), behind.password());
     }
 
     /** The database is out of reach: open connections break, new ones are refused. */
     public void cut() {
         cut = true;
-        for (Socket s : open) {
-            closeQuietly(s);
-        }
+        open.forEach(this::closeQuietly);
     }
 
     /** Connections refused while cut, so far. */
@@ -71,72 +76,81 @@ public final class DatabaseProxy implements AutoCloseable {
         cut = false;
     }
 
-    @Override
-    public void close() {
-        closed = true;
-        cut();
-        try {
-            server.close();
-        } catch (IOException ignored) {
-            // closing anyway
+    /** From now on no byte passes either way, and new connections are accepted but not connected. */
+    public void pause() {
+        synchronized (gate) {
+            paused = true;
         }
     }
 
-    private void acceptLoop() {
+    public void resume() {
+        synchronized (gate) {
+            paused = false;
+            gate.notifyAll();
+        }
+    }
+
+    private void awaitOpen() throws InterruptedException {
+        synchronized (gate) {
+            while (paused && !closed) {
+                gate.wait();
+            }
+        }
+    }
+
+    private void accept() {
         while (!closed) {
             Socket client;
             try {
-                client = server.accept();
+                client = listener.accept();
             } catch (IOException e) {
-                return;
+                return; // closed
             }
             if (cut) {
                 refused.incrementAndGet();
                 closeQuietly(client);
                 continue;
             }
-            try {
-                Socket upstream = connectUpstream();
-                open.add(client);
-                open.add(upstream);
-                pump(client, upstream);
-                pump(upstream, client);
-            } catch (IOException e) {
-                closeQuietly(client);
-            }
+            open.add(client);
+            start("database-proxy-connect", () -> connect(client));
         }
     }
 
-    /** Every address of the host in turn ("localhost" may be ::1 and 127.0.0.1; the server may listen on one). */
-    private Socket connectUpstream() throws IOException {
-        IOException last = null;
-        for (InetAddress address : InetAddress.getAllByName(host)) {
-            try {
-                return new Socket(address, port);
-            } catch (IOException e) {
-                last = e;
-            }
+    private void connect(Socket client) {
+        try {
+            awaitOpen();
+            Socket server = new Socket();
+            open.add(server);
+            server.connect(upstream, 5_000);
+            start("database-proxy-up", () -> pump(client, server));
+            pump(server, client);
+        } catch (IOException | InterruptedException e) {
+            closeQuietly(client);
         }
-        throw last == null ? new IOException("no address for " + host) : last;
     }
 
+    /** Copies until either side closes (or the path is cut), holding every chunk read while paused. */
     private void pump(Socket from, Socket to) {
-        Thread t = new Thread(() -> {
-            byte[] buf = new byte[16 * 1024];
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                int n;
-                while (!cut && (n = in.read(buf)) >= 0) {
-                    out.write(buf, 0, n);
-                    out.flush();
-                }
-            } catch (IOException e) {
-                // one side went away: so does the other
-            } finally {
-                closeQuietly(from);
-                closeQuietly(to);
+        byte[] buffer = new byte[16 * 1024];
+        try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+            int n;
+            while (!cut && (n = in.read(buffer)) >= 0) {
+                awaitOpen();
+                out.write(buffer, 0, n);
+                out.flush();
             }
-        }, "database-proxy-pump");
+        } catch (IOException | InterruptedException e) {
+            // One side closed: so does the other, below.
+        } finally {
+            closeQuietly(from);
+            closeQuietly(to);
+        }
+    }
+
+    private void start(String name, Runnable work) {
+        Thread t = new Thread(work, name);
         t.setDaemon(true);
+        threads.add(t);
         t.start();
     }
 
@@ -146,6 +160,26 @@ public final class DatabaseProxy implements AutoCloseable {
             s.close();
         } catch (IOException ignored) {
             // already closed
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        resume();
+        try {
+            listener.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        open.forEach(this::closeQuietly);
+        for (Thread t : threads) {
+            try {
+                t.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 }

@@ -11,7 +11,7 @@ import com.vangoframework.rhone.github.WebhookSignature;
 import com.vangoframework.rhone.testing.DashboardClient;
 import com.vangoframework.rhone.testing.Fixtures;
 import com.vangoframework.rhone.testing.ScriptedPipeline;
-import com.vangoframework.rhone.testing.StallingProxy;
+import com.vangoframework.rhone.testing.DatabaseProxy;
 import com.vangoframework.rhone.testing.TestPostgres;
 import com.vangoframework.rhone.testing.TestService;
 import io.dropwizard.testing.ConfigOverride;
@@ -42,14 +42,14 @@ import org.junit.jupiter.api.io.TempDir;
  * most {@link #NO_ANSWER} for its answer, far past the configured bounds: before the bounds, every
  * one of them waited for as long as the database was paused.
  */
-class DatabaseStallTest {
+class StalledDatabaseAnswersTest {
 
     private static final Duration NO_ANSWER = Duration.ofSeconds(20);
     private static final String SECRET = "stall-secret";
     private static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static StallingProxy proxy;
+    private static DatabaseProxy proxy;
     private static TestService service;
     private static Jdbi jdbi;
     private static String token;
@@ -66,8 +66,8 @@ class DatabaseStallTest {
         Team acme = fx.team("acme");
         fx.app(acme, "web");
         token = fx.token(acme);
-        proxy = StallingProxy.before(db);
-        service = new TestService(proxy.target(db), dataDir, new ScriptedPipeline(),
+        proxy = new DatabaseProxy(db);
+        service = new TestService(proxy.target(), dataDir, new ScriptedPipeline(),
                 ConfigOverride.config("database.checkoutTimeout", "1s"),
                 ConfigOverride.config("database.connectTimeout", "1s"),
                 ConfigOverride.config("database.socketTimeout", "3s"),
