@@ -21,4 +21,27 @@ public final class DatabaseUnavailable {
     public static boolean isCause(Throwable failure) {
         return DatabaseFailures.isUnreachable(failure);
     }
+
+    /**
+     * What the driver or the pool said, in one line for the service log (a stack trace per refused
+     * request would flood it through a long outage; the cause is known): the innermost SQL
+     * failure's SQLSTATE and the first line of its message, at most 200 characters.
+     */
+    public static String reason(Throwable failure) {
+        java.sql.SQLException innermost = null;
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
+            if (t instanceof java.sql.SQLException sql) {
+                innermost = sql;
+            }
+        }
+        if (innermost == null) {
+            return failure.getClass().getSimpleName();
+        }
+        String message = String.valueOf(innermost.getMessage()).lines().findFirst().orElse("");
+        if (message.length() > 200) {
+            message = message.substring(0, 200) + "…";
+        }
+        return (innermost.getSQLState() == null ? "" : "SQLSTATE " + innermost.getSQLState() + ": ") + message;
+    }
 }

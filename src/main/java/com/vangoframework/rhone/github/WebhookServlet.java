@@ -124,8 +124,8 @@ public final class WebhookServlet extends HttpServlet {
                     // A 503 within the pool's bounds, not a hang: GitHub gives up on an answer after
                     // 10 s. Whether the delivery's transaction committed is unknown when the answer
                     // to its commit was what timed out; a redelivery is recognised if it did.
-                    LOG.warn("Webhook delivery {}: the database did not answer in time; answered 503",
-                            forLog(delivery.id()), e);
+                    LOG.warn("Webhook delivery {}: the database did not answer in time; answered 503 ({})",
+                            forLog(delivery.id()), DatabaseUnavailable.reason(e));
                     if (!response.isCommitted()) {
                         response.reset();
                         response.setHeader("Retry-After",

@@ -52,7 +52,8 @@ public final class DatabaseUnavailableFilter implements Filter {
     }
 
     private void refuse(HttpServletRequest request, HttpServletResponse http, Exception e) throws IOException {
-        LOG.warn("The database did not answer in time for {}; answered 503", request.getRequestURI(), e);
+        LOG.warn("The database did not answer in time for {}; answered 503 ({})", request.getRequestURI(),
+                DatabaseUnavailable.reason(e));
         http.resetBuffer(); // not reset(): the security headers set before this stay
         http.setStatus(503);
         http.setHeader("Retry-After", Integer.toString(DatabaseUnavailable.RETRY_AFTER_SECONDS));

@@ -40,7 +40,8 @@ public abstract class DatabaseUnavailableMapper<E extends RuntimeException> exte
         }
         boolean api = uri.getPath().startsWith("api/");
         // The raw path: a decoded one could carry line breaks into the log.
-        LOG.warn("The database did not answer in time for {}; answered 503", uri.getRequestUri().getRawPath(), e);
+        LOG.warn("The database did not answer in time for {}; answered 503 ({})", uri.getRequestUri().getRawPath(),
+                DatabaseUnavailable.reason(e));
         Response answer = Pages.errorFor(uri, security, 503, "Database unavailable", api ? API_MESSAGE : PAGE_MESSAGE);
         return Response.fromResponse(answer)
                 .header(HttpHeaders.RETRY_AFTER, DatabaseUnavailable.RETRY_AFTER_SECONDS).build();
