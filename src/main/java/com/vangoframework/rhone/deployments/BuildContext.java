@@ -71,6 +71,7 @@ public final class BuildContext {
     private volatile Duration lastOutage;
     private volatile boolean outcomeRecorded;
     private final AtomicReference<AbortReason> abortReason = new AtomicReference<>();
+    private volatile boolean shutdownRequested;
     private final List<Runnable> abortCallbacks = new CopyOnWriteArrayList<>();
     private Thread worker; // guarded by this
 
@@ -305,6 +306,11 @@ public final class BuildContext {
         return abortReason.get() != null;
     }
 
+    /** The stopping node asked this build to end (whatever reason, if any, came before). */
+    boolean shutdownRequested() {
+        return shutdownRequested;
+    }
+
     public AbortReason abortReason() {
         return abortReason.get();
     }
@@ -329,6 +335,9 @@ public final class BuildContext {
 
     /** The first reason wins: a timeout that fires after a cancel does not turn it into a failure. */
     public void abort(AbortReason reason) {
+        if (reason == AbortReason.SHUTDOWN) {
+            shutdownRequested = true; // even when another reason came first: the node is stopping
+        }
         if (!abortReason.compareAndSet(null, reason)) {
             return;
         }

@@ -183,7 +183,9 @@ final class BuildWorker {
                     throw e;
                 }
             }
-            if (!accepting.getAsBoolean() && reason == AbortReason.SHUTDOWN) {
+            // Stopping: after the grace period the queue asks every build to end; a build that was
+            // cancelled or timed out before that has another reason, but must stop waiting too.
+            if (!accepting.getAsBoolean() && (reason == AbortReason.SHUTDOWN || ctx.shutdownRequested())) {
                 LOG.error("Deployment {} finished as {} but the database did not answer before this node stopped: the "
                         + "outcome is lost, its lease runs out and the build runs again", id, ending.outcome().status());
                 return;
@@ -218,8 +220,13 @@ final class BuildWorker {
         // The row holds the last phase that was written (normally the build's own; one behind
         // if a progress write failed): the compare-and-set starts from there. No row: the lease
         // may have been reaped while this node was cut off, and nobody has claimed it since.
-        if (dao.finish(ctx.deployment().lease(), ctx.recordedStatus(), outcome) == 0
-                && !(keeper.stillHeld(ctx) && dao.finish(ctx.deployment().lease(), ctx.recordedStatus(), outcome) != 0)) {
+        // A first try whose commit went through but whose answer was lost (a connection that broke
+        // after the commit) leaves the row finished: the retry matches nothing, and the row already
+        // holds this outcome.
+        Lease lease = ctx.deployment().lease();
+        if (dao.finish(lease, ctx.recordedStatus(), outcome) == 0
+                && !dao.holdsOutcome(lease, outcome)
+                && !(keeper.stillHeld(ctx) && dao.finish(lease, ctx.recordedStatus(), outcome) != 0)) {
             dropOutcome(ctx, outcome, "this node no longer holds it");
             return;
         }

@@ -155,12 +155,14 @@ public interface DeploymentDao {
 
     /**
      * A compare-and-set on status and lease: 0 rows when the build moved on or another node holds
-     * it. {@link BuildContext#advance} checks that the move is one the status allows.
+     * it. {@link BuildContext#advance} checks that the move is one the status allows. A row already
+     * at {@code to} under the same claim counts as written: the same write tried again after its
+     * commit's answer was lost (a broken connection) must not read as a lost lease.
      */
     @SqlUpdate("""
             UPDATE deployments SET status = :to, updated_at = now()
             WHERE id = :lease.deploymentId AND lease_owner = :lease.owner AND attempt = :lease.attempt
-              AND status = :from""")
+              AND (status = :from OR status = :to)""")
     int advance(@BindMethods("lease") Lease lease, @Bind("from") DeploymentStatus from,
                 @Bind("to") DeploymentStatus to);
 
@@ -171,6 +173,19 @@ public interface DeploymentDao {
             WHERE id = :lease.deploymentId AND lease_owner = :lease.owner AND attempt = :lease.attempt""")
     int recordCommit(@BindMethods("lease") Lease lease, @Bind("sha") String sha, @Bind("message") String message,
                      @Bind("author") String author);
+
+    /**
+     * Whether the row already holds {@code outcome} from this claim's attempt, with no lease left:
+     * an earlier {@link #finish} of it committed although its answer never came. (A reaper that
+     * failed the row writes its own sentence, so it does not match.)
+     */
+    @SqlQuery("""
+            SELECT EXISTS (SELECT 1 FROM deployments
+                            WHERE id = :lease.deploymentId AND attempt = :lease.attempt AND lease_owner IS NULL
+                              AND status = :outcome.status
+                              AND error_message IS NOT DISTINCT FROM :outcome.errorMessage
+                              AND image_digest IS NOT DISTINCT FROM :outcome.imageDigest)""")
+    boolean holdsOutcome(@BindMethods("lease") Lease lease, @BindMethods("outcome") Outcome outcome);
 
     /** Records the outcome, compare-and-set like {@link #advance}; the build worker checks the move first. */
     @SqlUpdate("""

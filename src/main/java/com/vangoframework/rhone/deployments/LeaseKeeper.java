@@ -158,7 +158,9 @@ final class LeaseKeeper {
                     LOG.info("Deployment {}: the database answers again after {} s; the build keeps its lease",
                             id, outage.toSeconds());
                 }
-            } else if (running.get(id) == ctx && !ctx.isOutcomeRecorded()) {
+            } else if (running.get(id) == ctx && !ctx.isOutcomeRecorded()
+                    && ctx.abortReason() != AbortReason.LEASE_LOST && ctx.abortReason() != AbortReason.SHUTDOWN) {
+                // (A build being torn down for a lost lease or the shutdown must not take its row back.)
                 // Not renewed: it finished a moment ago (then it left `running`), or the row was
                 // reaped while this node was cut off, or another claim holds it now.
                 try {

@@ -90,8 +90,10 @@ class DeploymentDaoTest {
         fx.pending(app);
         Deployment d = claim("node-a");
         assertThat(dao.advance(d.lease(), DeploymentStatus.CLONING, DeploymentStatus.ANALYZING)).isEqualTo(1);
-        // Same move again: the row is no longer cloning.
-        assertThat(dao.advance(d.lease(), DeploymentStatus.CLONING, DeploymentStatus.ANALYZING)).isZero();
+        // The same write again (its first commit's answer was lost): the row is there already.
+        assertThat(dao.advance(d.lease(), DeploymentStatus.CLONING, DeploymentStatus.ANALYZING)).isEqualTo(1);
+        // A move from a phase the row is neither in nor going to matches nothing.
+        assertThat(dao.advance(d.lease(), DeploymentStatus.BUILDING, DeploymentStatus.PUSHING)).isZero();
         // Another node's lease, or an older attempt, matches nothing.
         assertThat(dao.advance(new Lease(d.id(), "node-b", 1), DeploymentStatus.ANALYZING,
                 DeploymentStatus.BUILDING)).isZero();
@@ -114,6 +116,22 @@ class DeploymentDaoTest {
         assertThat(done.buildFinishedAt()).isNotNull();
         assertThat(done.buildDurationMs()).isNotNull().isGreaterThanOrEqualTo(0);
         assertThat(done.leaseOwner()).isNull();
+    }
+
+    @Test
+    void aFinishWhoseAnswerWasLost_isRecognisedAsRecorded_butNotAReapersOrAnotherAttemptsOutcome() {
+        fx.pending(app);
+        Deployment d = claim("node-a");
+        Outcome failed = new Outcome(DeploymentStatus.BUILD_FAILED, "step [2/2] failed", null, null);
+        assertThat(dao.holdsOutcome(d.lease(), failed)).as("before the finish").isFalse();
+        assertThat(dao.finish(d.lease(), DeploymentStatus.CLONING, failed)).isEqualTo(1);
+        // The retry of that finish matches nothing (the lease is cleared); the row holds its outcome.
+        assertThat(dao.finish(d.lease(), DeploymentStatus.CLONING, failed)).isZero();
+        assertThat(dao.holdsOutcome(d.lease(), failed)).isTrue();
+        assertThat(dao.holdsOutcome(d.lease(), new Outcome(DeploymentStatus.BUILD_FAILED,
+                BuildQueue.INTERRUPTED_MESSAGE, null, null))).as("another sentence").isFalse();
+        assertThat(dao.holdsOutcome(new Lease(d.id(), "node-a", d.attempt() + 1), failed))
+                .as("another attempt").isFalse();
     }
 
     @Test
