@@ -41,14 +41,16 @@ public final class LogStore implements BuildOutput {
     public BuildLog open(long deploymentId, UnaryOperator<String> masker) {
         forgetDone();
         BuildLog log = new BuildLog(deploymentId, dao, masker, capBytes, clock, flusher);
-        if (held.contains(deploymentId)) {
-            log.hold();
+        synchronized (this) { // with hold and release: a log is held exactly while its deployment is
+            if (held.contains(deploymentId)) {
+                log.hold();
+            }
+            unfinished.compute(deploymentId, (id, logs) -> {
+                Set<BuildLog> all = logs == null ? ConcurrentHashMap.newKeySet() : logs;
+                all.add(log);
+                return all;
+            });
         }
-        unfinished.compute(deploymentId, (id, logs) -> {
-            Set<BuildLog> all = logs == null ? ConcurrentHashMap.newKeySet() : logs;
-            all.add(log);
-            return all;
-        });
         return log;
     }
 
@@ -68,21 +70,26 @@ public final class LogStore implements BuildOutput {
         return true;
     }
 
+    /**
+     * Hold, release, discard and the registration in {@link #open} take turns: the lease keeper's
+     * hold (a renewal failed) and a worker's release (its own check got through) on two threads
+     * must not leave a log held while its deployment is not, which nothing would ever release.
+     */
     @Override
-    public void hold(long deploymentId) {
+    public synchronized void hold(long deploymentId) {
         held.add(deploymentId);
         unfinished.getOrDefault(deploymentId, Set.of()).forEach(BuildLog::hold);
     }
 
     @Override
-    public void release(long deploymentId) {
+    public synchronized void release(long deploymentId) {
         if (held.remove(deploymentId)) {
             unfinished.getOrDefault(deploymentId, Set.of()).forEach(BuildLog::release);
         }
     }
 
     @Override
-    public void discard(long deploymentId) {
+    public synchronized void discard(long deploymentId) {
         held.remove(deploymentId);
         Set<BuildLog> logs = unfinished.remove(deploymentId);
         if (logs != null) {
