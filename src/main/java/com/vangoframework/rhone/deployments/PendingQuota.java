@@ -39,8 +39,10 @@ public final class PendingQuota {
              WHERE a.id = ? FOR NO KEY UPDATE OF t""";
     private static final String COUNT = """
             /* PendingQuota.count */
-            SELECT (SELECT count(*) FROM deployments d JOIN apps a ON a.id = d.app_id
-                     WHERE a.team_id = (SELECT team_id FROM apps WHERE id = ?) AND d.status = 'pending'),
+            SELECT CASE WHEN CAST(? AS boolean)
+                        THEN (SELECT count(*) FROM deployments d JOIN apps a ON a.id = d.app_id
+                               WHERE a.team_id = (SELECT team_id FROM apps WHERE id = ?) AND d.status = 'pending')
+                   END,
                    EXISTS (SELECT 1 FROM deployments d
                             WHERE d.app_id = ? AND d.status = 'pending'
                               AND CASE WHEN CAST(? AS integer) IS NULL
@@ -70,7 +72,7 @@ public final class PendingQuota {
         if (r.origin().initialStatus() != DeploymentStatus.PENDING) {
             return Optional.empty(); // awaiting approval: not in the queue
         }
-        if (count(c, r).supersedes()) {
+        if (count(c, r, false).supersedes()) { // a push of a waiting branch: no lock, no count
             return Optional.empty();
         }
         String team;
@@ -85,29 +87,30 @@ public final class PendingQuota {
                 quota = rs.getInt(2);
             }
         }
-        Waiting waiting = count(c, r); // after the lock: sees every request that held it before
+        Waiting waiting = count(c, r, true); // after the lock: sees every request that held it before
         if (waiting.pending() < quota || waiting.supersedes()) {
             return Optional.empty();
         }
         return Optional.of("team " + team + " already has its quota of deployments waiting to build (" + quota + ")");
     }
 
-    /** The team's pending deployments, and whether the request would supersede one of them. */
+    /** The team's pending deployments (0 unless counted), and whether the request would supersede one of them. */
     private record Waiting(long pending, boolean supersedes) {
     }
 
-    private static Waiting count(Connection c, NewDeployment r) throws SQLException {
+    private static Waiting count(Connection c, NewDeployment r, boolean countPending) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(COUNT)) {
-            s.setLong(1, r.appId());
+            s.setBoolean(1, countPending);
             s.setLong(2, r.appId());
+            s.setLong(3, r.appId());
             if (r.pullRequestNumber() == null) {
-                s.setNull(3, Types.INTEGER);
-                s.setNull(5, Types.INTEGER);
+                s.setNull(4, Types.INTEGER);
+                s.setNull(6, Types.INTEGER);
             } else {
-                s.setInt(3, r.pullRequestNumber());
-                s.setInt(5, r.pullRequestNumber());
+                s.setInt(4, r.pullRequestNumber());
+                s.setInt(6, r.pullRequestNumber());
             }
-            s.setString(4, r.branch());
+            s.setString(5, r.branch());
             try (ResultSet rs = s.executeQuery()) {
                 rs.next();
                 return new Waiting(rs.getLong(1), rs.getBoolean(2));
