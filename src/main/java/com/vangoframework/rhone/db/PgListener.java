@@ -1,9 +1,11 @@
 package com.vangoframework.rhone.db;
 
+import com.vangoframework.rhone.threads.FailureStreak;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -30,6 +32,7 @@ public final class PgListener implements Runnable {
     private volatile boolean running = true;
     private volatile boolean connected;
     private volatile Connection connection;
+    private final FailureStreak failures;
 
     /** Channel names must be plain identifiers: they are part of the LISTEN statement. */
     public PgListener(DatabaseTarget target, String applicationName, Map<String, Consumer<String>> handlers,
@@ -43,6 +46,7 @@ public final class PgListener implements Runnable {
         this.applicationName = applicationName;
         this.handlers = new LinkedHashMap<>(handlers);
         this.onConnected = onConnected;
+        this.failures = FailureStreak.of(LOG, applicationName + " listening for notifications", Clock.systemUTC());
     }
 
     public boolean isConnected() {
@@ -62,6 +66,7 @@ public final class PgListener implements Runnable {
                 }
                 connected = true;
                 backoffMillis = 100;
+                failures.succeeded();
                 onConnected.run();
                 PGConnection pg = c.unwrap(PGConnection.class);
                 while (running) {
@@ -73,8 +78,7 @@ public final class PgListener implements Runnable {
             } catch (SQLException e) {
                 connected = false;
                 if (running) {
-                    LOG.warn("{} lost its database connection; reconnecting in {} ms", applicationName,
-                            backoffMillis, e);
+                    failures.failed(e); // reconnects with back-off, up to 10 s apart
                     sleep(backoffMillis);
                     backoffMillis = Math.min(backoffMillis * 2, 10_000);
                 }

@@ -5,6 +5,7 @@ import com.vangoframework.rhone.apps.AppDao;
 import com.vangoframework.rhone.db.DatabaseTarget;
 import com.vangoframework.rhone.db.PgListener;
 import com.vangoframework.rhone.deployments.BuildContext.AbortReason;
+import com.vangoframework.rhone.threads.FailureStreak;
 import com.vangoframework.rhone.threads.NamedThreads;
 import io.dropwizard.lifecycle.Managed;
 import java.sql.SQLException;
@@ -48,6 +49,7 @@ public final class BuildQueue implements Managed {
     private final BuildsConfiguration config;
     private final String nodeId;
     private final Clock clock;
+    private final FailureStreak claimFailures;
     private final QueueMetrics metrics;
     private final LeaseKeeper keeper;
     private final BuildOutput output;
@@ -91,6 +93,7 @@ public final class BuildQueue implements Managed {
         this.config = config;
         this.nodeId = nodeId;
         this.clock = clock;
+        this.claimFailures = FailureStreak.of(LOG, "Claiming a build", clock);
         this.slots = new Semaphore(config.getMaxConcurrent());
         this.metrics = new QueueMetrics(registry, dao::countPending, running::size);
         this.keeper = new LeaseKeeper(dao, config, nodeId, running, metrics, events, wake::signal, clock, output);
@@ -220,6 +223,7 @@ public final class BuildQueue implements Managed {
             boolean handedOff = false;
             try {
                 Optional<Deployment> claimed = accepting ? claim() : Optional.empty();
+                claimFailures.succeeded();
                 if (claimed.isPresent()) {
                     Deployment d = claimed.get();
                     metrics.claimed(d, clock.instant());
@@ -234,7 +238,7 @@ public final class BuildQueue implements Managed {
                     handedOff = true;
                 }
             } catch (RuntimeException e) {
-                LOG.warn("Claiming a build failed; trying again after the poll interval", e);
+                claimFailures.failed(e); // tried again after the poll interval
             } finally {
                 if (!handedOff) {
                     slots.release();

@@ -3,6 +3,7 @@ package com.vangoframework.rhone.deployments;
 import com.vangoframework.rhone.db.DatabaseFailures;
 import com.vangoframework.rhone.db.StoredText;
 import com.vangoframework.rhone.deployments.BuildContext.AbortReason;
+import com.vangoframework.rhone.threads.FailureStreak;
 import com.vangoframework.rhone.threads.NamedThreads;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,6 +50,8 @@ final class LeaseKeeper {
     private final DeploymentEvents events;
     private final Runnable wake;
     private final Clock clock;
+    private final FailureStreak renewFailures;
+    private final FailureStreak reapFailures;
     private final BuildOutput output;
     private ScheduledThreadPoolExecutor timer;
     private ExecutorService aborter;
@@ -64,6 +67,8 @@ final class LeaseKeeper {
         this.events = events;
         this.wake = wake;
         this.clock = clock;
+        this.renewFailures = FailureStreak.of(LOG, "Renewing build leases", clock);
+        this.reapFailures = FailureStreak.of(LOG, "Reaping expired build leases", clock);
         this.output = output;
     }
 
@@ -112,8 +117,9 @@ final class LeaseKeeper {
     private void renewLeases() {
         try {
             renewOnce();
+            renewFailures.succeeded();
         } catch (RuntimeException e) {
-            LOG.warn("Renewing build leases failed; retrying on the next tick", e); // the timer must go on
+            renewFailures.failed(e); // retried on the next tick: the timer must go on
         }
     }
 
@@ -243,8 +249,9 @@ final class LeaseKeeper {
             if (!reaped.isEmpty()) {
                 wake.run();
             }
+            reapFailures.succeeded();
         } catch (RuntimeException e) {
-            LOG.warn("Reaping expired build leases failed; retrying on the next tick", e);
+            reapFailures.failed(e); // retried on the next tick
         }
     }
 }

@@ -7,6 +7,7 @@ import com.vangoframework.rhone.deployments.DeploymentDao;
 import com.vangoframework.rhone.deployments.DeploymentEvents;
 import com.vangoframework.rhone.deployments.DeploymentStatus;
 import com.vangoframework.rhone.logs.LogStore;
+import com.vangoframework.rhone.threads.FailureStreak;
 import com.vangoframework.rhone.threads.NamedThreads;
 import com.vangoframework.rhone.ratelimit.KeyedRateLimiter;
 import io.dropwizard.lifecycle.Managed;
@@ -38,6 +39,9 @@ import org.slf4j.LoggerFactory;
 public final class CheckRunReporter implements Managed, DeploymentEvents.Listener {
 
     private static final Logger LOG = LoggerFactory.getLogger(CheckRunReporter.class);
+
+    private final FailureStreak sweepFailures = FailureStreak.of(LOG, "Looking for Check Runs to catch up",
+            java.time.Clock.systemUTC());
     static final Duration SWEEP = Duration.ofSeconds(30);
     static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
     private static final int MAX_PACED_INSTALLATIONS = 10_000;
@@ -110,8 +114,9 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
     private void sweep() {
         try {
             github.checkRunsBehind().forEach(id -> schedule(id, Duration.ZERO));
+            sweepFailures.succeeded();
         } catch (RuntimeException e) {
-            LOG.warn("Looking for Check Runs to catch up failed", e);
+            sweepFailures.failed(e); // the next sweep tries again
         }
     }
 

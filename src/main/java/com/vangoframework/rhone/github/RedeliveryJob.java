@@ -3,6 +3,7 @@ package com.vangoframework.rhone.github;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.vangoframework.rhone.threads.FailureStreak;
 import com.vangoframework.rhone.threads.NamedThreads;
 import io.dropwizard.lifecycle.Managed;
 import java.io.IOException;
@@ -47,6 +48,9 @@ public final class RedeliveryJob implements Managed {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(RedeliveryJob.class);
+
+    private final FailureStreak failures = FailureStreak.of(LOG, "Checking GitHub for failed webhook deliveries",
+            java.time.Clock.systemUTC());
     private static final Pattern NEXT = Pattern.compile("<([^>]+)>;\\s*rel=\"next\"");
     static final int MAX_PAGES = 3;
     static final int MAX_REDELIVERIES_PER_RUN = 50;
@@ -76,8 +80,9 @@ public final class RedeliveryJob implements Managed {
         executor.scheduleWithFixedDelay(() -> {
             try {
                 runOnce();
+                failures.succeeded();
             } catch (Exception e) {
-                LOG.warn("Checking GitHub for failed webhook deliveries failed; trying again in {}", every, e);
+                failures.failed(e); // tried again after `every`
             }
         }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
     }

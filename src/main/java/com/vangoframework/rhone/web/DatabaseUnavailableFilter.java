@@ -11,8 +11,6 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@link DatabaseUnavailableMapper} for what answers outside Jersey: the live streams' filters ask
@@ -24,8 +22,6 @@ public final class DatabaseUnavailableFilter implements Filter {
 
     static final String MESSAGE = "the database is unreachable or too slow right now; try again in "
             + DatabaseUnavailable.RETRY_AFTER_SECONDS + " s";
-
-    private static final Logger LOG = LoggerFactory.getLogger(DatabaseUnavailableFilter.class);
 
     private final ObjectMapper json;
 
@@ -52,8 +48,7 @@ public final class DatabaseUnavailableFilter implements Filter {
     }
 
     private void refuse(HttpServletRequest request, HttpServletResponse http, Exception e) throws IOException {
-        LOG.warn("The database did not answer in time for {}; answered 503 ({})", request.getRequestURI(),
-                DatabaseUnavailable.reason(e));
+        DatabaseRefusals.refused(request.getRequestURI(), e);
         http.resetBuffer(); // not reset(): the security headers set before this stay
         http.setStatus(503);
         http.setHeader("Retry-After", Integer.toString(DatabaseUnavailable.RETRY_AFTER_SECONDS));

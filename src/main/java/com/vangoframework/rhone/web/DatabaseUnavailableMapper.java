@@ -9,8 +9,6 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.UriInfo;
 import org.jdbi.v3.core.JdbiException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A database that cannot be reached or did not answer in time (see {@link DatabaseUnavailable}):
@@ -26,8 +24,6 @@ public abstract class DatabaseUnavailableMapper<E extends RuntimeException> exte
     static final String PAGE_MESSAGE = "The database is unreachable or too slow right now, so this page could not "
             + "be shown. Try again in a few seconds; if you pressed a button, check whether it took effect first.";
 
-    private static final Logger LOG = LoggerFactory.getLogger(DatabaseUnavailableMapper.class);
-
     @Context
     private UriInfo uri;
     @Context
@@ -40,8 +36,7 @@ public abstract class DatabaseUnavailableMapper<E extends RuntimeException> exte
         }
         boolean api = uri.getPath().startsWith("api/");
         // The raw path: a decoded one could carry line breaks into the log.
-        LOG.warn("The database did not answer in time for {}; answered 503 ({})", uri.getRequestUri().getRawPath(),
-                DatabaseUnavailable.reason(e));
+        DatabaseRefusals.refused(uri.getRequestUri().getRawPath(), e);
         Response answer = Pages.errorFor(uri, security, 503, "Database unavailable", api ? API_MESSAGE : PAGE_MESSAGE);
         return Response.fromResponse(answer)
                 .header(HttpHeaders.RETRY_AFTER, DatabaseUnavailable.RETRY_AFTER_SECONDS).build();

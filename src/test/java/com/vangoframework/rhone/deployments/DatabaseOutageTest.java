@@ -323,4 +323,54 @@ class DatabaseOutageTest {
         assertThat(logLines(d)).containsExactly("started on node-a", "still node-a", "pushed on node-a");
         releaseB.countDown();
     }
+
+    @Test
+    void databaseOutOfReachForSeveralPolls_eachPollingTaskLogsOneStackTrace_thenOneLineWhenItAnswersAgain()
+            throws Exception {
+        List<ch.qos.logback.classic.Logger> loggers = List.of(BuildQueue.class, LeaseKeeper.class,
+                com.vangoframework.rhone.db.PgListener.class).stream()
+                .map(c -> (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(c)).toList();
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        List<ch.qos.logback.classic.Level> levels = loggers.stream().map(ch.qos.logback.classic.Logger::getLevel)
+                .toList();
+        loggers.forEach(l -> {
+            l.setLevel(ch.qos.logback.classic.Level.INFO);
+            l.addAppender(logged);
+        });
+        try {
+            BuildQueue q = node("node-a", proxy.target(), 1, (ctx, log) -> { });
+            await().atMost(java.time.Duration.ofSeconds(10)).until(q::isListening);
+            proxy.cut();
+            // 3 s of outage: about 15 polls each of the dispatcher (200 ms) and the reaper (200 ms).
+            Thread.sleep(3000);
+            List<String> during = lines(logged);
+            proxy.restore();
+            await().atMost(java.time.Duration.ofSeconds(20)).until(() -> lines(logged).stream()
+                    .filter(l -> l.contains("works again")).count() == 3);
+
+            assertThat(during).as("one line per task during the outage, not one per poll").hasSize(3);
+            assertThat(logged.list.stream().filter(e -> e.getThrowableProxy() != null).map(e ->
+                    e.getFormattedMessage().substring(0, e.getFormattedMessage().indexOf(" failed")))).as(
+                    "one stack trace per task").containsExactlyInAnyOrder("Claiming a build",
+                    "Reaping expired build leases", "rhone-queue-listener listening for notifications");
+            assertThat(lines(logged).stream().filter(l -> l.contains("works again")))
+                    .allSatisfy(l -> assertThat(l).containsPattern("works again after \\d+ failures in \\d+ s"))
+                    .anySatisfy(l -> assertThat(l).startsWith("Claiming a build works again after "));
+        } finally {
+            for (int i = 0; i < loggers.size(); i++) {
+                loggers.get(i).detachAppender(logged);
+                loggers.get(i).setLevel(levels.get(i));
+            }
+        }
+    }
+
+    private static List<String> lines(
+            ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged) {
+        synchronized (logged) {
+            return logged.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                    .filter(l -> l.contains("fail") || l.contains("works again")).toList();
+        }
+    }
 }
