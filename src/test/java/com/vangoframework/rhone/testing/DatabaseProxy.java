@@ -2,44 +2,17 @@ package com.vangoframework.rhone.testing;
 
 import com.vangoframework.rhone.db.DatabaseTarget;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A TCP proxy between one node and the tests' PostgreSQL, so that a test can take the database
- * away from that node only, in the two ways a database goes away; the server behind it is never
- * touched and goes on serving every other test.
- *
- * <ul>
- *   <li>{@link #cut()}: a broken network path. Every connection through it is closed and new ones
- *       are refused at once, until {@link #restore()}. Nothing depends on a timeout.</li>
- *   <li>{@link #pause()}: a database that stopped answering, as under SIGSTOP. Connections are
- *       accepted but no byte passes either way; {@link #resume()} delivers everything held back
- *       (connections the service gave up on meanwhile are gone).</li>
- * </ul>
+ * A {@link TcpProxy} between one node and the tests' PostgreSQL, so that a test can take the
+ * database away from that node only: {@link #cut()} is a broken network path (connections close,
+ * new ones are refused), {@link #pause()} a database that stopped answering, as under SIGSTOP.
  */
 public final class DatabaseProxy implements AutoCloseable {
 
     private final DatabaseTarget behind;
-    private final InetSocketAddress upstream;
-    private final ServerSocket listener;
-    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-    private final List<Thread> threads = new CopyOnWriteArrayList<>();
-    private final AtomicInteger refused = new AtomicInteger();
-    private final Object gate = new Object();
-    private boolean paused; // guarded by gate
-    private volatile boolean cut;
-    private volatile boolean closed;
+    private final TcpProxy proxy;
 
     public DatabaseProxy(DatabaseTarget behind) throws IOException {
         URI uri = URI.create(behind.jdbcUrl().substring("jdbc:".length()));
@@ -47,139 +20,43 @@ public final class DatabaseProxy implements AutoCloseable {
             throw new IllegalArgumentException("not a jdbc:postgresql://host:port/... URL: " + behind.jdbcUrl());
         }
         this.behind = behind;
-        this.upstream = new InetSocketAddress(uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort());
-        this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        start("database-proxy-accept", this::accept);
+        this.proxy = new TcpProxy(uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort());
     }
 
     /** The same database, reached through this proxy. */
     public DatabaseTarget target() {
         URI uri = URI.create(behind.jdbcUrl().substring("jdbc:".length()));
-        String through = "jdbc:postgresql://127.0.0.1:" + listener.getLocalPort() + uri.getRawPath()
+        String through = "jdbc:postgresql://127.0.0.1:" + proxy.port() + uri.getRawPath()
                 + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         return new DatabaseTarget(through, behind.user(), behind.password());
     }
 
     /** The database is out of reach: open connections break, new ones are refused. */
     public void cut() {
-        cut = true;
-        open.forEach(this::closeQuietly);
+        proxy.cut();
     }
 
     /** Connections refused while cut, so far. */
     public int refused() {
-        return refused.get();
+        return proxy.refused();
     }
 
     /** The database answers again (through new connections). */
     public void restore() {
-        cut = false;
+        proxy.restore();
     }
 
     /** From now on no byte passes either way, and new connections are accepted but not connected. */
     public void pause() {
-        synchronized (gate) {
-            paused = true;
-        }
+        proxy.pause();
     }
 
     public void resume() {
-        synchronized (gate) {
-            paused = false;
-            gate.notifyAll();
-        }
-    }
-
-    private void awaitOpen() throws InterruptedException {
-        synchronized (gate) {
-            while (paused && !closed) {
-                gate.wait();
-            }
-        }
-    }
-
-    private void accept() {
-        while (!closed) {
-            Socket client;
-            try {
-                client = listener.accept();
-            } catch (IOException e) {
-                return; // closed
-            }
-            if (cut) {
-                refused.incrementAndGet();
-                closeQuietly(client);
-                continue;
-            }
-            open.add(client);
-            start("database-proxy-connect", () -> connect(client));
-        }
-    }
-
-    private void connect(Socket client) {
-        try {
-            awaitOpen();
-            Socket server = new Socket();
-            open.add(server);
-            server.connect(upstream, 5_000);
-            start("database-proxy-up", () -> pump(client, server));
-            pump(server, client);
-        } catch (IOException | InterruptedException e) {
-            closeQuietly(client);
-        }
-    }
-
-    /** Copies until either side closes (or the path is cut), holding every chunk read while paused. */
-    private void pump(Socket from, Socket to) {
-        byte[] buffer = new byte[16 * 1024];
-        try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-            int n;
-            while (!cut && (n = in.read(buffer)) >= 0) {
-                awaitOpen();
-                out.write(buffer, 0, n);
-                out.flush();
-            }
-        } catch (IOException | InterruptedException e) {
-            // One side closed: so does the other, below.
-        } finally {
-            closeQuietly(from);
-            closeQuietly(to);
-        }
-    }
-
-    private void start(String name, Runnable work) {
-        Thread t = new Thread(work, name);
-        t.setDaemon(true);
-        threads.add(t);
-        t.start();
-    }
-
-    private void closeQuietly(Socket s) {
-        open.remove(s);
-        try {
-            s.close();
-        } catch (IOException ignored) {
-            // already closed
-        }
+        proxy.resume();
     }
 
     @Override
     public void close() {
-        closed = true;
-        resume();
-        try {
-            listener.close();
-        } catch (IOException ignored) {
-            // closing anyway
-        }
-        open.forEach(this::closeQuietly);
-        for (Thread t : threads) {
-            try {
-                t.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        proxy.close();
     }
 }
