@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -19,8 +20,17 @@ import org.slf4j.LoggerFactory;
  * One build's log writer. Lines are masked as they arrive, cleaned of control characters
  * ({@link StoredText#clean}), stamped with their time, buffered and written in batches (a chunk at
  * 256 lines, 64 KiB, or 100 ms after the first buffered line), never rewriting what is stored.
- * Past the cap one truncation line is written and the rest is dropped. Safe to call from several
- * threads (the process reader and the pipeline).
+ * Safe to call from several threads (the process reader and the pipeline).
+ *
+ * <p>The cap keeps both ends of a long log, because the end is what matters most (a failing
+ * build's error, the push and digest lines): the first half of the cap, the head, is stored as it
+ * comes, and live viewers see it at once. Past the head one notice line is stored, and the lines
+ * go into a {@link RollingTail} of the other half (less room for the two notice lines), which
+ * keeps the newest ones and counts the ones it pushes out. When the log is closed (the build has
+ * ended: its outcome line is in the tail) a line saying how many lines were left out is stored,
+ * then the tail, after the head like any other lines: line numbers stay contiguous, so the page,
+ * the download and a stream resumed with {@code Last-Event-ID} all see head, markers and tail once,
+ * in order. A log that never passes the head is stored exactly as it was printed.
  *
  * <p>The database is written only on {@code flusher}, never under the lock that {@link #line}
  * takes: a slow or failing database must not stall the thread that drains a build's output pipe.
@@ -49,6 +59,8 @@ public final class BuildLog implements AutoCloseable {
     /** How long {@link #close()} waits for the writer; longer than all the pauses of one chunk. */
     private static final long CLOSE_WAIT_MILLIS = 30_000;
     private static final int MAX_LINE_CHARS = 16 * 1024;
+    /** Room kept in the cap for the notice at the end of the head and the marker before the tail. */
+    static final int NOTICE_ROOM = 512;
     /** Chunks a round writes before it yields the flusher to other builds' logs. */
     private static final int ROUND_CHUNKS = 16;
     private static final long DONE = -1;
@@ -60,6 +72,10 @@ public final class BuildLog implements AutoCloseable {
     private final LogChunkDao dao;
     private final UnaryOperator<String> masker;
     private final long capBytes;
+    /** Stored as the lines come: the first half of the cap. */
+    private final long headBytes;
+    /** Kept in memory past the head and stored when the log is closed: the rest of the cap. */
+    private final long tailBytes;
     private final Clock clock;
     private final ScheduledExecutorService flusher;
 
@@ -86,7 +102,8 @@ public final class BuildLog implements AutoCloseable {
     private long timers;
     /** {@link #flush()} asked for the buffer to be written whole, not only its full chunks. */
     private boolean flushWanted;
-    private boolean truncated;
+    /** The lines past the head, until close() stores them; null while the log is within its head. */
+    private RollingTail tail;
     private boolean closed;
     /** Another node has the build: nothing more is written. */
     private boolean discarded;
@@ -106,6 +123,8 @@ public final class BuildLog implements AutoCloseable {
         this.dao = dao;
         this.masker = masker;
         this.capBytes = capBytes;
+        this.headBytes = capBytes / 2;
+        this.tailBytes = Math.max(0, capBytes - headBytes - NOTICE_ROOM);
         this.clock = clock;
         this.flusher = flusher;
         // A retried claim continues the same log after what an earlier attempt wrote. Unknown (-1)
@@ -151,14 +170,22 @@ public final class BuildLog implements AutoCloseable {
         String stamped = stamp(clean);
         int bytes = utf8Length(stamped);
         synchronized (this) {
-            if (closed || truncated || discarded) {
+            if (closed || discarded) {
                 return;
             }
-            if (Math.max(storedBytes, 0) + pendingBytes() + bytes > capBytes) {
-                truncated = true;
-                String marker = stamp("[log truncated: the build printed more than " + (capBytes / (1024 * 1024))
-                        + " MiB; later lines are not stored]");
-                add(marker, utf8Length(marker));
+            if (tail != null) {
+                tail.add(stamped, bytes);
+                return;
+            }
+            // A retried claim's writer counts what earlier attempts stored, so it may start past the head.
+            if (Math.max(storedBytes, 0) + pendingBytes() + bytes > headBytes) {
+                tail = new RollingTail(tailBytes);
+                tail.add(stamped, bytes);
+                // What a live viewer sees until the build ends: why no more lines come for now.
+                String notice = stamp("[the log passed " + RollingTail.size(headBytes) + ", half its cap of "
+                        + RollingTail.size(capBytes) + ": later lines are stored when the build ends (only the last "
+                        + RollingTail.size(tailBytes) + " of them if there are more)]");
+                add(notice, utf8Length(notice));
                 requestDrain(0);
                 return;
             }
@@ -425,7 +452,9 @@ public final class BuildLog implements AutoCloseable {
                 return;
             }
             discarded = true;
-            lines = buffer.size() + (inflight == null || inflight.marker() ? 0 : inflight.chunk().lineCount());
+            lines = buffer.size() + (inflight == null || inflight.marker() ? 0 : inflight.chunk().lineCount())
+                    + (tail == null ? 0 : tail.keptLines());
+            tail = null;
             buffer.clear();
             bufferBytes = 0;
             inflight = null;
@@ -460,8 +489,9 @@ public final class BuildLog implements AutoCloseable {
 
     /** Nothing is left to write (or nothing more will be: discarded, or the writer gave up on a closed log). */
     synchronized boolean isSettled() {
-        return discarded || (inflight == null && droppedLines == 0 && buffer.isEmpty())
-                || (closed && !draining && !held);
+        boolean nothingLeft = inflight == null && droppedLines == 0 && buffer.isEmpty()
+                && (tail == null || tail.isEmpty());
+        return discarded || nothingLeft || (closed && !draining && !held);
     }
 
     /** Closed and settled: the store may forget it. */
@@ -508,6 +538,9 @@ public final class BuildLog implements AutoCloseable {
                 return;
             }
             closed = close;
+            if (close) {
+                storeTail();
+            }
             flushWanted = true;
             if (!requestDrain(0)) {
                 draining = true;
@@ -518,6 +551,29 @@ public final class BuildLog implements AutoCloseable {
             drain(0); // the flusher is gone: write on this thread
         }
         awaitWritten();
+    }
+
+    /**
+     * The build has ended: what the tail kept goes into the buffer after everything before it, led
+     * by a line saying how many lines were left out (none when the tail kept every line past the
+     * head). The marker takes the time of the first line after it, so the times stay in order.
+     */
+    private void storeTail() {
+        if (tail == null) {
+            return;
+        }
+        if (tail.leftOutLines() > 0) {
+            long n = tail.leftOutLines();
+            String marker = tail.oldestStamp(DateTimeFormatter.ISO_INSTANT.format(clock.instant())) + " ["
+                    + String.format(Locale.ROOT, "%,d", n) + (n == 1 ? " line" : " lines") + " ("
+                    + RollingTail.size(tail.leftOutBytes()) + ") left out: the log passed its cap of "
+                    + RollingTail.size(capBytes) + "; its last lines follow]";
+            add(marker, utf8Length(marker));
+        }
+        for (RollingTail.Line line : tail.takeAll()) {
+            add(line.stamped(), line.bytes());
+        }
+        tail = null;
     }
 
     /** Waits while a writer round is alive and something is left to write. */

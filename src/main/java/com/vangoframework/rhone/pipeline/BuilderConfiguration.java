@@ -55,6 +55,8 @@ public class BuilderConfiguration {
     @NotNull
     private Duration cloneTimeout = Duration.minutes(5);
 
+    /** Stored log per deployment: its first half as printed, then the last lines when the build ends. */
+    @Min(value = 4096, message = "must be at least 4096 (half of it is the log's head, half its tail)")
     private long logCapBytes = 10L * 1024 * 1024;
 
     /** Web and git base URL of GitHub (clone URLs are {@code <gitHubUrl>/owner/name.git}). */

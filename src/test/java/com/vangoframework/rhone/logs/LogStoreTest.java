@@ -132,21 +132,6 @@ class LogStoreTest {
     }
 
     @Test
-    void pastTheCap_oneTruncationLineIsWritten_andTheRestDropped() {
-        LogStore store = store(10_000);
-        try (BuildLog log = store.open(deployment.id(), UnaryOperator.identity())) {
-            for (int i = 0; i < 1000; i++) {
-                log.line("x".repeat(80) + " " + i);
-            }
-        }
-        List<String> lines = store.read(deployment.id()).lines().toList();
-        assertThat(lines.get(lines.size() - 1)).contains("[log truncated: the build printed more than");
-        assertThat(lines).hasSizeLessThan(120);
-        long bytes = jdbi.withHandle(h -> h.createQuery("SELECT sum(bytes) FROM deployment_log_chunks").mapTo(Long.class).one());
-        assertThat(bytes).isLessThanOrEqualTo(10_000 + 200);
-    }
-
-    @Test
     void concurrentWriters_loseNothing_andChunksStayContiguous() throws Exception {
         LogStore store = store(LogStore.DEFAULT_CAP_BYTES);
         int threads = 8;

@@ -67,13 +67,16 @@ class LogStreamTest {
         return new Sessions(jdbi, Clock.systemUTC()).create(userId);
     }
 
-    private TestService service(String name, boolean worker) throws Exception {
+    private TestService service(String name, boolean worker, ConfigOverride... extra) throws Exception {
+        List<ConfigOverride> overrides = new ArrayList<>(List.of(
+                ConfigOverride.config("builds.workerEnabled", Boolean.toString(worker)),
+                ConfigOverride.config("dashboard.heartbeat", "300ms")));
+        overrides.addAll(List.of(extra));
         TestService s = TestService.withPipelineFrom(db, dir.resolve(name), parts -> {
             LoggingPipeline p = new LoggingPipeline(parts.logs());
             pipeline.compareAndSet(null, p);
             return p;
-        }, ConfigOverride.config("builds.workerEnabled", Boolean.toString(worker)),
-                ConfigOverride.config("dashboard.heartbeat", "300ms")).start();
+        }, overrides.toArray(ConfigOverride[]::new)).start();
         services.add(s);
         return s;
     }
@@ -209,6 +212,62 @@ class LogStreamTest {
             try (SseClient sse = SseClient.open(streamUrl(s, d) + "?after=" + from, session, null)) {
                 assertThat(texts(readToComplete(sse, new ArrayList<>()))).containsExactlyElementsOf(
                         full.subList(from, 1500));
+            }
+        }
+    }
+
+    /**
+     * Past the head of the log cap, a viewer has the head and a notice live, then the marker and the
+     * last lines when the build ends; a viewer resuming from any id, around the marker too, gets the
+     * rest of the stored log exactly once.
+     */
+    @Test
+    void pastTheLogCap_viewersGetHeadAndNoticeLive_thenMarkerAndTail_andAResumeFromAnyIdGetsTheRestOnce()
+            throws Exception {
+        TestService s = service("a", true, ConfigOverride.config("builder.logCapBytes", "20000"));
+        LoggingPipeline p = pipeline.get();
+        p.lines = 3000; // about 100 KB stored: five times the cap
+        p.burst = 0;
+        p.holdAfter = 1000; // past the head (about 290 of these lines)
+        Deployment d = fx.pending(app);
+        await().atMost(Duration.ofSeconds(30)).until(() -> p.holding.getCount() == 0);
+
+        List<String> seen = new ArrayList<>();
+        try (SseClient sse = SseClient.open(streamUrl(s, d), session, null)) {
+            assertThat(sse.status()).isEqualTo(200);
+            long lastId = -1;
+            while (seen.isEmpty() || !seen.get(seen.size() - 1).contains("[the log passed")) {
+                SseClient.Event e = sse.next(30);
+                assertThat(e).as("the stream ended before the notice").isNotNull();
+                if ("log".equals(e.name())) {
+                    seen.addAll(e.data());
+                    assertThat(Long.parseLong(e.id())).isGreaterThan(lastId);
+                    lastId = Long.parseLong(e.id());
+                }
+            }
+            List<String> live = texts(seen);
+            assertThat(live.subList(0, live.size() - 1))
+                    .containsExactlyElementsOf(IntStream.range(0, live.size() - 1).mapToObj(i -> "line " + i).toList());
+            assertThat(fx.reload(d).status()).isEqualTo(DeploymentStatus.BUILDING);
+
+            p.release.countDown();
+            List<String> statuses = new ArrayList<>();
+            seen.addAll(readToComplete(sse, statuses));
+            assertThat(statuses.get(statuses.size() - 1)).contains("\"status\":\"built\"");
+        }
+        List<String> stored = String.join("\n", jdbi.onDemand(LogChunkDao.class).contents(d.id())).lines().toList();
+        assertThat(seen).as("the stream is the stored log, once").containsExactlyElementsOf(stored);
+        List<String> all = texts(seen);
+        int notice = IntStream.range(0, all.size()).filter(i -> all.get(i).startsWith("[the log passed"))
+                .findFirst().orElseThrow();
+        assertThat(all.get(notice + 1)).matches("\\[[\\d,]+ lines \\(.+\\) left out: the log passed its cap of "
+                + "19\\.5 KiB; its last lines follow]");
+        assertThat(all).endsWith("line 2998", "line 2999");
+
+        for (int from : new int[] {notice - 1, notice, notice + 1, notice + 2, all.size() - 1}) {
+            try (SseClient sse = SseClient.open(streamUrl(s, d), session, Integer.toString(from))) {
+                assertThat(texts(readToComplete(sse, new ArrayList<>()))).as("resume after line " + from)
+                        .containsExactlyElementsOf(all.subList(from, all.size()));
             }
         }
     }
