@@ -7,9 +7,9 @@ import com.vangoframework.rhone.deployments.DeploymentDao;
 import com.vangoframework.rhone.deployments.DeploymentEvents;
 import com.vangoframework.rhone.deployments.DeploymentStatus;
 import com.vangoframework.rhone.logs.LogStore;
+import com.vangoframework.rhone.ratelimit.KeyedRateLimiter;
 import com.vangoframework.rhone.threads.FailureStreak;
 import com.vangoframework.rhone.threads.NamedThreads;
-import com.vangoframework.rhone.ratelimit.KeyedRateLimiter;
 import io.dropwizard.lifecycle.Managed;
 import java.io.IOException;
 import java.time.Duration;
@@ -20,6 +20,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
 import org.kohsuke.github.GHCheckRun;
 import org.kohsuke.github.GHCheckRunBuilder;
 import org.kohsuke.github.GHRepository;
@@ -43,9 +45,13 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
     private final FailureStreak sweepFailures = FailureStreak.of(LOG, "Looking for Check Runs to catch up",
             java.time.Clock.systemUTC());
     static final Duration SWEEP = Duration.ofSeconds(30);
+    /** The first key of the report locks (two-int advisory locks never meet the one-bigint ones). */
+    private static final int REPORT_LOCK = 0x43_52_75_6e; // "CRun"
+    private static final Duration LOCK_TAKEN_RETRY = Duration.ofSeconds(1);
     static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
     private static final int MAX_PACED_INSTALLATIONS = 10_000;
 
+    private final Jdbi jdbi;
     private final GitHubDao github;
     private final DeploymentDao deployments;
     private final AppDao apps;
@@ -61,9 +67,10 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
             new KeyedRateLimiter.Rate(10, 60, Duration.ofMinutes(1)), MAX_PACED_INSTALLATIONS);
     private final Map<String, GHRepository> repositories = new ConcurrentHashMap<>();
 
-    public CheckRunReporter(GitHubDao github, DeploymentDao deployments, AppDao apps, LogStore logs,
+    public CheckRunReporter(Jdbi jdbi, DeploymentDao deployments, AppDao apps, LogStore logs,
                             GitHubClients clients, String checkName, String publicUrl) {
-        this.github = github;
+        this.jdbi = jdbi;
+        this.github = jdbi.onDemand(GitHubDao.class);
         this.deployments = deployments;
         this.apps = apps;
         this.logs = logs;
@@ -120,8 +127,35 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
         }
     }
 
-    /** Brings one deployment's Check Run up to date; GitHub errors reschedule it, never propagate. */
+    /**
+     * Brings one deployment's Check Run up to date, holding the deployment's report lock: every
+     * node hears of a deployment's changes (the one that took the request, the one that builds it),
+     * and two that created its run at once would leave a second run on the commit, stuck at queued
+     * for ever. The lock is PostgreSQL's (session-level, so a node that dies lets go of it); a node
+     * that finds it taken looks again a moment later, and finds the run recorded then.
+     */
     void report(long deploymentId) {
+        try (Handle lock = jdbi.open()) {
+            boolean mine = lock.createQuery("SELECT pg_try_advisory_lock(:kind, :id)").bind("kind", REPORT_LOCK)
+                    .bind("id", (int) deploymentId).mapTo(Boolean.class).one();
+            if (!mine) {
+                schedule(deploymentId, LOCK_TAKEN_RETRY);
+                return;
+            }
+            try {
+                reportHeld(deploymentId);
+            } finally {
+                lock.createQuery("SELECT pg_advisory_unlock(:kind, :id)").bind("kind", REPORT_LOCK)
+                        .bind("id", (int) deploymentId).mapTo(Boolean.class).one();
+            }
+        } catch (RuntimeException e) {
+            // The database, for the lock (reportHeld answers everything else itself).
+            retry(deploymentId, "the database is out of reach (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    /** Reports one deployment; GitHub errors reschedule it, never propagate. */
+    private void reportHeld(long deploymentId) {
         try {
             Optional<Deployment> row = deployments.findById(deploymentId);
             if (row.isEmpty()) {

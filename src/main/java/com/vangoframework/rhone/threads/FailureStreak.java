@@ -61,7 +61,8 @@ public final class FailureStreak {
     }
 
     /** As {@link #failed(Throwable)}, with the caller's one-line reason (already safe to log). */
-    public synchronized void failed(Throwable cause, String reason) {
+    public synchronized void failed(Throwable cause, String why) {
+        String reason = why.endsWith(".") ? why.substring(0, why.length() - 1) : why; // the sentence goes on
         Instant now = clock.instant();
         if (failures > 0 && !stackTraces && !now.isBefore(lastFailure.plus(every))) {
             closeQuietStreak();
@@ -135,8 +136,7 @@ public final class FailureStreak {
             }
         }
         Throwable shown = sql != null ? sql : root;
-        String message = shown.getMessage() == null ? "" : shown.getMessage().lines().findFirst().orElse("")
-                .replaceAll("\\.$", ""); // the sentence it goes into goes on
+        String message = shown.getMessage() == null ? "" : shown.getMessage().lines().findFirst().orElse("");
         String text = (sql != null && sql.getSQLState() != null ? "SQLSTATE " + sql.getSQLState()
                 : shown.getClass().getSimpleName()) + (message.isEmpty() ? "" : ": " + message);
         return text.length() > 300 ? text.substring(0, 300) + "…" : text;

@@ -76,7 +76,8 @@ public final class SoakBench {
 
     private final Random random;
     private final Path dir;
-    private final long startNanos = System.nanoTime();
+    /** Times are counted from the start of the load. */
+    private long startNanos = System.nanoTime();
     private final List<Fault> faults = new CopyOnWriteArrayList<>();
     private final List<Call> calls = new CopyOnWriteArrayList<>();
     /** Commit sha to what the requester finally heard. */
@@ -185,6 +186,7 @@ public final class SoakBench {
                     webhookApps, apiApps, dir);
 
             ExecutorService load = Executors.newCachedThreadPool();
+            startNanos = System.nanoTime();
             long endMs = now() + length.toMillis();
             load.submit(() -> loop(endMs, Long.getLong("pushEveryMs", 4000), () -> {
                 String slug = pick(hookSlugs);
@@ -199,7 +201,7 @@ public final class SoakBench {
                 load.submit(() -> loop(endMs, 1000, () -> view(nodes, pick(apiSlugs.isEmpty() ? hookSlugs : apiSlugs),
                         apiToken, session, jdbi)));
             }
-            injectFaults(endMs, nodes, dbProxy, registry);
+            injectFaults(endMs, nodes, dbProxy, registry, jdbi);
             loading = false;
             load.shutdown();
             load.awaitTermination(3, TimeUnit.MINUTES);
@@ -407,7 +409,8 @@ public final class SoakBench {
      * One fault at a time, each kind in turn in a seeded shuffled order, 20–50 s apart, the first
      * after 30 s; none starts in the last minute, so the end shows how the service recovered.
      */
-    private void injectFaults(long endMs, List<SoakNode> nodes, DatabaseProxy db, TcpProxy registry) throws Exception {
+    private void injectFaults(long endMs, List<SoakNode> nodes, DatabaseProxy db, TcpProxy registry, Jdbi jdbi)
+            throws Exception {
         List<String> kinds = new ArrayList<>(List.of("database paused", "node killed", "registry stopped"));
         sleep(Math.min(30_000, Math.max(0, endMs - now())));
         int next = kinds.size();
@@ -436,7 +439,7 @@ public final class SoakBench {
                     detail = length / 1000 + " s";
                 }
                 default -> {
-                    SoakNode victim = nodes.get((int) between(0, nodes.size()));
+                    SoakNode victim = victim(nodes, jdbi);
                     victim.kill();
                     long down = between(5_000, 15_000);
                     sleep(down);
@@ -450,6 +453,17 @@ public final class SoakBench {
             sleep(Math.max(0, Math.min(between(20_000, 50_000), endMs - now())));
         }
         sleep(Math.max(0, endMs - now()));
+    }
+
+    /** A node that is building right now if there is one (a kill then costs a build), else either. */
+    private SoakNode victim(List<SoakNode> nodes, Jdbi jdbi) {
+        List<String> building = jdbi.withHandle(h -> h.createQuery("SELECT DISTINCT lease_owner FROM deployments "
+                + "WHERE status IN ('cloning', 'analyzing', 'building', 'pushing') AND lease_owner IS NOT NULL")
+                .mapTo(String.class).list());
+        List<SoakNode> busy = nodes.stream().filter(n -> building.contains(n.nodeId()))
+                .toList();
+        List<SoakNode> from = busy.isEmpty() ? nodes : busy;
+        return from.get((int) between(0, from.size()));
     }
 
     /** Until no request is still being retried and every deployment has ended, or {@code limit}. */
@@ -506,7 +520,8 @@ public final class SoakBench {
                 }
                 String error = (String) row.get("error_message");
                 if (!error.isEmpty()) {
-                    failures.merge(status + ": " + error.replaceAll("\\d+", "N"), 1, Integer::sum);
+                    failures.merge(status + ": " + error.replaceAll("127\\.0\\.0\\.1:\\d+", "<registry>")
+                            .replaceAll("\\b[0-9a-f]{12,64}\\b", "<sha>").replaceAll("\\d+", "N"), 1, Integer::sum);
                 }
             }
         }
@@ -519,8 +534,8 @@ public final class SoakBench {
         failures.forEach((why, n) -> System.out.printf("  %d x %s%n", n, why));
         System.out.printf("lost: %d (target 0); duplicated: %d (target 0); still unfinished after the drain: %d%n",
                 lost, duplicated, stuck);
-        System.out.printf("attempts spent by faults (attempts past the first; every repository builds): %d%n",
-                extraAttempts);
+        System.out.printf("spent by faults (every repository builds, so each is a fault's doing): %d attempts past "
+                + "the first, %d builds failed%n", extraAttempts, byStatus.getOrDefault("build_failed", 0));
         for (Fault f : faults) {
             System.out.printf("fault at %d s for %d s: %s (%s)%n", f.startMs() / 1000,
                     (f.endMs() - f.startMs()) / 1000, f.kind(), f.detail());

@@ -51,10 +51,17 @@ final class SoakNode {
         return up && p != null && p.isAlive();
     }
 
+    /** What its leases say: {@code node-a/2} for node-a's second run (each run is a new node to the queue). */
+    String nodeId() {
+        return name + "/" + logs.size();
+    }
+
     void start() throws IOException {
         Path log = dir.resolve("service-" + (logs.size() + 1) + ".log");
         logs.add(log);
-        process = ChildProcesses.java(log, jvm, "com.vangoframework.rhone.RhoneApplication", "server",
+        List<String> args = new ArrayList<>(jvm);
+        args.add("-Ddw.builds.nodeId=" + nodeId());
+        process = ChildProcesses.java(log, args, "com.vangoframework.rhone.RhoneApplication", "server",
                 Path.of("config.yml").toAbsolutePath().toString());
     }
 
@@ -105,7 +112,7 @@ final class SoakNode {
             boolean inTrace = false;
             for (String line : Files.readAllLines(log)) {
                 lines++;
-                if (line.contains(" WARN ") || line.contains(" ERROR ")) {
+                if (line.startsWith("WARN ") || line.startsWith("ERROR ")) {
                     loud++;
                 }
                 // Dropwizard's console prints a stack trace as lines starting "! ".
