@@ -144,7 +144,8 @@ public final class BuildctlImageBuilder implements ImageBuilder {
             if (retry.backOff(attempt, registry, verdict.reason(), log, ctx)) {
                 return;
             }
-            throw new BuildFailure(ImageBuilder.failureSentence(tail) + " (" + attempt + " tries)");
+            throw new BuildFailure(ImageBuilder.failureSentence(tail)
+                    + (attempt > 1 ? " (" + attempt + " tries)" : ""));
         }
         throw new BuildFailure(ImageBuilder.failureSentence(tail));
     }

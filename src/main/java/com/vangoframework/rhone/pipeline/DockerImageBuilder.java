@@ -127,8 +127,8 @@ public final class DockerImageBuilder implements ImageBuilder {
                     if (retry.backOff(attempt, PushRetry.registryOf(r.imageTag()), verdict.reason(), log, ctx)) {
                         continue;
                     }
-                    throw new BuildFailure("pushing " + r.imageTag() + " failed " + attempt + " times, the last: "
-                            + verdict.line());
+                    throw new BuildFailure("pushing " + r.imageTag() + " failed: " + verdict.line()
+                            + (attempt > 1 ? " (" + attempt + " tries)" : ""));
                 }
                 default -> throw new BuildFailure("pushing " + r.imageTag() + " failed: "
                         + (verdict.line().isEmpty() ? "see the build log" : verdict.line()));

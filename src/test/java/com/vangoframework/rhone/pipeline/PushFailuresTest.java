@@ -59,6 +59,7 @@ class PushFailuresTest {
         assertThat(last("8444044c6f96: Preparing", "denied: requested access to the resource is denied").kind())
                 .isEqualTo(PushFailures.Kind.DENIED);
         assertThat(last("unauthorized: authentication required").kind()).isEqualTo(PushFailures.Kind.DENIED);
+        assertThat(last("no basic auth credentials").kind()).isEqualTo(PushFailures.Kind.DENIED);
         assertThat(last("failed to solve: failed to push registry.fly.io/web:0123456789ab: failed to authorize: "
                 + "failed to fetch oauth token: unexpected status: 401 Unauthorized").kind())
                 .isEqualTo(PushFailures.Kind.DENIED);
