@@ -37,7 +37,8 @@ final class PushFailures {
     private static final List<Rule> DENIED = List.of(
             new Rule(Pattern.compile("(?i)\\bunauthorized\\b|authentication required|\\b401 Unauthorized"),
                     "unauthorized"),
-            new Rule(Pattern.compile("(?i)\\bdenied\\b|\\b403 Forbidden|insufficient_scope"), "denied"),
+            // Not "permission denied": that is a local file or socket, not the registry.
+            new Rule(Pattern.compile("(?i)(?<!permission )\\bdenied\\b|\\b403 Forbidden|insufficient_scope"), "denied"),
             // Docker's own words when the registry asks for credentials and the build has none.
             new Rule(Pattern.compile("(?i)no basic auth credentials"), "no credentials"));
 

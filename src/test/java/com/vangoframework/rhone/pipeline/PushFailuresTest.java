@@ -74,6 +74,8 @@ class PushFailuresTest {
             assertThat(last(line).kind()).as(line).isEqualTo(PushFailures.Kind.OTHER);
             assertThat(last(line).line()).isEqualTo(line);
         }
+        assertThat(last("Got permission denied while trying to connect to the Docker daemon socket at "
+                + "unix:///var/run/docker.sock").kind()).isEqualTo(PushFailures.Kind.OTHER);
         // A port or a path that looks like a status is not one.
         assertThat(last("tag invalid: 127.0.0.1:5000/app-500/web").kind()).isEqualTo(PushFailures.Kind.OTHER);
     }
