@@ -37,11 +37,12 @@ final class PipelineAssembly {
         if (b.getType().equals("buildctl")) {
             BuildctlImageBuilder buildctl = new BuildctlImageBuilder(new BuildctlImageBuilder.Daemon(
                     b.getBuildctlBinary(), b.getBuildkitAddr(), b.getBuildkitCaCert(), b.getBuildkitCert(),
-                    b.getBuildkitKey()), b.getRailpackFrontend(), runner, environment.getObjectMapper());
+                    b.getBuildkitKey()), b.getRailpackFrontend(), runner, environment.getObjectMapper(), b.pushRetry());
             imageBuilder = buildctl;
             probe = buildctl.healthCommand();
         } else {
-            DockerImageBuilder docker = new DockerImageBuilder(b.getDockerBinary(), b.getRailpackFrontend(), runner);
+            DockerImageBuilder docker = new DockerImageBuilder(b.getDockerBinary(), b.getRailpackFrontend(), runner,
+                    b.pushRetry());
             imageBuilder = docker;
             probe = docker.versionCommand();
         }

@@ -394,7 +394,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         PrometheusRegistry prometheus = new PrometheusRegistry();
         DropwizardExports.builder().dropwizardRegistry(environment.metrics()).register(prometheus);
         queue.prometheusMetrics().forEach(prometheus::register);
-        environment.healthChecks().register("registry", new RegistryHealthCheck(config.getBuilder().getRegistry()));
+        environment.healthChecks().register("registry", new RegistryHealthCheck(config.getBuilder().registryAuth()));
         environment.admin().addServlet("prometheus", new PrometheusMetricsServlet(prometheus))
                 .addMapping("/prometheus");
         // ops/run-local's last words.

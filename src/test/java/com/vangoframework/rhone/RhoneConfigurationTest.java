@@ -67,4 +67,24 @@ class RhoneConfigurationTest {
         assertThat(c.getBuilds().isOneTeamAtATime())
                 .isEqualTo(Boolean.parseBoolean(System.getenv().getOrDefault("RHONE_ONE_TEAM_AT_A_TIME", "false")));
     }
+
+    @Test
+    void pushRetries_defaultToThreeAfterOneSecond_andOutOfRangeValuesAreRejectedByName() throws Exception {
+        RhoneConfiguration c = new YamlConfigurationFactory<>(RhoneConfiguration.class, Validators.newValidator(),
+                Jackson.newObjectMapper(), "dw").build(new SubstitutingSourceProvider(
+                new FileConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)), "config.yml");
+        if (System.getenv("RHONE_PUSH_RETRIES") == null && System.getenv("RHONE_PUSH_RETRY_DELAY") == null) {
+            assertThat(c.getBuilder().getPushRetries()).isEqualTo(3);
+            assertThat(c.getBuilder().getPushRetryDelay()).isEqualTo(io.dropwizard.util.Duration.seconds(1));
+        }
+        var validator = Validators.newValidator();
+        var builder = new com.vangoframework.rhone.pipeline.BuilderConfiguration();
+        builder.setPushRetries(11);
+        builder.setPushRetryDelay(io.dropwizard.util.Duration.minutes(2));
+        assertThat(validator.validate(builder)).extracting(v -> v.getPropertyPath().toString())
+                .containsExactlyInAnyOrder("pushRetries", "pushRetryDelay");
+        builder.setPushRetries(0);
+        builder.setPushRetryDelay(io.dropwizard.util.Duration.seconds(0));
+        assertThat(validator.validate(builder)).isEmpty();
+    }
 }

@@ -29,12 +29,19 @@ public final class BuildctlImageBuilder implements ImageBuilder {
     private final String railpackFrontend;
     private final ProcessRunner runner;
     private final ObjectMapper json;
+    private final PushRetry retry;
 
     public BuildctlImageBuilder(Daemon daemon, String railpackFrontend, ProcessRunner runner, ObjectMapper json) {
+        this(daemon, railpackFrontend, runner, json, PushRetry.defaults());
+    }
+
+    public BuildctlImageBuilder(Daemon daemon, String railpackFrontend, ProcessRunner runner, ObjectMapper json,
+                                PushRetry retry) {
         this.daemon = daemon;
         this.railpackFrontend = railpackFrontend;
         this.runner = runner;
         this.json = json;
+        this.retry = retry;
     }
 
     List<String> connection() {
@@ -81,7 +88,7 @@ public final class BuildctlImageBuilder implements ImageBuilder {
             env.put("DOCKER_CONFIG", r.auth().writeDockerConfig(r.workDir()).toString());
             // BuildKit pushes inside the solve; its progress says when ("#12 pushing layers").
             java.util.concurrent.atomic.AtomicBoolean pushing = new java.util.concurrent.atomic.AtomicBoolean();
-            OutputTail out = new OutputTail(line -> {
+            java.util.function.Consumer<String> progress = line -> {
                 log.line(line);
                 if (line.contains("pushing layers") && pushing.compareAndSet(false, true)) {
                     try {
@@ -90,11 +97,15 @@ public final class BuildctlImageBuilder implements ImageBuilder {
                         // The abort has already killed buildctl; the runner reports it.
                     }
                 }
-            }, 40);
-            int exit = runner.run(new ProcessRunner.Command(buildCommand(r, metadata), r.workDir(), env, r.timeout(),
-                    ProcessRunner.homeIn(r.workDir())), out, ctx);
-            if (exit != 0) {
-                throw new BuildFailure(ImageBuilder.failureSentence(out.lines()));
+            };
+            ProcessRunner.Command command = new ProcessRunner.Command(buildCommand(r, metadata), r.workDir(), env,
+                    r.timeout(), ProcessRunner.homeIn(r.workDir()));
+            for (int attempt = 1; ; attempt++) {
+                OutputTail out = new OutputTail(progress, 40);
+                if (runner.run(command, out, ctx) == 0) {
+                    break;
+                }
+                retryOrFail(r, out.lines(), attempt, log, ctx);
             }
             if (pushing.compareAndSet(false, true)) {
                 onPushing.pushing();
@@ -106,6 +117,37 @@ public final class BuildctlImageBuilder implements ImageBuilder {
         } catch (IOException e) {
             throw new BuildFailure("BuildKit could not be used: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * After a failed solve: returns (having waited) when it is worth running again, else throws its
+     * failure. Only a failure of the push or cache export to the registry, or of the cache import,
+     * is run again, and only when it is one the registry or network may get over. The daemon keeps
+     * the solved steps in its cache, so running buildctl again rebuilds nothing and pushes again.
+     * A failed build step ({@code did not complete successfully}) is never retried, whatever its
+     * output said.
+     */
+    private void retryOrFail(Request r, List<String> tail, int attempt, BuildLog log, BuildContext ctx)
+            throws BuildFailure, InterruptedException, BuildContext.BuildAbortedException {
+        String error = ImageBuilder.errorLine(tail).orElse("");
+        String registry = PushRetry.registryOf(r.imageTag());
+        boolean registryStep = !error.contains("did not complete successfully") && (error.contains("failed to push")
+                || error.contains("export") || error.contains(registry + "/"));
+        if (!registryStep || PushFailures.diskFullLine(tail).isPresent()) {
+            throw new BuildFailure(ImageBuilder.failureSentence(tail));
+        }
+        PushFailures.Verdict verdict = PushFailures.classify(List.of(error));
+        if (verdict.kind() == PushFailures.Kind.DENIED) {
+            throw new BuildFailure(PushFailures.deniedSentence(r.imageTag(), error));
+        }
+        if (verdict.kind() == PushFailures.Kind.TRANSIENT) {
+            if (retry.backOff(attempt, registry, verdict.reason(), log, ctx)) {
+                return;
+            }
+            throw new BuildFailure(ImageBuilder.failureSentence(tail)
+                    + (attempt > 1 ? " (" + attempt + " tries)" : ""));
+        }
+        throw new BuildFailure(ImageBuilder.failureSentence(tail));
     }
 
     String digestFrom(Path metadata) throws BuildFailure {

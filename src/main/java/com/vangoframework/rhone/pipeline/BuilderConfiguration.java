@@ -52,6 +52,19 @@ public class BuilderConfiguration {
     @Min(1)
     private long checkoutMaxFiles = CheckoutGuard.Limits.DEFAULT.maxFiles();
 
+    /**
+     * A push that fails on something the registry or the network may get over (connection
+     * refused or reset, a timeout, HTTP 5xx) is tried again this many times, after
+     * {@code pushRetryDelay}, then twice as long each time (at most a minute per wait).
+     */
+    @Min(0)
+    @jakarta.validation.constraints.Max(10)
+    private int pushRetries = 3;
+    @NotNull
+    @MinDuration(value = 0, unit = TimeUnit.MILLISECONDS, inclusive = true)
+    @io.dropwizard.validation.MaxDuration(value = 1, unit = TimeUnit.MINUTES)
+    private Duration pushRetryDelay = Duration.seconds(1);
+
     @NotNull
     private Duration cloneTimeout = Duration.minutes(5);
 
@@ -99,6 +112,14 @@ public class BuilderConfiguration {
 
     public CheckoutGuard.Limits checkoutLimits() {
         return new CheckoutGuard.Limits(checkoutMaxBytes, checkoutMaxFiles);
+    }
+    @JsonProperty public int getPushRetries() { return pushRetries; }
+    @JsonProperty public void setPushRetries(int v) { this.pushRetries = v; }
+    @JsonProperty public Duration getPushRetryDelay() { return pushRetryDelay; }
+    @JsonProperty public void setPushRetryDelay(Duration v) { this.pushRetryDelay = v; }
+
+    public PushRetry pushRetry() {
+        return new PushRetry(pushRetries, pushRetryDelay.toJavaDuration());
     }
     @JsonProperty public Duration getCloneTimeout() { return cloneTimeout; }
     @JsonProperty public void setCloneTimeout(Duration cloneTimeout) { this.cloneTimeout = cloneTimeout; }

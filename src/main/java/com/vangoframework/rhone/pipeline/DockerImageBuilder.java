@@ -29,14 +29,20 @@ public final class DockerImageBuilder implements ImageBuilder {
     private final String docker;
     private final String railpackFrontend;
     private final ProcessRunner runner;
+    private final PushRetry retry;
     /** Background removals of pushed images, by tag: a rebuild of the same commit waits for its tag's. */
     private final java.util.concurrent.ConcurrentMap<String, java.util.concurrent.CompletableFuture<Integer>> removals =
             new java.util.concurrent.ConcurrentHashMap<>();
 
     public DockerImageBuilder(String docker, String railpackFrontend, ProcessRunner runner) {
+        this(docker, railpackFrontend, runner, PushRetry.defaults());
+    }
+
+    public DockerImageBuilder(String docker, String railpackFrontend, ProcessRunner runner, PushRetry retry) {
         this.docker = docker;
         this.railpackFrontend = railpackFrontend;
         this.runner = runner;
+        this.retry = retry;
     }
 
     List<String> buildCommand(Request r) {
@@ -80,25 +86,10 @@ public final class DockerImageBuilder implements ImageBuilder {
             built = true;
             onPushing.pushing();
             log.line("Pushing " + r.imageTag());
-            OutputTail push = new OutputTail(log::line, 40);
             Map<String, String> pushEnv = new HashMap<>(env);
             r.secretEnv().keySet().forEach(pushEnv::remove);
-            exit = runner.run(new ProcessRunner.Command(pushCommand(r), r.workDir(), pushEnv, r.timeout(), home),
-                    push, ctx);
-            if (exit != 0) {
-                throw new BuildFailure("pushing " + r.imageTag() + " failed: "
-                        + push.lines().stream().reduce((a, b) -> b).orElse("see the build log"));
-            }
-            String digest = null;
-            for (String line : push.lines()) {
-                Matcher m = PUSH_DIGEST.matcher(line);
-                if (m.find()) {
-                    digest = m.group(1);
-                }
-            }
-            if (digest == null) {
-                throw new BuildFailure("the registry did not report a digest for " + r.imageTag());
-            }
+            String digest = push(r, log, ctx, new ProcessRunner.Command(pushCommand(r), r.workDir(), pushEnv,
+                    r.timeout(), home));
             return new Image(r.imageTag(), digest);
         } catch (ProcessRunner.NotInstalled e) {
             mayHoldImage = false; // no docker to hold one, nor to remove it
@@ -113,6 +104,50 @@ public final class DockerImageBuilder implements ImageBuilder {
                 removeLocalImage(r.imageTag(), built);
             }
         }
+    }
+
+    /**
+     * Pushes, trying again after a failure the registry or the network may get over (connection
+     * refused or reset, a timeout, a 5xx); the image is in the engine meanwhile, so a retry only
+     * uploads what the registry does not have yet. Returns the digest the registry stored.
+     */
+    private String push(Request r, BuildLog log, BuildContext ctx, ProcessRunner.Command command)
+            throws IOException, InterruptedException, BuildFailure, BuildContext.BuildAbortedException {
+        for (int attempt = 1; ; attempt++) {
+            OutputTail push = new OutputTail(log::line, 40);
+            int exit = runner.run(command, push, ctx);
+            if (exit == 0) {
+                return digestOf(r.imageTag(), push.lines());
+            }
+            PushFailures.Verdict verdict = PushFailures.classify(push.lines());
+            switch (verdict.kind()) {
+                case DISK_FULL -> throw new BuildFailure(PushFailures.diskFullSentence(verdict.line()));
+                case DENIED -> throw new BuildFailure(PushFailures.deniedSentence(r.imageTag(), verdict.line()));
+                case TRANSIENT -> {
+                    if (retry.backOff(attempt, PushRetry.registryOf(r.imageTag()), verdict.reason(), log, ctx)) {
+                        continue;
+                    }
+                    throw new BuildFailure("pushing " + r.imageTag() + " failed: " + verdict.line()
+                            + (attempt > 1 ? " (" + attempt + " tries)" : ""));
+                }
+                default -> throw new BuildFailure("pushing " + r.imageTag() + " failed: "
+                        + (verdict.line().isEmpty() ? "see the build log" : verdict.line()));
+            }
+        }
+    }
+
+    private static String digestOf(String tag, List<String> pushOutput) throws BuildFailure {
+        String digest = null;
+        for (String line : pushOutput) {
+            Matcher m = PUSH_DIGEST.matcher(line);
+            if (m.find()) {
+                digest = m.group(1);
+            }
+        }
+        if (digest == null) {
+            throw new BuildFailure("the registry did not report a digest for " + tag);
+        }
+        return digest;
     }
 
     /** Never throws: the build's own outcome (or error) is what its caller sees. */

@@ -98,6 +98,7 @@ public final class GitCheckout {
                         .call();
             } catch (TransportException e) {
                 ctx.throwIfAborted();
+                diskFull(e);
                 if (d.commitSha() != null && !unreachable(e)) {
                     throw new BuildFailure("commit " + d.commitSha() + " was not found in " + where
                             + ": check the SHA, or push it first", e);
@@ -117,6 +118,7 @@ public final class GitCheckout {
             }
         } catch (GitAPIException | java.io.IOException e) {
             ctx.throwIfAborted();
+            diskFull(e);
             throw new BuildFailure("could not check out the commit from " + where + ": " + safeReason(e), e);
         } catch (RuntimeException e) {
             // JGit's own faults (JGitInternalException, and worse) on a server it did not expect.
@@ -143,8 +145,24 @@ public final class GitCheckout {
                         + ": push it, or change the app's branch"));
     }
 
+    /**
+     * Throws "no space left on the build node" when {@code e} comes from a full disk (ENOSPC,
+     * "No space left on device" in Java's words): JGit reports a pack it could not write as a
+     * failed transport, which would otherwise read as an unreachable or incomplete repository.
+     */
+    static void diskFull(Throwable e) throws BuildFailure {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().toLowerCase(java.util.Locale.ROOT)
+                    .contains("no space left on device")) {
+                throw new BuildFailure(PushFailures.diskFullSentence(t.getMessage().replaceAll("://[^/@\\s]+@", "://")
+                        .strip().replaceAll("\\s*\\R\\s*", " ")), e);
+            }
+        }
+    }
+
     /** One sentence naming the URL and what to try, whatever JGit's words were. */
-    private BuildFailure transportFailure(App app, String where, TransportException e) {
+    private BuildFailure transportFailure(App app, String where, TransportException e) throws BuildFailure {
+        diskFull(e);
         // A refused request to another host says so, whatever JGit wrapped it in: depending on
         // which of its requests failed first, a dumb-HTTP walk reports an object "not found"
         // with the refusal underneath.

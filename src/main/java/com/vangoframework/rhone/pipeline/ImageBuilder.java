@@ -69,8 +69,20 @@ public interface ImageBuilder {
 
     Pattern ERROR_LINE = Pattern.compile("^(?:#\\d+ )?(?:ERROR|error):? ?(.*)$");
 
-    /** The last BuildKit error line of a failed build, as one sentence. */
+    /** The last BuildKit error line of a failed build, as one sentence; a full disk says so first. */
     static String failureSentence(Iterable<String> tail) {
+        var full = PushFailures.diskFullLine(tail);
+        if (full.isPresent()) {
+            return PushFailures.diskFullSentence(errorLine(tail)
+                    .filter(line -> line.toLowerCase(java.util.Locale.ROOT).contains("no space left"))
+                    .orElse(full.get()));
+        }
+        return errorLine(tail).map(found -> "the image build failed: " + found)
+                .orElse("the image build failed: see the build log");
+    }
+
+    /** What BuildKit's last error line says ("error: failed to solve: …" without its prefix). */
+    static java.util.Optional<String> errorLine(Iterable<String> tail) {
         String found = null;
         for (String line : tail) {
             Matcher m = ERROR_LINE.matcher(line.strip());
@@ -78,7 +90,6 @@ public interface ImageBuilder {
                 found = m.group(1).strip();
             }
         }
-        return found == null ? "the image build failed: see the build log"
-                : "the image build failed: " + found;
+        return java.util.Optional.ofNullable(found);
     }
 }

@@ -3,20 +3,11 @@ package com.vangoframework.rhone.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +30,6 @@ public final class RegistryImageSize {
             "application/vnd.oci.image.index.v1+json");
     /** A manifest is a few KiB; an answer larger than this is not one. */
     static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
-    private static final Pattern CHALLENGE_PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
     private static final Logger LOG = LoggerFactory.getLogger(RegistryImageSize.class);
 
     private final RegistryAuth auth;
@@ -144,107 +134,24 @@ public final class RegistryImageSize {
         }
     }
 
-    /**
-     * One measurement's requests, with the token once the registry gave one, all within one
-     * deadline: a registry that answers its headers and then stalls cannot hold the build.
-     */
+    /** One measurement's requests, all within one deadline, on a repository's pull scope. */
     private final class Session {
         private final ImageName name;
-        private final long deadline = System.nanoTime() + timeout.toNanos();
-        private final RegistryAuth auth;
-        private String authorization;
+        private final RegistrySession registry;
 
         Session(ImageName name, RegistryAuth auth) {
             this.name = name;
-            this.auth = auth;
+            this.registry = new RegistrySession(http, name.registry(), auth, timeout,
+                    "repository:" + name.repository() + ":pull");
         }
 
         JsonNode manifest(String digest) throws IOException, InterruptedException {
-            URI uri = URI.create(name.registry().baseUrl() + "/v2/" + name.repository() + "/manifests/" + digest);
-            HttpResponse<byte[]> response = get(uri, ACCEPT);
-            if (response.statusCode() == 401 && authorization == null) {
-                authorization = authorize(response.headers().firstValue("WWW-Authenticate").orElse(""));
-                if (authorization != null) {
-                    response = get(uri, ACCEPT);
-                }
-            }
+            String path = "/v2/" + name.repository() + "/manifests/" + digest;
+            HttpResponse<byte[]> response = registry.get(path, ACCEPT);
             if (response.statusCode() != 200) {
-                throw new IOException("the registry answered " + response.statusCode() + " for " + uri);
+                throw new IOException("the registry answered " + response.statusCode() + " for " + path);
             }
             return json.readTree(response.body());
-        }
-
-        private HttpResponse<byte[]> get(URI uri, String accept) throws IOException, InterruptedException {
-            HttpRequest.Builder request = HttpRequest.newBuilder(uri).header("Accept", accept);
-            if (authorization != null) {
-                request.header("Authorization", authorization);
-            }
-            return send(request.GET().build());
-        }
-
-        private HttpResponse<byte[]> send(HttpRequest request) throws IOException, InterruptedException {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw new IOException("out of time (" + timeout.toSeconds() + " s) before " + request.uri());
-            }
-            java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> answer =
-                    http.sendAsync(request, info -> new BoundedBody(MAX_BODY_BYTES));
-            try {
-                return answer.get(left, java.util.concurrent.TimeUnit.NANOSECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
-                answer.cancel(true); // closes the exchange
-                throw new IOException("the registry did not answer within " + timeout.toSeconds() + " s", e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-            }
-        }
-
-        /** The Authorization header a challenge asks for, or null when there is nothing to offer. */
-        private String authorize(String challenge) throws IOException, InterruptedException {
-            String basic = auth.isEmpty() ? null : "Basic " + Base64.getEncoder().encodeToString(
-                    (auth.user() + ":" + auth.password()).getBytes(StandardCharsets.UTF_8));
-            if (challenge.regionMatches(true, 0, "Basic", 0, 5)) {
-                return basic;
-            }
-            if (!challenge.regionMatches(true, 0, "Bearer", 0, 6)) {
-                return null;
-            }
-            Map<String, String> params = new LinkedHashMap<>();
-            Matcher m = CHALLENGE_PARAM.matcher(challenge);
-            while (m.find()) {
-                params.put(m.group(1).toLowerCase(java.util.Locale.ROOT), m.group(2));
-            }
-            URI realm;
-            try {
-                realm = new URI(params.getOrDefault("realm", ""));
-            } catch (java.net.URISyntaxException e) {
-                return null;
-            }
-            // The registry's credentials go to the registry itself only: a token service on another
-            // host (named by whoever answered) is asked without them, over TLS only.
-            boolean own = name.registry().isOrigin(realm);
-            boolean tls = "https".equalsIgnoreCase(realm.getScheme()) && realm.getHost() != null
-                    && realm.getRawUserInfo() == null;
-            if (!own && !tls) {
-                return null;
-            }
-            StringBuilder url = new StringBuilder(realm.toString()).append(realm.getRawQuery() != null ? '&' : '?');
-            url.append("scope=").append(URLEncoder.encode(params.getOrDefault("scope",
-                    "repository:" + name.repository() + ":pull"), StandardCharsets.UTF_8));
-            if (params.containsKey("service")) {
-                url.append("&service=").append(URLEncoder.encode(params.get("service"), StandardCharsets.UTF_8));
-            }
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url.toString()));
-            if (basic != null && own) {
-                request.header("Authorization", basic);
-            }
-            HttpResponse<byte[]> response = send(request.GET().build());
-            if (response.statusCode() != 200) {
-                return null;
-            }
-            JsonNode body = json.readTree(response.body());
-            String token = body.path("token").asText(body.path("access_token").asText(""));
-            return token.isEmpty() ? null : "Bearer " + token;
         }
     }
 

@@ -4,7 +4,8 @@
  * process runner that owns every external program, the builds' work directories (locked while a
  * build runs; what a killed node left is swept), secret masking, what a build may touch (a pull
  * request's build: no env vars, its own image repository, no cache export; one app's registry
- * credentials), and measuring the pushed image in its registry. It implements the queue's port {@code deployments.BuildPipeline} (with its
+ * credentials), retrying a push that failed for now, and asking the registry itself (the pushed
+ * image's size, the registry health check) with its credentials. It implements the queue's port {@code deployments.BuildPipeline} (with its
  * {@code BuildContext} and {@code BuildFailure}): the queue owns the port and this package plugs
  * into it, on purpose. It may use {@code deployments}, {@code logs}, {@code apps} and the shared
  * packages. Named {@code pipeline}, not {@code build}: many tools ignore a folder called build/.

@@ -170,6 +170,92 @@ class BuildctlImageBuilderTest {
         }
     }
 
+    /** A builder whose retries wait 10 ms, then 20 ms, 40 ms. */
+    private BuildctlImageBuilder retrying(Path buildctl) {
+        return new BuildctlImageBuilder(new BuildctlImageBuilder.Daemon(buildctl.toString(), "tcp://builder.internal:1234",
+                "", "", ""), FRONTEND, new ProcessRunner(dir.resolve("idle-home")), new ObjectMapper(),
+                new PushRetry(3, Duration.ofMillis(10)));
+    }
+
+    /** A context whose first {@code runs} buildctl runs fail with {@code error} (see fake-bin/buildctl). */
+    private Path failingPushes(int runs, String error) throws Exception {
+        Path src = Files.createDirectories(dir.resolve("src"));
+        Files.writeString(src.resolve("PUSH_FAILS"), runs + "\n" + error + "\n");
+        return src;
+    }
+
+    private long runs() throws Exception {
+        return Files.readAllLines(dir.resolve("buildctl-runs.txt")).size();
+    }
+
+    @Test
+    void aPushRefusedTwiceThenAccepted_isRunAgain_withEachRetryInTheLog() throws Exception {
+        StepFixture step = new StepFixture(threads);
+        Path src = failingPushes(2, "failed to push registry.fly.io/web:0123456789ab: failed to do request: Head "
+                + "\"https://registry.fly.io/v2/web/blobs/sha256:ab\": dial tcp 127.0.0.1:443: connect: connection refused");
+        AtomicInteger pushing = new AtomicInteger();
+        ImageBuilder.Image image;
+        try (BuildLog log = step.log(List.of("fly-token-value"))) {
+            image = retrying(FakeBin.install("buildctl", dir.resolve("bin"))).build(request(BuildPlan.dockerfile(src),
+                    Map.of(), new RegistryAuth("registry.fly.io", "x", "fly-token-value")), log, step.ctx,
+                    pushing::incrementAndGet);
+        }
+        assertThat(image.digest()).isEqualTo("sha256:" + "1".repeat(64));
+        assertThat(runs()).isEqualTo(3);
+        assertThat(pushing.get()).isEqualTo(1);
+        assertThat(step.storedLog())
+                .contains("push to registry.fly.io failed (connection refused); retrying in 10 ms (attempt 2 of 4)")
+                .contains("push to registry.fly.io failed (connection refused); retrying in 20 ms (attempt 3 of 4)")
+                .doesNotContain("attempt 4 of 4").doesNotContain("fly-token-value");
+    }
+
+    @Test
+    void aPushThatKeepsFailingForNow_failsAfterTheLastRetry_sayingHowManyTries() throws Exception {
+        StepFixture step = new StepFixture(threads);
+        Path src = failingPushes(9, "failed to push registry.fly.io/web:0123456789ab: unexpected status from PUT "
+                + "request to https://registry.fly.io/v2/web/manifests/0123456789ab: 503 Service Unavailable");
+        try (BuildLog log = step.log(List.of())) {
+            assertThatThrownBy(() -> retrying(FakeBin.install("buildctl", dir.resolve("bin")))
+                    .build(request(BuildPlan.dockerfile(src), Map.of()), log, step.ctx, () -> { }))
+                    .isInstanceOf(BuildFailure.class)
+                    .hasMessageStartingWith("the image build failed: failed to solve: failed to push")
+                    .hasMessageEndingWith(": 503 Service Unavailable (4 tries)");
+        }
+        assertThat(runs()).isEqualTo(4);
+        assertThat(step.storedLog()).contains("push to registry.fly.io failed (HTTP 503); retrying in 40 ms (attempt 4 of 4)");
+    }
+
+    @Test
+    void aPushTheRegistryDenies_isNotRunAgain() throws Exception {
+        StepFixture step = new StepFixture(threads);
+        Path src = failingPushes(9, "failed to push registry.fly.io/web:0123456789ab: failed to authorize: failed to "
+                + "fetch oauth token: unexpected status: 401 Unauthorized");
+        try (BuildLog log = step.log(List.of())) {
+            assertThatThrownBy(() -> retrying(FakeBin.install("buildctl", dir.resolve("bin")))
+                    .build(request(BuildPlan.dockerfile(src), Map.of()), log, step.ctx, () -> { }))
+                    .isInstanceOf(BuildFailure.class)
+                    .hasMessageStartingWith("the registry refused to let rhone push registry.fly.io/web:0123456789ab (")
+                    .hasMessageContaining("check the registry credentials");
+        }
+        assertThat(runs()).isEqualTo(1);
+        assertThat(step.storedLog()).doesNotContain("retrying");
+    }
+
+    @Test
+    void aConnectionFailureOutsideThePush_isNotRunAgain() throws Exception {
+        StepFixture step = new StepFixture(threads);
+        // The frontend image comes from another registry: not the push, and not ours to wait for.
+        Path src = failingPushes(9, "failed to load cache key: Get \"https://ghcr.io/v2/railwayapp/railpack-frontend/"
+                + "manifests/v0.37.0\": dial tcp 127.0.0.1:443: connect: connection refused");
+        try (BuildLog log = step.log(List.of())) {
+            assertThatThrownBy(() -> retrying(FakeBin.install("buildctl", dir.resolve("bin")))
+                    .build(request(BuildPlan.dockerfile(src), Map.of()), log, step.ctx, () -> { }))
+                    .isInstanceOf(BuildFailure.class)
+                    .hasMessageStartingWith("the image build failed: failed to solve: failed to load cache key");
+        }
+        assertThat(runs()).isEqualTo(1);
+    }
+
     @Test
     void missingBuildctl_isAClearFailure() throws Exception {
         StepFixture step = new StepFixture(threads);

@@ -33,6 +33,19 @@ class GitCheckoutTest {
     private static final String TOKEN = "ghs_checkoutTestToken0123456789";
 
     @Test
+    void aFullDisk_underJGitsTransportError_saysNoSpaceLeftOnTheBuildNode_notThatTheHostIsUnreachable() {
+        // As JGit reports a fetched pack it could not write: the OS's words at the bottom.
+        var e = new org.eclipse.jgit.api.errors.TransportException("https://x-access-token:" + TOKEN
+                + "@git.example/r.git: Could not write pack", new org.eclipse.jgit.errors.TransportException(
+                "https://git.example/r.git", new java.io.IOException("No space left on device")));
+        assertThatThrownBy(() -> GitCheckout.diskFull(e)).isInstanceOf(BuildFailure.class)
+                .hasMessage("no space left on the build node: No space left on device");
+        // Anything else is left to the other sentences.
+        org.assertj.core.api.Assertions.assertThatCode(() -> GitCheckout.diskFull(
+                new java.io.IOException("Connection refused"))).doesNotThrowAnyException();
+    }
+
+    @Test
     void tokenTravelsOnlyInTheCredentialsProvider_neverIntoGitConfigOrTheLog() throws Exception {
         StepFixture step = new StepFixture(threads);
         String sha;

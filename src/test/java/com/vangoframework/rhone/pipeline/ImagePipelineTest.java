@@ -160,6 +160,16 @@ class ImagePipelineTest {
     }
 
     @Test
+    void aBuildStepThatRunsOutOfSpace_failsSayingNoSpaceLeftOnTheBuildNode() throws Exception {
+        String name = "full-" + unique();
+        // /dev/full answers every write with ENOSPC, as a full disk does.
+        repo(name, Map.of("Dockerfile", "FROM local/busybox:1\nRUN echo " + name + " > /dev/full\n"));
+        Deployment failed = deployAndWait(app(name, 600), null, DeploymentStatus.BUILD_FAILED);
+        assertThat(failed.errorMessage()).startsWith("no space left on the build node: ")
+                .containsIgnoringCase("no space left on device").doesNotContain("\n");
+    }
+
+    @Test
     void cancelDuringASlowStep_endsCancelledQuickly_killsTheStep_andPushesNothing() throws Exception {
         String name = "slow-" + unique();
         String marker = "sleep " + (4000 + (int) (Math.random() * 1000));

@@ -48,7 +48,9 @@ class LocalImageRemovalTest {
     }
 
     private DockerImageBuilder docker() {
-        return new DockerImageBuilder(DockerCli.BINARY, "unused-frontend", new ProcessRunner(dir.resolve("idle-home")));
+        // No retries: a refused push fails at once (retries are PushRetryTest's).
+        return new DockerImageBuilder(DockerCli.BINARY, "unused-frontend", new ProcessRunner(dir.resolve("idle-home")),
+                new PushRetry(0, Duration.ZERO));
     }
 
     /** What {@code docker image ls} lists under the tag (image ids), once the engine has settled. */
