@@ -7,7 +7,8 @@
  * commits, failure sentences) uses to make it storable; the bounds on every wait of the pool
  * ({@link com.vangoframework.rhone.db.DatabaseConfiguration}), what counts as a database that is
  * unreachable or too slow ({@link com.vangoframework.rhone.db.DatabaseUnavailable}), and health
- * checks that answer within a bound whatever it does. It names no
- * other rhone package; every package may use it.
+ * checks that answer within a bound whatever it does. It names no other rhone package but the
+ * neutral {@code threads} (whose FailureStreak keeps a LISTEN loop's failures quiet); every package
+ * may use it.
  */
 package com.vangoframework.rhone.db;
