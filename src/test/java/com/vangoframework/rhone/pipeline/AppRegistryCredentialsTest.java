@@ -16,12 +16,12 @@ import com.vangoframework.rhone.logs.LogChunkDao;
 import com.vangoframework.rhone.logs.LogStore;
 import com.vangoframework.rhone.testing.Fixtures;
 import com.vangoframework.rhone.testing.GitServer;
+import com.vangoframework.rhone.testing.HtpasswdRegistry;
 import com.vangoframework.rhone.testing.NeedsDocker;
 import com.vangoframework.rhone.testing.TestPostgres;
 import com.vangoframework.rhone.testing.TestRepo;
 import com.vangoframework.rhone.testing.TestService;
 import com.vangoframework.rhone.threads.NamedThreads;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,7 +29,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
@@ -43,8 +42,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-// bcrypt for the htpasswd file: Bouncy Castle's, as Testcontainers (already a test dependency) shades it.
-import org.testcontainers.shaded.org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 
 /**
  * A registry that demands a password (Debian's docker-registry with an htpasswd file, started
@@ -63,7 +60,7 @@ class AppRegistryCredentialsTest {
     @TempDir
     static Path dir;
 
-    static Process registryProcess;
+    static HtpasswdRegistry registryServer;
     static String registry;
     static GitServer git;
     static TestService service;
@@ -75,32 +72,8 @@ class AppRegistryCredentialsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        int port;
-        try (ServerSocket free = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = free.getLocalPort();
-        }
-        registry = "127.0.0.1:" + port;
-        byte[] salt = new byte[16];
-        new SecureRandom().nextBytes(salt);
-        Path htpasswd = Files.writeString(dir.resolve("htpasswd"),
-                USER + ":" + OpenBSDBCrypt.generate("2a", PASSWORD.toCharArray(), salt, 6) + "\n");
-        Path config = Files.writeString(dir.resolve("registry.yml"), String.join("\n",
-                "version: 0.1",
-                "log:",
-                "  level: warn",
-                "storage:",
-                "  filesystem:",
-                "    rootdirectory: " + Files.createDirectories(dir.resolve("registry-data")),
-                "http:",
-                "  addr: " + registry,
-                "auth:",
-                "  htpasswd:",
-                "    realm: rhone-test",
-                "    path: " + htpasswd,
-                ""));
-        registryProcess = new ProcessBuilder("/usr/bin/docker-registry", "serve", config.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> get("", false).statusCode() == 401);
+        registryServer = new HtpasswdRegistry(dir.resolve("registry"), USER, PASSWORD);
+        registry = registryServer.name();
 
         DatabaseTarget db = TestPostgres.freshDatabase();
         jdbi = TestPostgres.jdbi(db);
@@ -125,9 +98,8 @@ class AppRegistryCredentialsTest {
         if (git != null) {
             git.close();
         }
-        if (registryProcess != null) {
-            registryProcess.destroy();
-            registryProcess.waitFor(10, TimeUnit.SECONDS);
+        if (registryServer != null) {
+            registryServer.close();
         }
     }
 

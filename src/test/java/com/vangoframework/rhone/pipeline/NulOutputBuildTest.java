@@ -4,33 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.vangoframework.rhone.apps.App;
-import com.vangoframework.rhone.db.DatabaseTarget;
 import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.deployments.DeploymentService;
 import com.vangoframework.rhone.deployments.DeploymentStatus;
 import com.vangoframework.rhone.deployments.NewDeployment;
-import com.vangoframework.rhone.logs.LogChunkDao;
 import com.vangoframework.rhone.logs.LogStore;
+import com.vangoframework.rhone.testing.BuildingService;
 import com.vangoframework.rhone.testing.Fixtures;
-import com.vangoframework.rhone.testing.GitServer;
 import com.vangoframework.rhone.testing.NeedsDocker;
-import com.vangoframework.rhone.testing.TestPostgres;
 import com.vangoframework.rhone.testing.TestRepo;
-import com.vangoframework.rhone.testing.TestService;
-import com.vangoframework.rhone.threads.NamedThreads;
-import io.dropwizard.testing.ConfigOverride;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,39 +33,25 @@ import org.junit.jupiter.api.io.TempDir;
 @NeedsDocker
 class NulOutputBuildTest {
 
-    static final String REGISTRY = System.getenv().getOrDefault("RHONE_TEST_REGISTRY", "127.0.0.1:5000");
-    static final String TOKEN = "ghs_" + UUID.randomUUID().toString().replace("-", "");
     static final int LINES = 200_000;
 
     @TempDir
     static Path dir;
 
-    static GitServer git;
-    static TestService service;
-    static Jdbi jdbi;
+    static BuildingService building;
     static Fixtures fx;
-    static DeploymentService deployments;
     static LogStore logs;
-    static ScheduledExecutorService logFlusher;
 
     @BeforeAll
     static void start() throws Exception {
-        DatabaseTarget db = TestPostgres.freshDatabase();
-        jdbi = TestPostgres.jdbi(db);
-        fx = new Fixtures(jdbi);
-        git = new GitServer(Files.createDirectories(dir.resolve("repos")), TOKEN);
-        service = new TestService(db, dir.resolve("data"), null, app -> Optional.of(TOKEN),
-                ConfigOverride.config("builder.registry", REGISTRY)).start();
-        deployments = new DeploymentService(jdbi);
-        logFlusher = NamedThreads.scheduled("rhone-log-flusher");
-        logs = new LogStore(jdbi.onDemand(LogChunkDao.class), LogStore.DEFAULT_CAP_BYTES, Clock.systemUTC(), logFlusher);
+        building = BuildingService.start(dir);
+        fx = building.fx;
+        logs = building.logs;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        service.stop();
-        NamedThreads.stopNow(logFlusher, Duration.ofSeconds(5));
-        git.close();
+        building.close();
     }
 
     @Test
@@ -90,8 +65,8 @@ class NulOutputBuildTest {
                     + "RUN echo " + UUID.randomUUID() + " && printf 'before\\0after\\n\\0\\0\\n'"
                     + " && for i in $(seq 0 39); do seq $((i * 5000 + 1)) $((i * 5000 + 5000)); sleep 0.25; done\n"));
         }
-        App app = fx.gitApp(fx.team("nul"), name, git.url(name), 900);
-        Deployment d = deployments.request(NewDeployment.manual(app.id(), "main", null));
+        App app = fx.gitApp(fx.team("nul"), name, building.git.url(name), 900);
+        Deployment d = new DeploymentService(building.jdbi).request(NewDeployment.manual(app.id(), "main", null));
         await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500))
                 .until(() -> fx.reload(d).status().isBuildFinished());
         Deployment done = fx.reload(d);
