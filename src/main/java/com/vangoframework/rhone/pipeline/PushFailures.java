@@ -49,7 +49,9 @@ final class PushFailures {
             new Rule(Pattern.compile("(?i)TLS handshake timeout"), "TLS handshake timeout"),
             new Rule(Pattern.compile("(?i)i/o timeout|Client\\.Timeout exceeded|timeout awaiting response headers"
                     + "|deadline exceeded"), "timeout"),
-            new Rule(Pattern.compile("(?i)broken pipe|use of closed network connection"), "connection closed"),
+            // Go's net/http when the registry closed a kept-alive connection under it (a restart).
+            new Rule(Pattern.compile("(?i)broken pipe|use of closed network connection|server closed idle connection"),
+                    "connection closed"),
             new Rule(Pattern.compile("(?i)no route to host|network is unreachable"), "network unreachable"),
             new Rule(Pattern.compile("(?i)server misbehaving|temporary failure in name resolution"), "DNS failure"),
             // "received unexpected HTTP status: 503 Service Unavailable" (docker), "unexpected status

@@ -52,6 +52,9 @@ class PushFailuresTest {
         assertThat(last("failed to copy: failed to do request: Put \"https://registry.fly.io/v2/web/blobs/uploads/x\": "
                 + "write tcp 127.0.0.1:59112->127.0.0.1:443: write: broken pipe").reason()).isEqualTo("connection closed");
         assertThat(last("toomanyrequests: You have reached your pull rate limit.").reason()).isEqualTo("HTTP 429");
+        // Seen in the soak benchmark when the registry went away between two pushes.
+        assertThat(last("Get \"http://127.0.0.1:5000/v2/\": http: server closed idle connection").reason())
+                .isEqualTo("connection closed");
     }
 
     @Test
