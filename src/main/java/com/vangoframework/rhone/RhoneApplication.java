@@ -310,7 +310,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         webhooks.addMapping("/webhooks/github");
         installationTokens(config).ifPresent(tokens -> {
             GitHubConfiguration gh = config.getGithub();
-            CheckRunReporter reporter = new CheckRunReporter(c.jdbi(), c.deploymentDao(),
+            CheckRunReporter reporter = new CheckRunReporter(c.jdbi(), c.database().target(), c.deploymentDao(),
                     c.apps(), c.logs(), new GitHubClients(gh.getApiUrl(), tokens, c.clock()), gh.getCheckName(),
                     gh.getPublicUrl());
             c.events().subscribe(reporter);

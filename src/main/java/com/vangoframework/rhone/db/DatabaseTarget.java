@@ -62,4 +62,22 @@ public record DatabaseTarget(String jdbcUrl, String user, String password) {
     public String toString() {
         return "DatabaseTarget[" + jdbcUrl + ", user=" + user + "]";
     }
+
+    /**
+     * A connection of the caller's own, outside the pool, with bounded waits: opening (and
+     * logging in) waits at most {@code connectSeconds}; reading an answer at most
+     * {@code socketSeconds} (0: no bound, for a connection that sits idle by design).
+     */
+    public java.sql.Connection openOwn(String applicationName, int connectSeconds, int socketSeconds)
+            throws java.sql.SQLException {
+        java.util.Properties props = new java.util.Properties();
+        props.setProperty("user", user);
+        props.setProperty("password", password);
+        props.setProperty("ApplicationName", applicationName);
+        props.setProperty("tcpKeepAlive", "true");
+        props.setProperty("connectTimeout", Integer.toString(connectSeconds));
+        props.setProperty("loginTimeout", Integer.toString(connectSeconds));
+        props.setProperty("socketTimeout", Integer.toString(socketSeconds));
+        return java.sql.DriverManager.getConnection(jdbcUrl, props);
+    }
 }

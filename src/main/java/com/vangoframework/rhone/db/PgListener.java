@@ -2,13 +2,11 @@ package com.vangoframework.rhone.db;
 
 import com.vangoframework.rhone.threads.FailureStreak;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.function.Consumer;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -104,17 +102,10 @@ public final class PgListener implements Runnable {
     }
 
     private Connection open() throws SQLException {
-        Properties props = new Properties();
-        props.setProperty("user", target.user());
-        props.setProperty("password", target.password());
-        props.setProperty("ApplicationName", applicationName);
-        props.setProperty("tcpKeepAlive", "true");
         // Opening is bounded (a paused server would otherwise hold a reconnect, and so stop(), for
         // as long as it is paused); reads are not: this connection sits idle between notifications
         // by design, and getNotifications bounds each wait itself.
-        props.setProperty("connectTimeout", "10");
-        props.setProperty("loginTimeout", "10");
-        return DriverManager.getConnection(target.jdbcUrl(), props);
+        return target.openOwn(applicationName, 10, 0);
     }
 
     public void stop() {

@@ -2,6 +2,8 @@ package com.vangoframework.rhone.github;
 
 import com.vangoframework.rhone.apps.App;
 import com.vangoframework.rhone.apps.AppDao;
+import com.vangoframework.rhone.db.DatabaseTarget;
+import com.vangoframework.rhone.db.SessionLocks;
 import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.deployments.DeploymentDao;
 import com.vangoframework.rhone.deployments.DeploymentEvents;
@@ -12,6 +14,7 @@ import com.vangoframework.rhone.threads.FailureStreak;
 import com.vangoframework.rhone.threads.NamedThreads;
 import io.dropwizard.lifecycle.Managed;
 import java.io.IOException;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Date;
 import java.util.Map;
@@ -20,7 +23,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.kohsuke.github.GHCheckRun;
 import org.kohsuke.github.GHCheckRunBuilder;
@@ -48,10 +50,11 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
     /** The first key of the report locks (two-int advisory locks never meet the one-bigint ones). */
     private static final int REPORT_LOCK = 0x43_52_75_6e; // "CRun"
     private static final Duration LOCK_TAKEN_RETRY = Duration.ofSeconds(1);
+    private static final int LOCK_WAITS_BEFORE_NOTICE = 60;
     static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
     private static final int MAX_PACED_INSTALLATIONS = 10_000;
 
-    private final Jdbi jdbi;
+    private final SessionLocks locks;
     private final GitHubDao github;
     private final DeploymentDao deployments;
     private final AppDao apps;
@@ -62,14 +65,16 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
     private volatile ScheduledThreadPoolExecutor executor; // from start() to stop()
     private final Set<Long> queued = ConcurrentHashMap.newKeySet();
     private final Map<Long, Integer> failures = new ConcurrentHashMap<>();
+    /** Deployments whose lock another node held when this one looked, and how often in a row. */
+    private final Map<Long, Integer> lockWaits = new ConcurrentHashMap<>();
     /** GitHub asks integrators to pace content-creating calls; at most 60 a minute per installation here. */
     private final KeyedRateLimiter<Long> pacing = new KeyedRateLimiter<>(
             new KeyedRateLimiter.Rate(10, 60, Duration.ofMinutes(1)), MAX_PACED_INSTALLATIONS);
     private final Map<String, GHRepository> repositories = new ConcurrentHashMap<>();
 
-    public CheckRunReporter(Jdbi jdbi, DeploymentDao deployments, AppDao apps, LogStore logs,
-                            GitHubClients clients, String checkName, String publicUrl) {
-        this.jdbi = jdbi;
+    public CheckRunReporter(Jdbi jdbi, DatabaseTarget lockTarget, DeploymentDao deployments, AppDao apps,
+                            LogStore logs, GitHubClients clients, String checkName, String publicUrl) {
+        this.locks = new SessionLocks(lockTarget, "rhone-check-runs");
         this.github = jdbi.onDemand(GitHubDao.class);
         this.deployments = deployments;
         this.apps = apps;
@@ -94,6 +99,7 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
     public synchronized void stop() {
         NamedThreads.stopNow(executor, Duration.ofSeconds(5));
         executor = null;
+        locks.close();
     }
 
     @Override
@@ -131,26 +137,33 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
      * Brings one deployment's Check Run up to date, holding the deployment's report lock: every
      * node hears of a deployment's changes (the one that took the request, the one that builds it),
      * and two that created its run at once would leave a second run on the commit, stuck at queued
-     * for ever. The lock is PostgreSQL's (session-level, so a node that dies lets go of it); a node
-     * that finds it taken looks again a moment later, and finds the run recorded then.
+     * for ever. The lock is a PostgreSQL session lock on a connection of this reporter's own (not
+     * a pooled one: it is held while GitHub answers, within {@link GitHubClients#CALL_DEADLINE});
+     * a node that dies lets go of it. A node that finds it taken looks again a moment later and
+     * finds the run recorded then.
      */
     void report(long deploymentId) {
-        try (Handle lock = jdbi.open()) {
-            boolean mine = lock.createQuery("SELECT pg_try_advisory_lock(:kind, :id)").bind("kind", REPORT_LOCK)
-                    .bind("id", (int) deploymentId).mapTo(Boolean.class).one();
-            if (!mine) {
-                schedule(deploymentId, LOCK_TAKEN_RETRY);
-                return;
+        boolean mine;
+        try {
+            mine = locks.tryLock(REPORT_LOCK, (int) deploymentId);
+        } catch (SQLException e) {
+            retry(deploymentId, "the database is out of reach (" + e.getSQLState() + ")");
+            return;
+        }
+        if (!mine) {
+            int waits = lockWaits.merge(deploymentId, 1, Integer::sum);
+            if (waits % LOCK_WAITS_BEFORE_NOTICE == 0) {
+                LOG.info("Check Run of deployment {}: another node has been reporting it for {} tries; "
+                        + "looking again more slowly", deploymentId, waits);
             }
-            try {
-                reportHeld(deploymentId);
-            } finally {
-                lock.createQuery("SELECT pg_advisory_unlock(:kind, :id)").bind("kind", REPORT_LOCK)
-                        .bind("id", (int) deploymentId).mapTo(Boolean.class).one();
-            }
-        } catch (RuntimeException e) {
-            // The database, for the lock (reportHeld answers everything else itself).
-            retry(deploymentId, "the database is out of reach (" + e.getClass().getSimpleName() + ")");
+            schedule(deploymentId, waits < LOCK_WAITS_BEFORE_NOTICE ? LOCK_TAKEN_RETRY : SWEEP);
+            return;
+        }
+        lockWaits.remove(deploymentId);
+        try {
+            reportHeld(deploymentId);
+        } finally {
+            locks.unlock(REPORT_LOCK, (int) deploymentId);
         }
     }
 

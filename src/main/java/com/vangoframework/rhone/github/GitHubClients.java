@@ -1,6 +1,7 @@
 package com.vangoframework.rhone.github;
 
 import java.io.IOException;
+import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,10 +20,15 @@ import org.kohsuke.github.connector.GitHubConnectorResponse;
  */
 public final class GitHubClients {
 
+    static final Duration CALL_DEADLINE = Duration.ofSeconds(30);
+
     private final String apiUrl;
     private final InstallationTokens tokens;
     private final Clock clock;
     private final Map<Long, GitHub> clients = new ConcurrentHashMap<>();
+    /** Each call to GitHub has a deadline: the reporter holds its deployment's lock meanwhile. */
+    private final DeadlineConnector connector = new DeadlineConnector(
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build(), CALL_DEADLINE);
 
     public GitHubClients(String apiUrl, InstallationTokens tokens, Clock clock) {
         this.apiUrl = apiUrl;
@@ -35,7 +41,7 @@ public final class GitHubClients {
         if (existing != null) {
             return existing;
         }
-        GitHub client = new GitHubBuilder().withEndpoint(apiUrl)
+        GitHub client = new GitHubBuilder().withEndpoint(apiUrl).withConnector(connector)
                 .withAuthorizationProvider(() -> "token " + tokens.token(installationId))
                 .withRateLimitHandler(new GitHubRateLimitHandler() {
                     @Override

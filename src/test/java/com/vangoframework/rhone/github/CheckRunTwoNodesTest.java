@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.vangoframework.rhone.apps.App;
 import com.vangoframework.rhone.apps.AppDao;
+import com.vangoframework.rhone.db.DatabaseTarget;
 import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.deployments.DeploymentDao;
 import com.vangoframework.rhone.deployments.DeploymentService;
@@ -43,7 +44,8 @@ class CheckRunTwoNodesTest {
 
     @Test
     void twoNodesReportTheSameNewDeploymentAtOnce_oneCheckRunIsCreated() throws Exception {
-        Jdbi jdbi = TestPostgres.jdbi(TestPostgres.freshDatabase());
+        DatabaseTarget db = TestPostgres.freshDatabase();
+        Jdbi jdbi = TestPostgres.jdbi(db);
         Fixtures fx = new Fixtures(jdbi);
         App app = jdbi.onDemand(AppDao.class).insert(new AppDao.NewApp(fx.team("acme").id(), "web", "acme/web",
                 INSTALLATION, null, "main", 600));
@@ -57,8 +59,8 @@ class CheckRunTwoNodesTest {
             github.server.stubFor(patch(urlEqualTo("/repos/acme/web/check-runs/901")).willReturn(aResponse()
                     .withStatus(200).withHeader("Content-Type", "application/json")
                     .withBody("{\"id\":901,\"name\":\"rhone\"}")));
-            CheckRunReporter nodeA = reporter(jdbi, github);
-            CheckRunReporter nodeB = reporter(jdbi, github);
+            CheckRunReporter nodeA = reporter(jdbi, db, github);
+            CheckRunReporter nodeB = reporter(jdbi, db, github);
 
             CountDownLatch go = new CountDownLatch(1);
             ExecutorService both = Executors.newFixedThreadPool(2);
@@ -90,12 +92,12 @@ class CheckRunTwoNodesTest {
         }
     }
 
-    private CheckRunReporter reporter(Jdbi jdbi, FakeGitHub github) throws Exception {
+    private CheckRunReporter reporter(Jdbi jdbi, DatabaseTarget db, FakeGitHub github) throws Exception {
         InstallationTokens tokens = new InstallationTokens(github.url(),
                 new AppJwt("1", AppPrivateKey.parse(GitHubAuthTest.pkcs1Pem()), Clock.systemUTC()), Clock.systemUTC());
         LogStore logs = new LogStore(jdbi.onDemand(LogChunkDao.class), LogStore.DEFAULT_CAP_BYTES, Clock.systemUTC(),
                 threads.scheduled("log-flusher"));
-        return new CheckRunReporter(jdbi, jdbi.onDemand(DeploymentDao.class), jdbi.onDemand(AppDao.class), logs,
+        return new CheckRunReporter(jdbi, db, jdbi.onDemand(DeploymentDao.class), jdbi.onDemand(AppDao.class), logs,
                 new GitHubClients(github.url(), tokens, Clock.systemUTC()), "rhone", "https://rhone.example.test");
     }
 
