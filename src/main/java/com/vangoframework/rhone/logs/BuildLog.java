@@ -61,6 +61,8 @@ public final class BuildLog implements AutoCloseable {
     private static final int MAX_LINE_CHARS = 16 * 1024;
     /** Room kept in the cap for the notice at the end of the head and the marker before the tail. */
     static final int NOTICE_ROOM = 512;
+    /** A retried claim's tail keeps at least this much, past the cap if need be. */
+    static final long MIN_TAIL_BYTES = 64 * 1024;
     /** Chunks a round writes before it yields the flusher to other builds' logs. */
     private static final int ROUND_CHUNKS = 16;
     private static final long DONE = -1;
@@ -179,7 +181,7 @@ public final class BuildLog implements AutoCloseable {
             }
             // A retried claim's writer counts what earlier attempts stored, so it may start past the head.
             if (Math.max(storedBytes, 0) + pendingBytes() + bytes > headBytes) {
-                tail = new RollingTail(tailBytes);
+                tail = new RollingTail(tailBudget());
                 tail.add(stamped, bytes);
                 // What a live viewer sees until the build ends: why no more lines come for now.
                 String notice = stamp("[the log passed " + RollingTail.size(headBytes) + ", half its cap of "
@@ -551,6 +553,16 @@ public final class BuildLog implements AutoCloseable {
             drain(0); // the flusher is gone: write on this thread
         }
         awaitWritten();
+    }
+
+    /**
+     * The tail's share of the cap: the rest of it. A retried claim's log starts past its head
+     * (earlier attempts stored it, perhaps with their own tail), so its tail gets what is left of
+     * the cap, but never less than {@link #MIN_TAIL_BYTES}: its outcome lines are always kept.
+     */
+    private long tailBudget() {
+        long left = capBytes - NOTICE_ROOM - Math.max(storedBytes, 0) - pendingBytes();
+        return Math.min(tailBytes, Math.max(left, Math.min(tailBytes, MIN_TAIL_BYTES)));
     }
 
     /**

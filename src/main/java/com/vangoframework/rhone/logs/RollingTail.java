@@ -10,9 +10,15 @@ import java.util.Locale;
  * budget, kept in memory (already masked, cleaned and stamped) until the build ends, and how many
  * lines and bytes were pushed out to make room. The end of a long failing build (the error, the
  * push and digest lines) is what a reader needs; the lines pushed out are counted, not kept.
+ * The budget bounds the kept lines' stored bytes; and, counting {@link #LINE_OVERHEAD} per line (what
+ * holding a line costs the heap besides its text), their memory to twice the budget, so that many
+ * short lines cannot hold several times it.
  * Not thread-safe: {@link BuildLog} guards it with its lock.
  */
 final class RollingTail {
+
+    /** The heap a kept line costs besides its text: the record, the String and its array, a deque slot. */
+    static final int LINE_OVERHEAD = 64;
 
     record Line(String stamped, int bytes) {
     }
@@ -31,7 +37,7 @@ final class RollingTail {
     void add(String stamped, int size) {
         lines.addLast(new Line(stamped, size));
         bytes += size;
-        while (bytes > budget) {
+        while (bytes > budget || bytes + (long) lines.size() * LINE_OVERHEAD > 2 * budget) {
             Line oldest = lines.removeFirst();
             bytes -= oldest.bytes();
             leftOutLines++;

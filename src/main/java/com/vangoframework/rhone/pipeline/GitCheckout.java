@@ -121,8 +121,10 @@ public final class GitCheckout {
             diskFull(e);
             throw new BuildFailure("could not check out the commit from " + where + ": " + safeReason(e), e);
         } catch (RuntimeException e) {
-            // JGit's own faults (JGitInternalException, and worse) on a server it did not expect.
+            // JGit's own faults (JGitInternalException, and worse) on a server it did not expect;
+            // also how a checkout's write (reset --hard) reports a full disk.
             ctx.throwIfAborted();
+            diskFull(e);
             throw new BuildFailure("cloning " + where + " failed inside JGit (" + e.getClass().getSimpleName()
                     + "): check that the URL is the repository's clone URL on a smart-HTTP git server", e);
         }

@@ -40,6 +40,10 @@ class GitCheckoutTest {
                 "https://git.example/r.git", new java.io.IOException("No space left on device")));
         assertThatThrownBy(() -> GitCheckout.diskFull(e)).isInstanceOf(BuildFailure.class)
                 .hasMessage("no space left on the build node: No space left on device");
+        // As a checkout's reset --hard reports a file it could not write (JGit wraps it unchecked).
+        assertThatThrownBy(() -> GitCheckout.diskFull(new org.eclipse.jgit.api.errors.JGitInternalException(
+                "Exception caught during execution of reset command", new java.io.IOException(
+                        "No space left on device")))).hasMessage("no space left on the build node: No space left on device");
         // Anything else is left to the other sentences.
         org.assertj.core.api.Assertions.assertThatCode(() -> GitCheckout.diskFull(
                 new java.io.IOException("Connection refused"))).doesNotThrowAnyException();
