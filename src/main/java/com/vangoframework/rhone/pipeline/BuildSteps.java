@@ -31,8 +31,8 @@ public final class BuildSteps {
 
     private final int keep;
     private final LineReader reader;
-    private final TreeMap<Integer, Vertex> vertices = new TreeMap<>();
-    private Vertex last;
+    private final TreeMap<Integer, StepState> vertices = new TreeMap<>();
+    private StepState last;
     private int firstError;
     private long ignored;
     private long changes;
@@ -87,7 +87,7 @@ public final class BuildSteps {
     public synchronized List<BuildStep> snapshot() {
         if (snapshotChanges != changes) {
             List<BuildStep> steps = new ArrayList<>(vertices.size());
-            for (Vertex v : vertices.values()) {
+            for (StepState v : vertices.values()) {
                 steps.add(v.toStep());
             }
             snapshot = List.copyOf(steps);
@@ -99,7 +99,7 @@ public final class BuildSteps {
     public synchronized Summary summary() {
         int cached = 0;
         int running = 0;
-        for (Vertex v : vertices.values()) {
+        for (StepState v : vertices.values()) {
             cached += v.status == StepStatus.CACHED ? 1 : 0;
             running += v.status == StepStatus.RUNNING ? 1 : 0;
         }
@@ -111,7 +111,7 @@ public final class BuildSteps {
 
     /** A line of text for a step: its header the first time, a repeated header, or a status line. */
     void text(int n, String text, Instant at) {
-        Vertex v = vertex(n, at);
+        StepState v = vertex(n, at);
         if (v == null) {
             return;
         }
@@ -125,7 +125,7 @@ public final class BuildSteps {
 
     /** An output line; {@code offsetSeconds} is NaN for a status line without BuildKit's timing prefix. */
     void output(int n, double offsetSeconds, String text, Instant at) {
-        Vertex v = vertex(n, at);
+        StepState v = vertex(n, at);
         if (v != null) {
             output(v, offsetSeconds, text);
         }
@@ -138,7 +138,7 @@ public final class BuildSteps {
 
     /** {@code DONE 1.3s}: {@code reported} is BuildKit's duration, null if it could not be read. */
     void done(int n, Instant at, Duration reported) {
-        Vertex v = vertex(n, at);
+        StepState v = vertex(n, at);
         if (v == null || v.status.finished()) { // a vertex BuildKit resolves twice keeps its first finish
             return;
         }
@@ -164,7 +164,7 @@ public final class BuildSteps {
     }
 
     void failed(int n, Instant at, String error) {
-        Vertex v = vertex(n, at);
+        StepState v = vertex(n, at);
         if (v == null) {
             return;
         }
@@ -178,7 +178,7 @@ public final class BuildSteps {
     }
 
     private void finish(int n, Instant at, StepStatus status, String error) {
-        Vertex v = vertex(n, at);
+        StepState v = vertex(n, at);
         if (v == null || v.status.finished()) {
             return;
         }
@@ -192,16 +192,16 @@ public final class BuildSteps {
         changes++;
     }
 
-    private Vertex vertex(int n, Instant at) {
+    private StepState vertex(int n, Instant at) {
         if (last != null && last.number == n) {
             return last;
         }
-        Vertex v = vertices.get(n);
+        StepState v = vertices.get(n);
         if (v == null) {
             if (vertices.size() >= MAX_STEPS) {
                 return null;
             }
-            v = new Vertex(n, at, keep);
+            v = new StepState(n, at, keep);
             vertices.put(n, v);
             changes++;
         }
@@ -209,11 +209,8 @@ public final class BuildSteps {
         return v;
     }
 
-    private void output(Vertex v, double offsetSeconds, String text) {
-        v.texts[v.next] = cut(text);
-        v.offsets[v.next] = offsetSeconds;
-        v.next = (v.next + 1) % keep;
-        v.lineCount++;
+    private void output(StepState v, double offsetSeconds, String text) {
+        v.output(offsetSeconds, cut(text));
         changes++;
     }
 
@@ -261,81 +258,6 @@ public final class BuildSteps {
                         ? "step " + name + " failed with exit code " + s.exitCode()
                         : "step " + name + " failed: " + s.error();
             });
-        }
-    }
-
-    private static final class Vertex {
-        final int number;
-        final String[] texts;
-        final double[] offsets;
-        int next;
-        long lineCount;
-        String name = "";
-        String stage = "";
-        int index;
-        int total;
-        boolean internal;
-        Instant start;
-        Instant end;
-        Duration duration;
-        StepStatus status = StepStatus.RUNNING;
-        String error;
-        Integer exitCode;
-
-        Vertex(int number, Instant start, int keep) {
-            this.number = number;
-            this.start = start;
-            this.texts = new String[keep];
-            this.offsets = new double[keep];
-        }
-
-        /** {@code [build 3/7] RUN npm ci}: stage build, 3 of 7; {@code [internal] ...}: BuildKit's own. */
-        void name(String name) {
-            this.name = name;
-            int close = name.indexOf(']');
-            if (!name.startsWith("[") || close < 0) {
-                return;
-            }
-            String tag = name.substring(1, close).strip();
-            if (tag.equals("internal") || tag.equals("auth")) {
-                internal = true;
-                return;
-            }
-            int space = tag.lastIndexOf(' ');
-            String position = tag.substring(space + 1);
-            int slash = position.indexOf('/');
-            if (slash > 0 && digits(position, 0, slash) && digits(position, slash + 1, position.length())) {
-                index = Integer.parseInt(position.substring(0, slash));
-                total = Integer.parseInt(position.substring(slash + 1));
-                stage = space < 0 ? "" : tag.substring(0, space).strip();
-            } else {
-                stage = tag;
-            }
-        }
-
-        private static boolean digits(String s, int from, int to) {
-            if (to <= from || to - from > 6) {
-                return false;
-            }
-            for (int i = from; i < to; i++) {
-                if (!Character.isDigit(s.charAt(i))) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        BuildStep toStep() {
-            int kept = (int) Math.min(lineCount, texts.length);
-            List<BuildStep.Line> lines = new ArrayList<>(kept);
-            for (int i = 0; i < kept; i++) {
-                int slot = Math.floorMod(next - kept + i, texts.length);
-                double offset = offsets[slot];
-                lines.add(new BuildStep.Line(
-                        Double.isNaN(offset) ? null : Duration.ofNanos(Math.round(offset * 1e9)), texts[slot]));
-            }
-            return new BuildStep(number, name, stage, index, total, internal, start, end, duration, status,
-                    error, exitCode, lines, lineCount);
         }
     }
 }
