@@ -175,8 +175,7 @@ public final class GitCheckout {
             }
         }
         String reason = safeReason(e).toLowerCase(java.util.Locale.ROOT);
-        if (reason.contains("not authorized") || reason.contains("authentication") || reason.contains("not found")
-                || reason.contains("401") || reason.contains("403") || reason.contains("404")) {
+        if (refusedAccess(reason)) {
             return new BuildFailure("repository " + where + " was not found or rhone has no access to it: "
                     + (app.isGitHub() ? "check the app's repository and the GitHub App installation"
                     : "check the app's git URL; rhone sends no credentials to a plain git URL, so the "
@@ -197,6 +196,16 @@ public final class GitCheckout {
         }
         return new BuildFailure("could not fetch from " + where + " (" + rootCause(e)
                 + "): check the URL and that the git host is up, then retry", e);
+    }
+
+    /** An HTTP status 401, 403 or 404 standing alone: not the digits of a port such as {@code :38401}. */
+    private static final java.util.regex.Pattern ACCESS_STATUS = java.util.regex.Pattern.compile(
+            "(?<![:\\d])(401|403|404)(?!\\d)");
+
+    /** JGit's reason (lower case) says the repository is missing or closed to rhone. */
+    static boolean refusedAccess(String reason) {
+        return reason.contains("not authorized") || reason.contains("authentication") || reason.contains("not found")
+                || ACCESS_STATUS.matcher(reason).find();
     }
 
     /** A read waited past the timeout (JGit says only "connection failed" on top of it). */

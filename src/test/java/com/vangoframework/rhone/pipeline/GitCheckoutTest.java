@@ -166,6 +166,17 @@ class GitCheckoutTest {
     }
 
     @Test
+    void anHttpStatusOfAccess_isReadAsSuch_butNotTheDigitsOfAPort() {
+        assertThat(GitCheckout.refusedAccess("https://git.example/r.git: 401 unauthorized")).isTrue();
+        assertThat(GitCheckout.refusedAccess("http://h/r.git: status code 404")).isTrue();
+        assertThat(GitCheckout.refusedAccess("https://git.example/r.git: authentication is required")).isTrue();
+        // Once in a while the test host's port held these digits and the wrong sentence came out.
+        assertThat(GitCheckout.refusedAccess("http://127.0.0.1:38401/repo.git: connection failed")).isFalse();
+        assertThat(GitCheckout.refusedAccess("http://127.0.0.1:40403/repo.git: unexpected end of file")).isFalse();
+        assertThat(GitCheckout.refusedAccess("http://127.0.0.1:404/repo.git: connection refused")).isFalse();
+    }
+
+    @Test
     void serverThatClosesTheConnectionAtOnce_isOneSentenceNamingTheUrlAndWhatToTry() throws Exception {
         try (OddGitHosts host = OddGitHosts.closingEarly()) {
             assertThat(assertOneSentenceNaming(host.url(), "check the URL and that the host is up"))
