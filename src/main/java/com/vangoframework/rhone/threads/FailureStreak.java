@@ -45,11 +45,6 @@ public final class FailureStreak {
         return new FailureStreak(log, task, clock, EVERY, true);
     }
 
-    /** As {@link #of}, with the summary line at most once per {@code every}. */
-    public static FailureStreak of(Logger log, String task, Clock clock, Duration every) {
-        return new FailureStreak(log, task, clock, every, true);
-    }
-
     /** For failures whose one-line reason says it all (a request answered 503): no stack traces. */
     public static FailureStreak oneLine(Logger log, String task, Clock clock, Duration every) {
         return new FailureStreak(log, task, clock, every, false);
