@@ -46,6 +46,7 @@ import com.vangoframework.rhone.github.WebhookServlet;
 import com.vangoframework.rhone.github.WebhookSignature;
 import com.vangoframework.rhone.logs.LiveLogs;
 import com.vangoframework.rhone.logs.LogChunkDao;
+import com.vangoframework.rhone.logs.StepDao;
 import com.vangoframework.rhone.logs.LogRetention;
 import com.vangoframework.rhone.logs.LogStore;
 import com.vangoframework.rhone.pipeline.RegistryHealthCheck;
@@ -120,7 +121,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
     public static final JdbiSetup JDBI = new JdbiSetup(List.of(new DeploymentsJdbiPlugin()), List.of(
             TeamDao.class, AppDao.class, EnvVarDao.class, ApiTokenDao.class, DeploymentDao.class,
             RequestStatements.class, AppOverviewDao.class, LogChunkDao.class, GitHubDao.class, SessionDao.class,
-            DashboardDao.class, IdempotencyKeyDao.class));
+            DashboardDao.class, IdempotencyKeyDao.class, StepDao.class));
 
     private InstallationTokens tokens; // created once by installationTokens(), shared
 
