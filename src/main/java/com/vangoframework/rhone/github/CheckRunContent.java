@@ -3,14 +3,15 @@ package com.vangoframework.rhone.github;
 import com.vangoframework.rhone.apps.App;
 import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.deployments.DeploymentStatus;
-import com.vangoframework.rhone.logs.LogLines;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.kohsuke.github.GHCheckRun;
 
 /**
  * What a deployment looks like as a Check Run, within GitHub's limits (title 255 characters,
- * summary and text 65,535, action label 20, description 40). A completed run always carries a
- * conclusion. A fork's pull request waiting for approval is a completed run with the conclusion
+ * summary and text 65,535 bytes of UTF-8, action label 20, description 40). A completed run
+ * always carries a conclusion. A fork's pull request waiting for approval is a completed run with the conclusion
  * {@code action_required} and the requested action "Approve and build" (GitHub shows it only to
  * people with write access to the repository).
  */
@@ -23,22 +24,27 @@ public record CheckRunContent(GHCheckRun.Status status, Optional<GHCheckRun.Conc
         this(status, conclusion, title, summary, text, rebuildAction, false);
     }
 
-    static final int MAX_TEXT = 65_535;
+    static final int MAX_TEXT = MarkdownText.MAX_BYTES;
     static final int MAX_TITLE = 255;
+    private static final int MAX_SENTENCE = 2_000;
 
     public CheckRunContent {
         if (status == GHCheckRun.Status.COMPLETED && conclusion.isEmpty()) {
             throw new IllegalArgumentException("a completed check run needs a conclusion");
         }
         title = cut(title, MAX_TITLE);
-        summary = cut(summary, MAX_TEXT);
-        text = cut(text, MAX_TEXT);
+        summary = within(summary);
+        text = within(text);
     }
 
     public static CheckRunContent of(Deployment d, App app, String detailsUrl, String logTail) {
+        return of(d, app, detailsUrl, logTail, CheckRunInsights.NONE);
+    }
+
+    /** The run of {@code d}, with where its build's time went when steps or phases were recorded. */
+    static CheckRunContent of(Deployment d, App app, String detailsUrl, String logTail, CheckRunInsights insights) {
         String link = "[Build log](" + detailsUrl + ")";
-        // Room for the fences and the note: the text stays within GitHub's limit.
-        String log = logTail.isEmpty() ? "" : fenced(LogLines.lastChars(logTail, MAX_TEXT - 200));
+        String log = logTail.isEmpty() ? "" : MarkdownText.codeBlockOfTail(logTail, MarkdownText.MAX_BYTES);
         DeploymentStatus s = d.status();
         if (s == DeploymentStatus.PENDING) {
             return queued(detailsUrl);
@@ -54,24 +60,60 @@ public record CheckRunContent(GHCheckRun.Status status, Optional<GHCheckRun.Conc
                 default -> "Pushing";
             };
             return new CheckRunContent(GHCheckRun.Status.IN_PROGRESS, Optional.empty(), phase + " " + app.slug(),
-                    phase + " (attempt " + d.attempt() + "). " + link, log, false);
+                    summary(phase + " (attempt " + d.attempt() + "). " + link, insights, true, detailsUrl), log,
+                    false);
         }
-        String duration = d.buildDurationMs() == null ? "" : " in " + seconds(d.buildDurationMs());
+        String duration = d.buildDurationMs() == null ? "" : " in " + CheckRunInsights.seconds(d.buildDurationMs());
         return switch (s) {
             case BUILT, DEPLOYING, LIVE, DEPLOY_FAILED -> new CheckRunContent(GHCheckRun.Status.COMPLETED,
                     Optional.of(GHCheckRun.Conclusion.SUCCESS), "Built " + d.imageTag() + duration,
-                    "Image `" + d.imageTag() + "`\n\nDigest `" + d.imageDigest() + "`\n\n" + link, log, false);
+                    summary("Image `" + d.imageTag() + "`\n\nDigest `" + d.imageDigest() + "`\n\n" + link, insights,
+                            false, detailsUrl), log, false);
             case CANCELLED -> new CheckRunContent(GHCheckRun.Status.COMPLETED,
                     Optional.of(GHCheckRun.Conclusion.CANCELLED), "Cancelled",
-                    Optional.ofNullable(d.errorMessage()).orElse("cancelled") + ". " + link, log, true);
+                    summary(sentence(Optional.ofNullable(d.errorMessage()).orElse("cancelled")) + ". " + link,
+                            insights, false, detailsUrl), log, true);
             default -> {
                 String error = Optional.ofNullable(d.errorMessage()).orElse("the build failed");
                 GHCheckRun.Conclusion c = error.startsWith("timed out")
                         ? GHCheckRun.Conclusion.TIMED_OUT : GHCheckRun.Conclusion.FAILURE;
                 yield new CheckRunContent(GHCheckRun.Status.COMPLETED, Optional.of(c), error,
-                        error + "\n\n" + link, log, true);
+                        summary(sentence(error) + "\n\n" + link, insights, false, detailsUrl), log, true);
             }
         };
+    }
+
+    /**
+     * The summary's head, then the failed step and the timings, each whole or not at all: a part
+     * that would pass GitHub's limit is left out with a note, so no escape, table row or code
+     * block is ever cut in two.
+     */
+    private static String summary(String head, CheckRunInsights insights, boolean running, String detailsUrl) {
+        String note = "\n\n_The rest did not fit GitHub's size limit: see the [deployment page](" + detailsUrl + ")._";
+        StringBuilder out = new StringBuilder(head);
+        List<String> parts = new ArrayList<>();
+        insights.failedStep().ifPresent(parts::add);
+        parts.add(insights.timings(running));
+        for (String part : parts) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            if (MarkdownText.utf8Length(out) + MarkdownText.utf8Length(part) + 2 + MarkdownText.utf8Length(note)
+                    > MarkdownText.MAX_BYTES) {
+                return out.append(note).toString();
+            }
+            out.append("\n\n").append(part);
+        }
+        return out.toString();
+    }
+
+    /**
+     * An error sentence as Markdown text: it may quote what a build named (a step, an image), so
+     * it is escaped like any hostile text. The title keeps it as it is (GitHub shows titles as
+     * plain text).
+     */
+    private static String sentence(String error) {
+        return MarkdownText.inline(error, MAX_SENTENCE);
     }
 
     /** A fork's pull request that is not built until someone approves it. */
@@ -92,30 +134,15 @@ public record CheckRunContent(GHCheckRun.Status status, Optional<GHCheckRun.Conc
                 "Waiting for a build slot. [Build log](" + detailsUrl + ")", "", false);
     }
 
-    /**
-     * The log as a Markdown code block whose fence is longer than any run of backticks in it, so
-     * a line of backticks that a build printed cannot close the block and turn the rest into
-     * Markdown (links, images, mentions) on the pull request.
-     */
-    static String fenced(String log) {
-        int longest = 0;
-        int run = 0;
-        for (int i = 0; i < log.length(); i++) {
-            run = log.charAt(i) == '`' ? run + 1 : 0;
-            longest = Math.max(longest, run);
-        }
-        String fence = "`".repeat(Math.max(3, longest + 1));
-        return fence + "\n" + log + (log.endsWith("\n") ? "" : "\n") + fence + "\n";
-    }
-
-    private static String seconds(long ms) {
-        return ms < 60_000 ? String.format("%.1f s", ms / 1000.0) : (ms / 60_000) + " min " + (ms % 60_000) / 1000 + " s";
-    }
-
     private static String cut(String s, int max) {
         if (s == null) {
             return "";
         }
         return s.length() <= max ? s : s.substring(0, max - 1) + "…";
+    }
+
+    /** The last guard: whole lines within GitHub's byte limit (what {@link #of} builds is already within it). */
+    private static String within(String s) {
+        return s == null ? "" : MarkdownText.headWithin(s, MarkdownText.MAX_BYTES, "…");
     }
 }

@@ -9,6 +9,7 @@ import com.vangoframework.rhone.deployments.DeploymentDao;
 import com.vangoframework.rhone.deployments.DeploymentEvents;
 import com.vangoframework.rhone.deployments.DeploymentStatus;
 import com.vangoframework.rhone.logs.LogStore;
+import com.vangoframework.rhone.logs.StepDao;
 import com.vangoframework.rhone.ratelimit.KeyedRateLimiter;
 import com.vangoframework.rhone.threads.FailureStreak;
 import com.vangoframework.rhone.threads.NamedThreads;
@@ -33,8 +34,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Mirrors each deployment of a GitHub app as one Check Run: created {@code queued}, updated when
- * the phase changes, {@code completed} with a conclusion, the error sentence and the (already
- * masked) log tail. A fork's pull request waiting for approval gets a completed
+ * the phase changes, {@code completed} with a conclusion, the error sentence, where the build's
+ * time went (phases, the slowest steps, the failed step's last lines) and the (already masked)
+ * log tail. A fork's pull request waiting for approval gets a completed
  * {@code action_required} run with the "Approve and build" action; once approved, its build gets a
  * new run. It runs on its own thread and never touches a build: when GitHub fails or
  * rate-limits, the run is retried with back-off (honouring {@code Retry-After} and
@@ -59,6 +61,7 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
     private final DeploymentDao deployments;
     private final AppDao apps;
     private final LogStore logs;
+    private final StepDao steps;
     private final GitHubClients clients;
     private final String checkName;
     private final String publicUrl;
@@ -79,6 +82,7 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
         this.deployments = deployments;
         this.apps = apps;
         this.logs = logs;
+        this.steps = jdbi.onDemand(StepDao.class);
         this.clients = clients;
         this.checkName = checkName;
         this.publicUrl = publicUrl;
@@ -258,8 +262,18 @@ public final class CheckRunReporter implements Managed, DeploymentEvents.Listene
                 return;
             }
         }
-        CheckRunContent now = CheckRunContent.of(d, app, details, logs.tail(d.id(), CheckRunContent.MAX_TEXT));
+        CheckRunContent now = CheckRunContent.of(d, app, details, logs.tail(d.id(), CheckRunContent.MAX_TEXT),
+                insights(d.id()));
         fill(repo.updateCheckRun(d.checkRunId()), d, now, details).create();
+    }
+
+    /** The latest attempt's phases and steps, as the building node recorded them so far. */
+    private CheckRunInsights insights(long deploymentId) {
+        int attempt = steps.latestAttempt(deploymentId);
+        if (attempt == 0) {
+            return CheckRunInsights.NONE;
+        }
+        return new CheckRunInsights(steps.phases(deploymentId, attempt), steps.steps(deploymentId, attempt));
     }
 
     private GHCheckRunBuilder fill(GHCheckRunBuilder builder, Deployment d, CheckRunContent content, String details) {

@@ -56,6 +56,15 @@ class CheckRunContentTest {
     }
 
     @Test
+    void anErrorSentenceQuotingAHostileStepName_isPlainTextInTheSummary_andAsItIsInTheTitle() {
+        String error = "step [x](javascript:alert(1)) @octocat <b>| a | b |</b> failed with exit code 2";
+        CheckRunContent c = CheckRunContent.of(deployment(DeploymentStatus.BUILD_FAILED, error), APP, "u", "");
+        assertThat(c.title()).isEqualTo(error);
+        assertThat(c.summary()).startsWith("step \\[x\\](javascript:alert(1)) @\u200Doctocat &lt;b&gt;\\| a \\| b "
+                + "\\|&lt;/b&gt; failed with exit code 2\n\n[Build log](u)");
+    }
+
+    @Test
     void aCompletedRunWithoutConclusion_isRefused() {
         assertThatThrownBy(() -> new CheckRunContent(GHCheckRun.Status.COMPLETED, Optional.empty(), "t", "s", "", false))
                 .isInstanceOf(IllegalArgumentException.class);
@@ -93,6 +102,6 @@ class CheckRunContentTest {
         // Inside the block no line is a fence as long as the block's own.
         String inner = c.text().substring(7, c.text().length() - 7);
         assertThat(inner.lines()).noneMatch(l -> l.startsWith("``````"));
-        assertThat(CheckRunContent.fenced("plain\n")).isEqualTo("```\nplain\n```\n");
+        assertThat(MarkdownText.codeBlock("plain\n")).isEqualTo("```\nplain\n```\n");
     }
 }
