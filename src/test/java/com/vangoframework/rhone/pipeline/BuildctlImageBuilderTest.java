@@ -133,6 +133,22 @@ class BuildctlImageBuilderTest {
     }
 
     @Test
+    void build_feedsItsPlainProgressIntoTheSteps() throws Exception {
+        StepFixture step = new StepFixture(threads);
+        Path buildctl = FakeBin.install("buildctl", dir.resolve("bin"));
+        Path src = Files.createDirectories(dir.resolve("src"));
+        BuildSteps steps = new BuildSteps();
+        try (BuildLog log = step.log(List.of())) {
+            builder(buildctl.toString()).build(request(BuildPlan.dockerfile(src), Map.of()), log, step.ctx, () -> { },
+                    steps);
+            log.line("#9 [1/1] RUN after the build: not its progress");
+        }
+        assertThat(steps.snapshot()).extracting(BuildStep::vertex, BuildStep::name, BuildStep::status)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1, "[internal] load build definition", StepStatus.DONE),
+                        org.assertj.core.groups.Tuple.tuple(3, "exporting to image", StepStatus.DONE));
+    }
+
+    @Test
     void buildctl_runsWithTheBuildsOwnHome_neverTheServicesHomeOrRuntimeDir() throws Exception {
         StepFixture step = new StepFixture(threads);
         Path buildctl = FakeBin.install("buildctl", dir.resolve("bin"));
