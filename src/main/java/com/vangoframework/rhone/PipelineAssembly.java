@@ -57,6 +57,6 @@ final class PipelineAssembly {
                 new GitCheckout(credentials, b.getGitHubUrl(), b.getCloneTimeout().toJavaDuration(), b.checkoutLimits()),
                 new RailpackAnalyzer(b.getRailpackBinary(), runner, environment.getObjectMapper(), Duration.ofMinutes(5)),
                 imageBuilder, parts.secrets(), parts.logs(), b.registryAuth(), workRoot,
-                new RegistryImageSize(b.registryAuth(), Duration.ofSeconds(10)));
+                new RegistryImageSize(b.registryAuth(), Duration.ofSeconds(10)), parts.steps());
     }
 }

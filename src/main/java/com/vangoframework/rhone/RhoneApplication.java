@@ -49,8 +49,10 @@ import com.vangoframework.rhone.logs.LogChunkDao;
 import com.vangoframework.rhone.logs.StepDao;
 import com.vangoframework.rhone.logs.LogRetention;
 import com.vangoframework.rhone.logs.LogStore;
+import com.vangoframework.rhone.logs.StepDao;
 import com.vangoframework.rhone.pipeline.RegistryHealthCheck;
 import com.vangoframework.rhone.pipeline.RepoCredentials;
+import com.vangoframework.rhone.pipeline.StepRecorder;
 import com.vangoframework.rhone.pipeline.WorkDirSweeper;
 import com.vangoframework.rhone.web.AppAccess;
 import com.vangoframework.rhone.web.AppEventsFilter;
@@ -169,14 +171,14 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         Callers callers = callers(config, environment, core);        // 4. who is calling; the JSON API
         gitHub(config, environment, core);                           // 5. webhooks in, Check Runs out
         dashboard(config, environment, core, callers);               // 6. pages, forms, live streams
-        operations(config, environment, queue);                      // 7-8. metrics, first words
+        operations(config, environment, queue, core);                // 7-8. metrics, first words
     }
 
     /** What every later step is built on. */
     private record Core(Clock clock, Path dataDir, Database database, ManagedDataSource dataSource, Jdbi jdbi,
                         AppDao apps, DeploymentDao deploymentDao, DeploymentEvents events,
                         DeploymentService deployments, LogChunkDao chunkDao, LogStore logs, AppSecrets appSecrets,
-                        BoundedHealthCheck.Group databaseChecks) {
+                        BoundedHealthCheck.Group databaseChecks, StepRecorder steps) {
     }
 
     /** Step 4's result: the dashboard's routes resolve viewers and apps the same way as the API. */
@@ -232,15 +234,21 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         LogStore logs = new LogStore(chunkDao, config.getBuilder().getLogCapBytes(), clock, environment.lifecycle()
                 .scheduledExecutorService("rhone-log-flusher-%d").threads(config.getBuilds().getMaxConcurrent())
                 .removeOnCancelPolicy(true).build());
+        // Build steps and phases (issue 15) are written on their own executor, like the log's chunks:
+        // a thread per build that can run at once, stopped after the queue.
+        StepRecorder steps = new StepRecorder(jdbi.onDemand(StepDao.class), environment.lifecycle()
+                .scheduledExecutorService("rhone-step-recorder-%d").threads(config.getBuilds().getMaxConcurrent())
+                .removeOnCancelPolicy(true).build(), clock);
         AppSecrets appSecrets = new AppSecrets(jdbi.onDemand(EnvVarDao.class),
                 jdbi.onDemand(com.vangoframework.rhone.apps.RegistryCredentialsDao.class), secretBox);
         return new Core(clock, dataDir, database, dataSource, jdbi, apps, deploymentDao, events, deployments,
-                chunkDao, logs, appSecrets, databaseChecks);
+                chunkDao, logs, appSecrets, databaseChecks, steps);
     }
 
     private BuildQueue buildQueue(RhoneConfiguration config, Environment environment, Core c) {
         String nodeId = config.getBuilds().getNodeId().isEmpty() ? defaultNodeId() : config.getBuilds().getNodeId();
-        BuildPipeline pipeline = pipeline(config, environment, new Builders(c.logs(), c.appSecrets(), c.dataDir()));
+        BuildPipeline pipeline = pipeline(config, environment, new Builders(c.logs(), c.appSecrets(), c.dataDir(),
+                c.steps()));
         BuildQueue queue = new BuildQueue(c.deploymentDao(), c.apps(), pipeline, config.getBuilds(),
                 nodeId, c.database().target(), environment.metrics(), c.clock(), c.events(), c.logs());
         // What builds left in the work directory (a node killed with -9): at start, then periodically.
@@ -340,7 +348,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         LiveLogs live = new LiveLogs(c.database().target(), c.chunkDao(), c.deploymentDao());
         environment.lifecycle().manage(live);
         if (dash.getLogRetentionDays() > 0) {
-            environment.lifecycle().manage(new LogRetention(c.chunkDao(),
+            environment.lifecycle().manage(new LogRetention(c.chunkDao(), c.jdbi().onDemand(StepDao.class),
                     java.time.Duration.ofDays(dash.getLogRetentionDays()), c.clock()));
         }
         DashboardDao dashboardDao = c.jdbi().onDemand(DashboardDao.class);
@@ -391,10 +399,11 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
     }
 
     /** Prometheus text at /prometheus on the admin port, and, once the ports are open, where to go next. */
-    private void operations(RhoneConfiguration config, Environment environment, BuildQueue queue) {
+    private void operations(RhoneConfiguration config, Environment environment, BuildQueue queue, Core c) {
         PrometheusRegistry prometheus = new PrometheusRegistry();
         DropwizardExports.builder().dropwizardRegistry(environment.metrics()).register(prometheus);
         queue.prometheusMetrics().forEach(prometheus::register);
+        c.steps().prometheusMetrics().forEach(prometheus::register);
         environment.healthChecks().register("registry", new RegistryHealthCheck(config.getBuilder().registryAuth()));
         environment.admin().addServlet("prometheus", new PrometheusMetricsServlet(prometheus))
                 .addMapping("/prometheus");
@@ -411,7 +420,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
     }
 
     /** What the real pipeline is made of, besides configuration. */
-    public record Builders(LogStore logs, AppSecrets secrets, Path dataDir) {
+    public record Builders(LogStore logs, AppSecrets secrets, Path dataDir, StepRecorder steps) {
     }
 
     /** The build pipeline; tests override it with their own. */

@@ -119,6 +119,40 @@ public final class BuildLog implements AutoCloseable {
     private record Batch(LogChunkDao.Chunk chunk, boolean marker) {
     }
 
+    // ---- the line tap: a hook for readers of the build's output, apart from storing it ----
+
+    /**
+     * Hears every line as it is stored: masked, cleaned and cut like the stored line, without its
+     * time stamp, with the time it arrived. Called on the thread that offered the line, outside
+     * the log's lock; it must be quick and must not throw (what it throws is logged and dropped).
+     */
+    @FunctionalInterface
+    public interface LineTap {
+        void line(String masked, java.time.Instant at);
+    }
+
+    private volatile LineTap tap;
+
+    /** Hands every line from now on to {@code tap} too (null: to nothing). */
+    public void tap(LineTap tap) {
+        this.tap = tap;
+    }
+
+    private void tapLine(String clean) {
+        LineTap t = tap;
+        if (t == null) {
+            return;
+        }
+        try {
+            t.line(clean, clock.instant());
+        } catch (RuntimeException e) {
+            tap = null; // a reader's bug costs that reader its lines, never the log
+            LOG.warn("Deployment {}: a reader of the build's lines failed and hears no more of them", deploymentId, e);
+        }
+    }
+
+    // ---- end of the line tap ----
+
     BuildLog(long deploymentId, LogChunkDao dao, UnaryOperator<String> masker, long capBytes, Clock clock,
              ScheduledExecutorService flusher) {
         this.deploymentId = deploymentId;
@@ -169,6 +203,7 @@ public final class BuildLog implements AutoCloseable {
         if (clean.length() > MAX_LINE_CHARS) {
             clean = clean.substring(0, MAX_LINE_CHARS) + " [line cut at " + MAX_LINE_CHARS + " characters]";
         }
+        tapLine(clean);
         String stamped = stamp(clean);
         int bytes = utf8Length(stamped);
         synchronized (this) {

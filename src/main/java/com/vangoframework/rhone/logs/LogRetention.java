@@ -9,19 +9,29 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Deletes the build logs of deployments that finished more than the retention period ago, hourly. */
+/**
+ * Deletes the build logs of deployments that finished more than the retention period ago, hourly,
+ * and their build steps and phases with them.
+ */
 public final class LogRetention implements Managed {
 
     private static final Logger LOG = LoggerFactory.getLogger(LogRetention.class);
     private static final int BATCH = 100;
 
     private final LogChunkDao dao;
+    private final StepDao steps;
     private final Duration retention;
     private final Clock clock;
     private ScheduledExecutorService timer;
 
     public LogRetention(LogChunkDao dao, Duration retention, Clock clock) {
+        this(dao, null, retention, clock);
+    }
+
+    /** {@code steps}: the build steps and phases go with the log (null: only the log). */
+    public LogRetention(LogChunkDao dao, StepDao steps, Duration retention, Clock clock) {
         this.dao = dao;
+        this.steps = steps;
         this.retention = retention;
         this.clock = clock;
     }
@@ -57,6 +67,30 @@ public final class LogRetention implements Managed {
         } catch (RuntimeException e) {
             LOG.warn("Log retention pass failed; the next one tries again", e);
         }
+        deleteSteps();
         return total;
+    }
+
+    /** The steps and phases of the same deployments, a batch of deployments at a time. */
+    private void deleteSteps() {
+        if (steps == null) {
+            return;
+        }
+        try {
+            int deleted;
+            int total = 0;
+            do {
+                // Counts step rows: a batch of deployments with phases only counts 0 and ends the
+                // pass early; the next pass goes on from there.
+                deleted = steps.deleteFinishedBefore(clock.instant().minus(retention), BATCH);
+                total += deleted;
+            } while (deleted > 0 && !Thread.currentThread().isInterrupted());
+            if (total > 0) {
+                LOG.info("Deleted {} build steps of deployments finished more than {} days ago", total,
+                        retention.toDays());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Build step retention pass failed; the next one tries again", e);
+        }
     }
 }

@@ -250,14 +250,29 @@ public final class BuildSteps {
             return Optional.ofNullable(failed);
         }
 
-        /** {@code step [2/2] RUN make failed with exit code 2}, when a step failed. */
+        /**
+         * {@code step [2/2] RUN make failed with exit code 2}, when a step failed. A long step name
+         * (a RUN line can be kilobytes) is cut at {@value #SENTENCE_NAME} characters, and BuildKit's
+         * error text at {@value #SENTENCE_ERROR}, each with an ellipsis: the sentence is a headline.
+         */
         public Optional<String> failureSentence() {
             return failedStep().map(s -> {
-                String name = s.name().isEmpty() ? "#" + s.vertex() : s.name();
+                String name = s.name().isEmpty() ? "#" + s.vertex() : ellipsis(s.name(), SENTENCE_NAME);
                 return s.exitCode() != null
                         ? "step " + name + " failed with exit code " + s.exitCode()
-                        : "step " + name + " failed: " + s.error();
+                        : "step " + name + " failed: " + ellipsis(String.valueOf(s.error()), SENTENCE_ERROR);
             });
+        }
+
+        static final int SENTENCE_NAME = 200;
+        static final int SENTENCE_ERROR = 300;
+
+        private static String ellipsis(String text, int max) {
+            if (text.length() <= max) {
+                return text;
+            }
+            int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
+            return text.substring(0, end) + "…";
         }
     }
 }

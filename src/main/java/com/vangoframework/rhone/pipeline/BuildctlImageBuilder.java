@@ -82,6 +82,17 @@ public final class BuildctlImageBuilder implements ImageBuilder {
     @Override
     public Image build(Request r, BuildLog log, BuildContext ctx, PushingListener onPushing)
             throws BuildFailure, BuildContext.BuildAbortedException, InterruptedException {
+        return build(r, log, ctx, onPushing, new BuildSteps());
+    }
+
+    /**
+     * {@code steps} hears buildctl's {@code --progress=plain} (the same text the log keeps). A run
+     * again after a registry failure numbers its vertices from 1 again: its lines go on into the
+     * same steps, which keep each vertex's first finish (the steps it solves again are cached).
+     */
+    @Override
+    public Image build(Request r, BuildLog log, BuildContext ctx, PushingListener onPushing, BuildSteps steps)
+            throws BuildFailure, BuildContext.BuildAbortedException, InterruptedException {
         Path metadata = r.workDir().resolve("buildctl-metadata.json");
         Map<String, String> env = new HashMap<>(r.secretEnv());
         try {
@@ -102,10 +113,17 @@ public final class BuildctlImageBuilder implements ImageBuilder {
                     r.timeout(), ProcessRunner.homeIn(r.workDir()));
             for (int attempt = 1; ; attempt++) {
                 OutputTail out = new OutputTail(progress, 40);
-                if (runner.run(command, out, ctx) == 0) {
+                int exit;
+                log.tap(steps::acceptPlain); // the masked lines, as stored: the steps never hold a secret
+                try {
+                    exit = runner.run(command, out, ctx);
+                } finally {
+                    log.tap(null);
+                }
+                if (exit == 0) {
                     break;
                 }
-                retryOrFail(r, out.lines(), attempt, log, ctx);
+                retryOrFail(r, out.lines(), attempt, log, ctx, steps.summary());
             }
             if (pushing.compareAndSet(false, true)) {
                 onPushing.pushing();
@@ -127,14 +145,16 @@ public final class BuildctlImageBuilder implements ImageBuilder {
      * A failed build step ({@code did not complete successfully}) is never retried, whatever its
      * output said.
      */
-    private void retryOrFail(Request r, List<String> tail, int attempt, BuildLog log, BuildContext ctx)
+    private void retryOrFail(Request r, List<String> tail, int attempt, BuildLog log, BuildContext ctx,
+                             BuildSteps.Summary steps)
             throws BuildFailure, InterruptedException, BuildContext.BuildAbortedException {
         String error = ImageBuilder.errorLine(tail).orElse("");
         String registry = PushRetry.registryOf(r.imageTag());
         boolean registryStep = !error.contains("did not complete successfully") && (error.contains("failed to push")
                 || error.contains("export") || error.contains(registry + "/"));
         if (!registryStep || PushFailures.diskFullLine(tail).isPresent()) {
-            throw new BuildFailure(ImageBuilder.failureSentence(tail));
+            // A build step's failure names the step; a registry's keeps the sentences below.
+            throw new BuildFailure(ImageBuilder.failureSentence(tail, steps));
         }
         PushFailures.Verdict verdict = PushFailures.classify(List.of(error));
         if (verdict.kind() == PushFailures.Kind.DENIED) {

@@ -64,6 +64,13 @@ public final class DockerImageBuilder implements ImageBuilder {
     @Override
     public Image build(Request r, BuildLog log, BuildContext ctx, PushingListener onPushing)
             throws BuildFailure, BuildContext.BuildAbortedException, InterruptedException {
+        return build(r, log, ctx, onPushing, new BuildSteps());
+    }
+
+    /** {@code steps} hears {@code docker build}'s progress (not the push's output, which is no BuildKit progress). */
+    @Override
+    public Image build(Request r, BuildLog log, BuildContext ctx, PushingListener onPushing, BuildSteps steps)
+            throws BuildFailure, BuildContext.BuildAbortedException, InterruptedException {
         var removal = removals.get(r.imageTag());
         if (removal != null) {
             removal.join(); // never completes exceptionally; bounded by the removal's time limit
@@ -77,11 +84,17 @@ public final class DockerImageBuilder implements ImageBuilder {
             OutputTail build = new OutputTail(log::line, 40);
             Path home = ProcessRunner.homeIn(r.workDir());
             mayHoldImage = true; // a build killed (cancel, timeout) at its very end may still have tagged it
-            int exit = runner.run(new ProcessRunner.Command(buildCommand(r), r.plan().contextDir(), env, r.timeout(),
-                    home), build, ctx);
+            int exit;
+            log.tap(steps::acceptPlain); // the masked lines, as stored: the steps never hold a secret
+            try {
+                exit = runner.run(new ProcessRunner.Command(buildCommand(r), r.plan().contextDir(), env, r.timeout(),
+                        home), build, ctx);
+            } finally {
+                log.tap(null);
+            }
             if (exit != 0) {
                 mayHoldImage = false; // a docker build that fails tags nothing
-                throw new BuildFailure(ImageBuilder.failureSentence(build.lines()));
+                throw new BuildFailure(ImageBuilder.failureSentence(build.lines(), steps.summary()));
             }
             built = true;
             onPushing.pushing();

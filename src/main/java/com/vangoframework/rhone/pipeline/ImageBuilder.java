@@ -59,6 +59,16 @@ public interface ImageBuilder {
     Image build(Request request, BuildLog log, BuildContext ctx, PushingListener onPushing)
             throws BuildFailure, BuildContext.BuildAbortedException, InterruptedException;
 
+    /**
+     * As {@link #build(Request, BuildLog, BuildContext, PushingListener)}, feeding BuildKit's
+     * progress, as the log stores it (masked), into {@code steps} as it comes; a failure in a step
+     * is named by its sentence. A builder without BuildKit progress ignores {@code steps}.
+     */
+    default Image build(Request request, BuildLog log, BuildContext ctx, PushingListener onPushing, BuildSteps steps)
+            throws BuildFailure, BuildContext.BuildAbortedException, InterruptedException {
+        return build(request, log, ctx, onPushing);
+    }
+
     @FunctionalInterface
     interface PushingListener {
         void pushing() throws BuildContext.BuildAbortedException;
@@ -71,11 +81,28 @@ public interface ImageBuilder {
 
     /** The last BuildKit error line of a failed build, as one sentence; a full disk says so first. */
     static String failureSentence(Iterable<String> tail) {
+        return failureSentence(tail, null);
+    }
+
+    /**
+     * As {@link #failureSentence(Iterable)}, naming the step that failed when BuildKit's progress
+     * showed one ({@code the image build failed: step [2/2] RUN make failed with exit code 2}).
+     * A full disk still says so first, whatever step met it; a failed internal step ({@code
+     * [internal] load build definition}, a Dockerfile that does not parse) keeps BuildKit's own
+     * error line, which says more than the step's name.
+     */
+    static String failureSentence(Iterable<String> tail, BuildSteps.Summary steps) {
         var full = PushFailures.diskFullLine(tail);
         if (full.isPresent()) {
             return PushFailures.diskFullSentence(errorLine(tail)
                     .filter(line -> line.toLowerCase(java.util.Locale.ROOT).contains("no space left"))
                     .orElse(full.get()));
+        }
+        if (steps != null && steps.failed() != null && !steps.failed().internal()) {
+            var step = steps.failureSentence();
+            if (step.isPresent()) {
+                return "the image build failed: " + step.get();
+            }
         }
         return errorLine(tail).map(found -> "the image build failed: " + found)
                 .orElse("the image build failed: see the build log");

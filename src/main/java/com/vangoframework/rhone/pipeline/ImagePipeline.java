@@ -31,9 +31,18 @@ public final class ImagePipeline implements BuildPipeline {
     private final RegistryAuth globalAuth;
     private final Path workRoot;
     private final RegistryImageSize sizes;
+    private final StepRecorder recorder;
 
+    /** A pipeline that records no phases nor steps (tests of other things). */
     public ImagePipeline(GitCheckout git, RailpackAnalyzer analyzer, ImageBuilder builder, AppSecrets secrets,
                          LogStore logs, RegistryAuth globalAuth, Path workRoot, RegistryImageSize sizes) {
+        this(git, analyzer, builder, secrets, logs, globalAuth, workRoot, sizes, StepRecorder.off());
+    }
+
+    /** {@code recorder} writes each build's phases and BuildKit steps as it goes. */
+    public ImagePipeline(GitCheckout git, RailpackAnalyzer analyzer, ImageBuilder builder, AppSecrets secrets,
+                         LogStore logs, RegistryAuth globalAuth, Path workRoot, RegistryImageSize sizes,
+                         StepRecorder recorder) {
         this.git = git;
         this.analyzer = analyzer;
         this.builder = builder;
@@ -44,10 +53,24 @@ public final class ImagePipeline implements BuildPipeline {
         // docker build runs inside the checkout and is given its path: never a relative one.
         this.workRoot = workRoot.toAbsolutePath();
         this.sizes = sizes;
+        this.recorder = recorder;
     }
 
+    /**
+     * Runs the build, recording its phases and steps: the recording ends (and its last write is
+     * awaited, briefly) before this returns, so before the queue records the outcome.
+     */
     @Override
     public BuildResult build(BuildContext ctx) throws Exception {
+        StepRecorder.Recording recording = recorder.start(ctx.deployment());
+        try {
+            return build(ctx, recording);
+        } finally {
+            recording.end();
+        }
+    }
+
+    private BuildResult build(BuildContext ctx, StepRecorder.Recording recording) throws Exception {
         App app = ctx.app();
         Deployment d = ctx.deployment();
         BuildTarget target = BuildTarget.of(app, d);
@@ -71,7 +94,11 @@ public final class ImagePipeline implements BuildPipeline {
         // The work directory is held (locked) until it is removed, after the log is closed: no
         // sweeper of any node on this machine takes it meanwhile.
         try (WorkDir work = WorkDir.claim(workRoot, d.id()); BuildLog log = logs.open(d.id(), masker)) {
-            return run(ctx, new Build(app, d, target, env, auth), work.path(), token, log);
+            try {
+                return run(ctx, new Build(app, d, target, env, auth), work.path(), token, log, recording);
+            } finally {
+                recording.end(); // the phases end with the build's work, not after its log is written
+            }
         } catch (BuildFailure e) {
             // The sentence is stored on the row and shown by the API: masked, on one line.
             throw new BuildFailure(masker.apply(e.getMessage()).replaceAll("\\s*\\R\\s*", " "), e.getCause());
@@ -106,8 +133,8 @@ public final class ImagePipeline implements BuildPipeline {
         }
     }
 
-    private BuildResult run(BuildContext ctx, Build b, Path work, Optional<String> token, BuildLog log)
-            throws Exception {
+    private BuildResult run(BuildContext ctx, Build b, Path work, Optional<String> token, BuildLog log,
+                            StepRecorder.Recording recording) throws Exception {
         App app = b.app();
         Deployment d = b.d();
         try {
@@ -118,16 +145,21 @@ public final class ImagePipeline implements BuildPipeline {
                     + checkout.message().lines().findFirst().orElse(""));
 
             ctx.advance(DeploymentStatus.ANALYZING);
+            recording.phase("analysis");
             BuildPlan plan = analyzer.analyze(checkout.dir(), work.resolve("plan"), log, ctx);
 
             ctx.advance(DeploymentStatus.BUILDING);
+            recording.phase("build");
             BuildTarget target = b.target();
             String tag = target.imageTag(registry, app, d, checkout.sha());
             // The fingerprint of the env vars the build gets: of an empty set for a pull request without them.
             ImageBuilder.Request request = new ImageBuilder.Request(plan, tag, target.cacheRef(registry, app),
                     target.exportsCache(), b.env(), secrets.fingerprint(app.id(), b.env()), b.auth(), work,
                     Duration.ofSeconds(app.buildTimeoutSeconds()));
-            ImageBuilder.Image image = builder.build(request, log, ctx, () -> ctx.advance(DeploymentStatus.PUSHING));
+            ImageBuilder.Image image = builder.build(request, log, ctx, () -> {
+                ctx.advance(DeploymentStatus.PUSHING);
+                recording.phase("push");
+            }, recording.steps());
             log.line("Pushed " + image.tag() + " (" + image.digest() + ")");
             // Measured after the push, from the registry; an unknown size never fails the build.
             Long size = sizes.measure(image.tag(), image.digest(), b.auth()).stream().boxed().findFirst().orElse(null);

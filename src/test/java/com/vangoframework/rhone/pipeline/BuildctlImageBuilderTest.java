@@ -133,6 +133,22 @@ class BuildctlImageBuilderTest {
     }
 
     @Test
+    void build_feedsItsPlainProgressIntoTheSteps() throws Exception {
+        StepFixture step = new StepFixture(threads);
+        Path buildctl = FakeBin.install("buildctl", dir.resolve("bin"));
+        Path src = Files.createDirectories(dir.resolve("src"));
+        BuildSteps steps = new BuildSteps();
+        try (BuildLog log = step.log(List.of())) {
+            builder(buildctl.toString()).build(request(BuildPlan.dockerfile(src), Map.of()), log, step.ctx, () -> { },
+                    steps);
+            log.line("#9 [1/1] RUN after the build: not its progress");
+        }
+        assertThat(steps.snapshot()).extracting(BuildStep::vertex, BuildStep::name, BuildStep::status)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1, "[internal] load build definition", StepStatus.DONE),
+                        org.assertj.core.groups.Tuple.tuple(3, "exporting to image", StepStatus.DONE));
+    }
+
+    @Test
     void buildctl_runsWithTheBuildsOwnHome_neverTheServicesHomeOrRuntimeDir() throws Exception {
         StepFixture step = new StepFixture(threads);
         Path buildctl = FakeBin.install("buildctl", dir.resolve("bin"));
@@ -156,7 +172,7 @@ class BuildctlImageBuilderTest {
     }
 
     @Test
-    void failedSolve_becomesOneSentenceFromBuildKitsError() throws Exception {
+    void failedSolve_becomesOneSentenceNamingTheFailedStep() throws Exception {
         StepFixture step = new StepFixture(threads);
         Path buildctl = FakeBin.install("buildctl", dir.resolve("bin"));
         Path src = Files.createDirectories(dir.resolve("src"));
@@ -165,8 +181,8 @@ class BuildctlImageBuilderTest {
             assertThatThrownBy(() -> builder(buildctl.toString())
                     .build(request(BuildPlan.dockerfile(src), Map.of()), log, step.ctx, () -> { }))
                     .isInstanceOf(BuildFailure.class)
-                    .hasMessage("the image build failed: failed to solve: process \"/bin/sh -c make\" did not "
-                            + "complete successfully: exit code: 2");
+                    // The step BuildKit's progress showed failing, named (issue 15).
+                    .hasMessage("the image build failed: step [1/2] RUN make failed with exit code 2");
         }
     }
 
@@ -251,7 +267,8 @@ class BuildctlImageBuilderTest {
             assertThatThrownBy(() -> retrying(FakeBin.install("buildctl", dir.resolve("bin")))
                     .build(request(BuildPlan.dockerfile(src), Map.of()), log, step.ctx, () -> { }))
                     .isInstanceOf(BuildFailure.class)
-                    .hasMessageStartingWith("the image build failed: failed to solve: failed to load cache key");
+                    .hasMessageStartingWith("the image build failed: ")
+                    .hasMessageContaining("failed to load cache key");
         }
         assertThat(runs()).isEqualTo(1);
     }

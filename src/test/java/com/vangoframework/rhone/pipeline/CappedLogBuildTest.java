@@ -72,7 +72,8 @@ class CappedLogBuildTest {
 
         assertThat(done.status()).as(() -> done.errorMessage() + "\n" + String.join("\n", lines))
                 .isEqualTo(DeploymentStatus.BUILD_FAILED);
-        assertThat(done.errorMessage()).contains("exit code: 3");
+        assertThat(done.errorMessage()).startsWith("the image build failed: step [2/2] RUN echo ")
+                .endsWith(" failed with exit code 3"); // the step is named (issue 15)
         assertThat(lines.get(0)).startsWith("Deployment " + d.id() + " of " + name);
         int marker = indexOfFirst(lines, "left out: the log passed its cap of 16 KiB; its last lines follow]");
         assertThat(lines.get(marker)).matches("\\[[\\d,]+ lines \\(.+\\) left out: .*");
@@ -80,7 +81,7 @@ class CappedLogBuildTest {
         assertThat(tail).as("the last lines of the step's output")
                 .anyMatch(l -> l.endsWith(" output line 3000")).anyMatch(l -> l.endsWith(" the very last line"));
         assertThat(tail.get(tail.size() - 1)).as("the build's error is the last line")
-                .startsWith("error: the image build failed: ").contains("exit code: 3");
+                .startsWith("error: the image build failed: step [2/2] RUN ").endsWith("failed with exit code 3");
         assertThat(lines.subList(0, marker)).as("the middle is left out")
                 .noneMatch(l -> l.endsWith(" output line 1500"));
         // The Check Run's text is the stored log's end: the real last lines.
