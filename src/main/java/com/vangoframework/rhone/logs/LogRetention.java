@@ -86,7 +86,7 @@ public final class LogRetention implements Managed {
                 total += deleted;
             } while (deleted > 0 && !Thread.currentThread().isInterrupted());
             if (total > 0) {
-                LOG.info("Deleted {} build steps of deployments finished more than {} days ago", total,
+                LOG.info("Deleted {} build steps and phases of deployments finished more than {} days ago", total,
                         retention.toDays());
             }
         } catch (RuntimeException e) {

@@ -81,14 +81,18 @@ public interface StepDao {
     @RegisterConstructorMapper(StoredPhase.class)
     List<StoredPhase> phases(@Bind("id") long deploymentId, @Bind("attempt") int attempt);
 
-    /** Deletes the steps and phases of deployments whose build finished before {@code cutoff} (with their logs). */
-    @SqlUpdate("""
+    /**
+     * Deletes the steps and phases of deployments whose build finished before {@code cutoff} (with
+     * their logs), {@code deployments} at a time; returns the rows deleted, steps and phases.
+     */
+    @SqlQuery("""
             WITH gone AS (SELECT d.id FROM deployments d
                            WHERE d.build_finished_at < :cutoff
                              AND (EXISTS (SELECT 1 FROM build_steps s WHERE s.deployment_id = d.id)
                                   OR EXISTS (SELECT 1 FROM deployment_phases p WHERE p.deployment_id = d.id))
                            LIMIT :deployments),
-                 phases AS (DELETE FROM deployment_phases p USING gone WHERE p.deployment_id = gone.id)
-            DELETE FROM build_steps s USING gone WHERE s.deployment_id = gone.id""")
+                 phases AS (DELETE FROM deployment_phases p USING gone WHERE p.deployment_id = gone.id RETURNING 1),
+                 steps AS (DELETE FROM build_steps s USING gone WHERE s.deployment_id = gone.id RETURNING 1)
+            SELECT (SELECT count(*) FROM phases) + (SELECT count(*) FROM steps)""")
     int deleteFinishedBefore(@Bind("cutoff") Instant cutoff, @Bind("deployments") int deployments);
 }

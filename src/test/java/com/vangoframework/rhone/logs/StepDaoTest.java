@@ -60,6 +60,15 @@ class StepDaoTest {
     }
 
     @Test
+    void retentionCountsPhasesToo_soABatchOfPhasesOnlyDoesNotEndThePass() {
+        dao.upsertPhases(List.of(new StepDao.StoredPhase(deployment.id(), 1, "clone", t0, t0)));
+        jdbi.useHandle(h -> h.execute("UPDATE deployments SET build_finished_at = ? WHERE id = ?",
+                t0, deployment.id()));
+        assertThat(dao.deleteFinishedBefore(t0.plusSeconds(1), 10)).isEqualTo(1);
+        assertThat(dao.latestAttempt(deployment.id())).isZero();
+    }
+
+    @Test
     void retentionDeletesTheStepsOfFinishedBuildsOnly() {
         dao.upsertSteps(List.of(step(1, 1, "done", t0)));
         dao.upsertPhases(List.of(new StepDao.StoredPhase(deployment.id(), 1, "build", t0, t0)));
@@ -67,7 +76,7 @@ class StepDaoTest {
 
         jdbi.useHandle(h -> h.execute("UPDATE deployments SET build_finished_at = ? WHERE id = ?",
                 t0, deployment.id()));
-        dao.deleteFinishedBefore(t0.plusSeconds(1), 10);
+        assertThat(dao.deleteFinishedBefore(t0.plusSeconds(1), 10)).as("one step and one phase").isEqualTo(2);
         assertThat(dao.steps(deployment.id(), 1)).isEmpty();
         assertThat(dao.phases(deployment.id(), 1)).isEmpty();
     }
