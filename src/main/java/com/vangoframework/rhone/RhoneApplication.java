@@ -46,7 +46,6 @@ import com.vangoframework.rhone.github.WebhookServlet;
 import com.vangoframework.rhone.github.WebhookSignature;
 import com.vangoframework.rhone.logs.LiveLogs;
 import com.vangoframework.rhone.logs.LogChunkDao;
-import com.vangoframework.rhone.logs.StepDao;
 import com.vangoframework.rhone.logs.LogRetention;
 import com.vangoframework.rhone.logs.LogStore;
 import com.vangoframework.rhone.logs.StepDao;
@@ -238,7 +237,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         // a thread per build that can run at once, stopped after the queue.
         StepRecorder steps = new StepRecorder(jdbi.onDemand(StepDao.class), environment.lifecycle()
                 .scheduledExecutorService("rhone-step-recorder-%d").threads(config.getBuilds().getMaxConcurrent())
-                .removeOnCancelPolicy(true).build(), clock);
+                .removeOnCancelPolicy(true).build(), clock, events);
         AppSecrets appSecrets = new AppSecrets(jdbi.onDemand(EnvVarDao.class),
                 jdbi.onDemand(com.vangoframework.rhone.apps.RegistryCredentialsDao.class), secretBox);
         return new Core(clock, dataDir, database, dataSource, jdbi, apps, deploymentDao, events, deployments,

@@ -67,8 +67,8 @@ public record CheckRunContent(GHCheckRun.Status status, Optional<GHCheckRun.Conc
         return switch (s) {
             case BUILT, DEPLOYING, LIVE, DEPLOY_FAILED -> new CheckRunContent(GHCheckRun.Status.COMPLETED,
                     Optional.of(GHCheckRun.Conclusion.SUCCESS), "Built " + d.imageTag() + duration,
-                    summary("Image `" + d.imageTag() + "`\n\nDigest `" + d.imageDigest() + "`\n\n" + link, insights,
-                            false, detailsUrl), log, false);
+                    summary("Image `" + d.imageTag() + "`\n\nDigest `" + d.imageDigest() + "`\n\n" + link,
+                            insights, false, detailsUrl, false), log, false);
             case CANCELLED -> new CheckRunContent(GHCheckRun.Status.COMPLETED,
                     Optional.of(GHCheckRun.Conclusion.CANCELLED), "Cancelled",
                     summary(sentence(Optional.ofNullable(d.errorMessage()).orElse("cancelled")) + ". " + link,
@@ -89,10 +89,18 @@ public record CheckRunContent(GHCheckRun.Status status, Optional<GHCheckRun.Conc
      * block is ever cut in two.
      */
     private static String summary(String head, CheckRunInsights insights, boolean running, String detailsUrl) {
+        return summary(head, insights, running, detailsUrl, true);
+    }
+
+    /** {@code showFailedStep}: false for a build that was built (a step its retried run got past is no cause). */
+    private static String summary(String head, CheckRunInsights insights, boolean running, String detailsUrl,
+                                  boolean showFailedStep) {
         String note = "\n\n_The rest did not fit GitHub's size limit: see the [deployment page](" + detailsUrl + ")._";
         StringBuilder out = new StringBuilder(head);
         List<String> parts = new ArrayList<>();
-        insights.failedStep().ifPresent(parts::add);
+        if (showFailedStep) {
+            insights.failedStep().ifPresent(parts::add);
+        }
         parts.add(insights.timings(running));
         for (String part : parts) {
             if (part.isEmpty()) {

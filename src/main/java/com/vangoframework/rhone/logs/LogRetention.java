@@ -80,13 +80,12 @@ public final class LogRetention implements Managed {
             int deleted;
             int total = 0;
             do {
-                // Counts step rows: a batch of deployments with phases only counts 0 and ends the
-                // pass early; the next pass goes on from there.
+                // Counts step and phase rows: a batch that deleted any goes on to the next.
                 deleted = steps.deleteFinishedBefore(clock.instant().minus(retention), BATCH);
                 total += deleted;
             } while (deleted > 0 && !Thread.currentThread().isInterrupted());
             if (total > 0) {
-                LOG.info("Deleted {} build steps and phases of deployments finished more than {} days ago", total,
+                LOG.info("Deleted {} build step and phase rows of deployments finished more than {} days ago", total,
                         retention.toDays());
             }
         } catch (RuntimeException e) {

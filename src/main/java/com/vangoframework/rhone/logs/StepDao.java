@@ -51,6 +51,16 @@ public interface StepDao {
                SET started_at = excluded.started_at, ended_at = excluded.ended_at""")
     void upsertPhases(@BindMethods List<StoredPhase> phases);
 
+    /** Deletes one attempt's steps and phases (a claim's first write: an earlier claim may have used its number). */
+    @SqlUpdate("""
+            WITH phases AS (DELETE FROM deployment_phases WHERE deployment_id = :id AND attempt = :attempt)
+            DELETE FROM build_steps WHERE deployment_id = :id AND attempt = :attempt""")
+    void deleteAttempt(@Bind("id") long deploymentId, @Bind("attempt") int attempt);
+
+    /** Deletes one attempt's steps (a second BuildKit run of the build numbers its steps from #1 again). */
+    @SqlUpdate("DELETE FROM build_steps WHERE deployment_id = :id AND attempt = :attempt")
+    void deleteSteps(@Bind("id") long deploymentId, @Bind("attempt") int attempt);
+
     /** The latest attempt that recorded anything (0 when none has). */
     @SqlQuery("""
             SELECT greatest((SELECT coalesce(max(attempt), 0) FROM build_steps WHERE deployment_id = :id),

@@ -39,6 +39,8 @@ public final class BuildSteps {
     private long snapshotChanges = -1;
     private List<BuildStep> snapshot = List.of();
     private volatile boolean disabled;
+    /** BuildKit runs of this build so far, less one: buildctl runs again after a registry error. */
+    private int run;
 
     public BuildSteps() {
         this(KEEP);
@@ -81,6 +83,24 @@ public final class BuildSteps {
                 LOG.warn("build step parser failed and is off for the rest of this build", e);
             }
         }
+    }
+
+    /**
+     * BuildKit runs the build again (buildctl, after a registry error): its steps are numbered from
+     * #1 again, so what the last run showed is dropped and the new run's steps start afresh. The
+     * last run's error is not this one's: a retried push that succeeds leaves no failed step.
+     */
+    public synchronized void newRun() {
+        vertices.clear();
+        last = null;
+        firstError = 0;
+        run++;
+        changes++;
+    }
+
+    /** How many times {@link #newRun()} was called: a reader that sees it change drops what it copied. */
+    public synchronized int run() {
+        return run;
     }
 
     /** The steps so far in vertex order; the same list until another line changes them. */

@@ -112,6 +112,9 @@ public final class BuildctlImageBuilder implements ImageBuilder {
             ProcessRunner.Command command = new ProcessRunner.Command(buildCommand(r, metadata), r.workDir(), env,
                     r.timeout(), ProcessRunner.homeIn(r.workDir()));
             for (int attempt = 1; ; attempt++) {
+                if (attempt > 1) {
+                    steps.newRun(); // numbered from #1 again; the failed run's error is not the build's
+                }
                 OutputTail out = new OutputTail(progress, 40);
                 int exit;
                 log.tap(steps::acceptPlain); // the masked lines, as stored: the steps never hold a secret

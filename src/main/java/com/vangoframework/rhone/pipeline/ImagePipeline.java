@@ -66,7 +66,7 @@ public final class ImagePipeline implements BuildPipeline {
         try {
             return build(ctx, recording);
         } finally {
-            recording.end();
+            recording.end(ctx.abortReason());
         }
     }
 
@@ -97,7 +97,7 @@ public final class ImagePipeline implements BuildPipeline {
             try {
                 return run(ctx, new Build(app, d, target, env, auth), work.path(), token, log, recording);
             } finally {
-                recording.end(); // the phases end with the build's work, not after its log is written
+                recording.end(ctx.abortReason()); // the phases end with the build's work, not after its log is written
             }
         } catch (BuildFailure e) {
             // The sentence is stored on the row and shown by the API: masked, on one line.

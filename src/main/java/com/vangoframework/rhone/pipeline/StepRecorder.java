@@ -1,7 +1,10 @@
 package com.vangoframework.rhone.pipeline;
 
+import com.vangoframework.rhone.db.DatabaseFailures;
 import com.vangoframework.rhone.db.StoredText;
+import com.vangoframework.rhone.deployments.BuildContext;
 import com.vangoframework.rhone.deployments.Deployment;
+import com.vangoframework.rhone.deployments.DeploymentEvents;
 import com.vangoframework.rhone.logs.StepDao;
 import com.vangoframework.rhone.logs.StepDao.StoredPhase;
 import com.vangoframework.rhone.logs.StepDao.StoredStep;
@@ -45,14 +48,24 @@ import org.slf4j.LoggerFactory;
  * <p>When the build ends, {@link Recording#end()} ends its last phase and writes the rest, waiting
  * for that at most {@value #FINAL_WAIT_MILLIS} ms: the outcome is recorded after it, like the
  * log's last lines, but never held long for it. A final write that did not go through is tried
- * again in the background, with a growing pause, until it does, the database refuses it for what
- * it holds (SQLSTATE class 22 or 23: the deployment was deleted, say), or the service stops.
+ * again in the background, with a growing pause, while the database is out of reach, until it
+ * answers or the service stops; any other failure is tried {@value #MAX_TRIES} times, and one the
+ * database refuses for what it holds (SQLSTATE class 22 or 23: the deployment was deleted, say)
+ * only once. A final write that lands after the outcome was recorded tells {@code events}, so the
+ * Check Run is written again with the steps.
+ *
+ * <p>A claim's first write deletes what an earlier claim with the same attempt number left (a
+ * node that stopped hands its build back without spending the attempt), and a second BuildKit
+ * run of one build ({@link BuildSteps#newRun()}) replaces the first run's steps: the rows are
+ * always one run's.
  */
 public final class StepRecorder {
 
     static final long ROUND_MILLIS = 250;
     static final long FINAL_WAIT_MILLIS = 2_000;
     private static final long MAX_PAUSE_MILLIS = 5_000;
+    /** Tries of a write that fails while the database answers (a permission, a statement timeout). */
+    static final int MAX_TRIES = 7;
     /** Steps per statement batch. */
     private static final int BATCH = 200;
     /** How many of a step's last output lines are stored. */
@@ -66,6 +79,7 @@ public final class StepRecorder {
     private final ScheduledExecutorService executor;
     private final Clock clock;
     private final FailureStreak failures;
+    private final DeploymentEvents events;
     private final Histogram phaseSeconds = Histogram.builder().name("rhone_build_phase_seconds")
             .help("How long each phase of a build took on this node (queued: request to claim), by phase")
             .labelNames("phase").classicOnly()
@@ -80,7 +94,13 @@ public final class StepRecorder {
      * queue); {@code dao} null records nothing (steps are still parsed, for the failure sentence).
      */
     public StepRecorder(StepDao dao, ScheduledExecutorService executor, Clock clock) {
+        this(dao, executor, clock, DeploymentEvents.NONE);
+    }
+
+    /** {@code events} hears of a deployment whose last steps were written after its outcome. */
+    public StepRecorder(StepDao dao, ScheduledExecutorService executor, Clock clock, DeploymentEvents events) {
         this.dao = dao;
+        this.events = events;
         this.executor = executor;
         this.clock = clock;
         this.failures = FailureStreak.of(LOG, "Recording build steps", clock);
@@ -98,14 +118,15 @@ public final class StepRecorder {
     }
 
     /**
-     * Starts recording one claim of a deployment: {@code queued} from its request to the claim,
-     * then {@code clone} from the claim on.
+     * Starts recording one claim of a deployment: {@code queued} from its request to the claim
+     * (the first claim only: a later one's wait would include the earlier runs), then {@code clone}
+     * from the claim on.
      */
     public Recording start(Deployment d) {
         Instant now = clock.instant();
         Instant claimed = d.buildStartedAt() != null && !d.buildStartedAt().isAfter(now) ? d.buildStartedAt() : now;
         Recording r = new Recording(d.id(), d.attempt());
-        if (d.createdAt() != null && !d.createdAt().isAfter(claimed)) {
+        if (d.attempt() <= 1 && d.createdAt() != null && !d.createdAt().isAfter(claimed)) {
             r.phases.put("queued", new StoredPhase(d.id(), d.attempt(), "queued", d.createdAt(), claimed));
             phaseSeconds.labelValues("queued").observe(seconds(Duration.between(d.createdAt(), claimed)));
         }
@@ -137,6 +158,14 @@ public final class StepRecorder {
         private boolean stepsWritten = true;
         private boolean givenUp;
         private int finalTries;
+        /** Failures in a row while the database answered. */
+        private int refusedTries;
+        /** What an earlier claim with this attempt number left has been deleted. */
+        private boolean cleared;
+        /** The parser's run whose steps the rows hold. */
+        private int writtenRun;
+        /** end() stopped waiting before the final write went through. */
+        private volatile boolean outcomeFirst;
         private final CompletableFuture<Boolean> firstFinalRound = new CompletableFuture<>();
 
         private Recording(long deploymentId, int attempt) {
@@ -189,12 +218,20 @@ public final class StepRecorder {
             }
         }
 
-        /**
-         * The build has ended (built, failed, cancelled, or stopped): its last phase ends now, steps
-         * BuildKit left running are stored as canceled, the step counters count it, and the rest is
-         * written, waited for at most {@value #FINAL_WAIT_MILLIS} ms. Never throws; once only.
-         */
+        /** {@link #end(BuildContext.AbortReason)} of a build that was not told to stop. */
         public void end() {
+            end(null);
+        }
+
+        /**
+         * The build has ended (built, failed, cancelled, or stopped: {@code aborted} says why, null
+         * when it was not told to): its last phase ends now, steps BuildKit left running are stored
+         * as canceled, the step counters count it (not a claim that goes back to the queue or to
+         * another node: its build is counted where it ends), and the rest is written, waited for at
+         * most {@value #FINAL_WAIT_MILLIS} ms, even on an interrupted thread (an abort interrupts
+         * the worker, and the outcome comes right after). Never throws; once only.
+         */
+        public void end(BuildContext.AbortReason aborted) {
             synchronized (this) {
                 if (ended) {
                     return;
@@ -203,7 +240,9 @@ public final class StepRecorder {
                 ended = true;
             }
             try {
-                count();
+                if (aborted != BuildContext.AbortReason.SHUTDOWN && aborted != BuildContext.AbortReason.LEASE_LOST) {
+                    count();
+                }
             } catch (RuntimeException e) {
                 LOG.warn("Deployment {}: counting its build steps failed", deploymentId, e);
             }
@@ -218,14 +257,28 @@ public final class StepRecorder {
             } catch (RejectedExecutionException stopping) {
                 finalRound(); // the executor is gone: one try on this thread
             }
+            boolean interrupted = Thread.interrupted();
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FINAL_WAIT_MILLIS);
             try {
-                firstFinalRound.get(FINAL_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+                while (true) {
+                    try {
+                        if (!firstFinalRound.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                            outcomeFirst = true; // tried and failed: the background tries tell events
+                        }
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true; // the abort's interrupt: wait out the bound all the same
+                    }
+                }
             } catch (TimeoutException e) {
+                outcomeFirst = true;
                 LOG.warn("Deployment {}: its build steps are not written yet; the writer goes on", deploymentId);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt(); // the outcome goes on; the writer too
             } catch (ExecutionException e) {
                 LOG.warn("Deployment {}: writing its build steps failed", deploymentId, e.getCause());
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
 
@@ -251,6 +304,9 @@ public final class StepRecorder {
         private void finalRound() {
             boolean written = round();
             firstFinalRound.complete(written);
+            if (written && finalTries > 0 && outcomeFirst && !givenUp) {
+                events.changed(deploymentId); // the Check Run was written without these: again, with them
+            }
             if (written || givenUp) {
                 return;
             }
@@ -272,8 +328,15 @@ public final class StepRecorder {
                 try {
                     writeChanges();
                     failures.succeeded();
+                    refusedTries = 0;
                     return true;
                 } catch (RuntimeException e) {
+                    if (!DatabaseFailures.isUnreachable(e) && ++refusedTries >= MAX_TRIES) {
+                        givenUp = true; // the database answers, and keeps saying no: no endless tries
+                        LOG.warn("Deployment {}: its build steps could not be written in {} tries; they are not "
+                                + "recorded", deploymentId, MAX_TRIES, e);
+                        return true;
+                    }
                     if (StoredText.isPermanent(e)) {
                         // Trying again would meet the same refusal (the deployment is gone, say).
                         givenUp = true;
@@ -288,6 +351,10 @@ public final class StepRecorder {
         }
 
         private void writeChanges() {
+            if (!cleared) {
+                dao.deleteAttempt(deploymentId, attempt); // an earlier claim's rows under this attempt number
+                cleared = true;
+            }
             List<StoredPhase> changedPhases = new ArrayList<>();
             boolean over;
             synchronized (this) {
@@ -302,7 +369,14 @@ public final class StepRecorder {
                 dao.upsertPhases(changedPhases);
                 changedPhases.forEach(p -> writtenPhases.put(p.phase(), p));
             }
+            int run = steps.run(); // read before the snapshot: a snapshot newer than its run is only rewritten
             List<BuildStep> snapshot = steps.snapshot();
+            if (run != writtenRun) {
+                dao.deleteSteps(deploymentId, attempt); // the last BuildKit run's steps; this run numbers from #1
+                writtenSteps.clear();
+                writtenRun = run;
+                lastSnapshot = null;
+            }
             if (snapshot == lastSnapshot && stepsWritten && !over) {
                 return; // no line changed a step since the last write that went through
             }

@@ -136,7 +136,12 @@ class MarkdownTextTest {
     static int unescapedPipes(String markdown) {
         int n = 0;
         for (int i = 0; i < markdown.length(); i++) {
-            if (markdown.charAt(i) == '|' && (i == 0 || markdown.charAt(i - 1) != '\\')) {
+            int backslashes = 0;
+            while (i - backslashes > 0 && markdown.charAt(i - backslashes - 1) == '\\') {
+                backslashes++;
+            }
+            // "\\|" is an escaped backslash and then a pipe that splits the cell.
+            if (markdown.charAt(i) == '|' && backslashes % 2 == 0) {
                 n++;
             }
         }

@@ -124,6 +124,55 @@ class StepRecorderTest {
     }
 
     @Test
+    void anAbortedBuildsInterruptedThread_stillWaitsForTheFinalWrite_andKeepsItsInterrupt() {
+        StepRecorder.Recording recording = recorder(jdbi).start(claimed);
+        recording.phase("build");
+        feed(recording.steps(), List.of("#6 [2/2] RUN sleep 60", "#6 0.101 sleeping"));
+        Thread.currentThread().interrupt(); // what a cancel does to the worker thread
+        try {
+            recording.end(com.vangoframework.rhone.deployments.BuildContext.AbortReason.CANCELLED);
+            assertThat(Thread.currentThread().isInterrupted()).as("the interrupt is given back").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(stored()).singleElement().satisfies(s -> assertThat(s.status()).isEqualTo("canceled"));
+        assertThat(dao.phases(claimed.id(), claimed.attempt())).allSatisfy(p -> assertThat(p.endedAt()).isNotNull());
+    }
+
+    @Test
+    void aSecondBuildKitRun_replacesTheFirstRunsSteps_andItsErrorIsNotTheBuilds() {
+        StepRecorder.Recording recording = recorder(jdbi).start(claimed);
+        recording.phase("build");
+        // buildctl's first run: its export fails on the registry; the second run numbers from #1 again.
+        feed(recording.steps(), List.of("#1 [internal] load build definition", "#1 DONE 0.1s",
+                "#2 [1/2] FROM busybox", "#2 DONE 0.2s", "#3 [2/2] RUN make", "#3 DONE 3.0s",
+                "#4 exporting to image", "#4 ERROR: failed to push: connection refused"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> stored().size() == 4);
+        recording.steps().newRun();
+        feed(recording.steps(), List.of("#1 [2/2] RUN make", "#1 CACHED", "#2 exporting to image", "#2 DONE 1.0s"));
+        recording.end();
+
+        assertThat(stored()).extracting(StoredStep::vertex, StoredStep::name, StoredStep::status).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(1, "[2/2] RUN make", "cached"),
+                org.assertj.core.groups.Tuple.tuple(2, "exporting to image", "done"));
+        assertThat(recording.steps().summary().failedStep()).isEmpty();
+    }
+
+    @Test
+    void aLaterClaimWithTheSameAttemptNumber_replacesWhatTheEarlierOneLeft() {
+        // A node that stops hands its build back without spending the attempt: the next claim has its number.
+        dao.upsertSteps(List.of(new StoredStep(claimed.id(), claimed.attempt(), 9, "[9/9] RUN old", "", false,
+                "running", Instant.now(), null, null, null, null, "", 0, 0)));
+        dao.upsertPhases(List.of(new StoredPhase(claimed.id(), claimed.attempt(), "push", Instant.now(), null)));
+        StepRecorder.Recording recording = recorder(jdbi).start(claimed);
+        feed(recording.steps(), List.of("#1 [1/1] FROM busybox", "#1 DONE 0.2s"));
+        recording.end();
+
+        assertThat(stored()).extracting(StoredStep::vertex).containsExactly(1);
+        assertThat(phaseNames()).doesNotContain("push").contains("clone");
+    }
+
+    @Test
     void aStepBuildKitLeftRunning_isStoredCanceledAtTheEnd() {
         StepRecorder.Recording recording = recorder(jdbi).start(claimed);
         recording.phase("build");
