@@ -133,6 +133,7 @@ class TimelineTest {
         JsonNode body = JSON.readTree(answer.body());
         assertThat(body.get("deployment_id").asLong()).isEqualTo(d.id());
         assertThat(body.get("attempt").asInt()).isEqualTo(2);
+        assertThat(body.has("last_change")).as("the stream's cursor stays inside").isFalse();
         assertThat(body.get("phases")).extracting(p -> p.get("phase").asText())
                 .containsExactly("queued", "clone", "analysis", "build", "push");
         JsonNode build = body.get("phases").get(3);
