@@ -385,7 +385,7 @@
       showStatus(s);
       showEmptyLog(s);
       stop();
-      if (T) T.refresh();
+      if (T) T.finish();
     });
   });
 })();

@@ -16,6 +16,8 @@
   var detail = document.getElementById("step-detail");
   var attempt = Number(section.dataset.attempt) || 0;
   var scheduled = false;
+  // Once the build ended, bars without an end stop growing: they ran until then.
+  var endedAt = section.dataset.finished === "true" ? Number(section.dataset.axisEnd) || R.now() : 0;
 
   function rows(list) { return Array.prototype.slice.call((list || section).querySelectorAll("li.tl-row")); }
 
@@ -74,7 +76,7 @@
   // Every bar again on the axis that now spans them all (a running bar reaches to now).
   function rescale() {
     scheduled = false;
-    var all = rows(), now = R.now(), start = Infinity, end = -Infinity;
+    var all = rows(), now = endedAt || R.now(), start = Infinity, end = -Infinity;
     all.forEach(function (r) {
       var s = Number(r.dataset.start), e = Number(r.dataset.end) || now;
       if (s < start) start = s;
@@ -127,7 +129,7 @@
 
   function setDuration(li, durationMs, cached) {
     var dur = li.querySelector(".tl-dur");
-    dur.textContent = durationMs != null ? R.duration(durationMs) : "";
+    dur.textContent = durationMs != null && !cached ? R.duration(durationMs) : "";
     if (cached) {
       var tag = document.createElement("span");
       tag.className = "tl-tag";
@@ -255,11 +257,17 @@
     if (button) show(button.parentNode);
   });
 
+  // The build ended: what still runs on the page stops where it is.
+  function finish() {
+    if (!endedAt) endedAt = R.now();
+    return refresh();
+  }
+
   // Running bars grow with the clock.
   setInterval(function () {
-    if (section.querySelector("li.tl-row[data-end='0']")) later();
+    if (!endedAt && section.querySelector("li.tl-row[data-end='0']")) later();
   }, 1000);
   later();
 
-  window.RhoneTimeline = { step: step, refresh: refresh };
+  window.RhoneTimeline = { step: step, refresh: refresh, finish: finish };
 })();

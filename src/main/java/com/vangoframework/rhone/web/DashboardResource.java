@@ -149,7 +149,9 @@ public final class DashboardResource {
             lines = LogLines.between(tail, first, end);
         }
         DeploymentView view = DeploymentView.of(d, app, links, clock.instant());
-        TimelineView timeline = TimelineView.of(Timeline.read(steps, d.id()), clock.instant());
+        // A finished build's steps that never recorded an end ran until the build ended, not until now.
+        TimelineView timeline = TimelineView.of(Timeline.read(steps, d.id()),
+                d.status().isBuildFinished() && d.buildFinishedAt() != null ? d.buildFinishedAt() : clock.instant());
         return new Page("deployment", app.slug() + " #" + d.id(), viewer)
                 .with("timeline", timeline)
                 .with("app", app)

@@ -10,7 +10,7 @@ import java.util.List;
  * under each the share of its steps that came from the cache. SVG coordinates in the picture's
  * own units ({@link #WIDTH} by {@link #HEIGHT}), so the template only prints numbers.
  */
-public record HistoryView(List<Bar> bars, String longest, int width, int height) {
+public record HistoryView(List<Bar> bars, String longest, int width, int height, boolean recorded) {
 
     static final int LIMIT = 30;
     static final int WIDTH = LIMIT * 20;
@@ -30,14 +30,17 @@ public record HistoryView(List<Bar> bars, String longest, int width, int height)
                       String cacheShare, String cacheY, String cacheHeight) {
     }
 
+    /** Nothing to draw: no deployment, or none recorded a phase or a step (all older than the recording). */
     public boolean isEmpty() {
-        return bars.isEmpty();
+        return !recorded;
     }
 
     public static HistoryView of(List<StepDao.BuildHistory> newestFirst) {
         long max = 1;
+        boolean recorded = false;
         for (StepDao.BuildHistory h : newestFirst) {
             max = Math.max(max, total(h));
+            recorded |= total(h) > 0 || h.steps() > 0;
         }
         List<Bar> bars = new ArrayList<>(newestFirst.size());
         for (int i = newestFirst.size() - 1, slot = 0; i >= 0; i--, slot++) {
@@ -67,7 +70,7 @@ public record HistoryView(List<Bar> bars, String longest, int width, int height)
             bars.add(new Bar(h.deploymentId(), h.status(), num(slot * 20 + 3), num(slot * 20 + 10), segments,
                     title.toString(), share, num(CACHE_TOP + CACHE - cacheHeight), num(cacheHeight)));
         }
-        return new HistoryView(bars, Formats.duration(max), WIDTH, HEIGHT);
+        return new HistoryView(bars, Formats.duration(max), WIDTH, HEIGHT, recorded);
     }
 
     private static long total(StepDao.BuildHistory h) {

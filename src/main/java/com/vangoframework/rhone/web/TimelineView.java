@@ -139,7 +139,8 @@ public record TimelineView(int attempt, long lastChange, long axisStart, long ax
             double span = end - start;
             double x = (a - start) * 100 / span;
             double w = Math.max(0.2, (b - a) * 100 / span);
-            String duration = durationMs != null ? Formats.duration(durationMs) : "";
+            // A cached step took no time worth a figure: its "cached" mark says it all.
+            String duration = durationMs != null && !cached ? Formats.duration(durationMs) : "";
             return new Row(key, vertex, name, stage, status, classes, a, to == null ? 0 : b, percent(x),
                     percent(Math.min(w, 100 - x)), duration, durationMs, cached, internal, exitCode, error,
                     lastLines, lineCount);

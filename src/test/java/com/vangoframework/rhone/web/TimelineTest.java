@@ -394,6 +394,11 @@ class TimelineTest {
                 .contains("data-id=\"" + failed.id() + "\" data-cache=\"67%\"")
                 .contains("data-id=\"" + quick.id() + "\" data-cache=\"100%\"")
                 .contains("data-id=\"" + none.id() + "\" data-cache=\"\"");
+
+        // An app whose deployments recorded nothing (built before the recording) gets no picture.
+        fx.pending(fx.app(acme, "older"));
+        String older = dashboard.get("/apps/older", dashboard.session(acme, "octocat")).body();
+        assertThat(older).contains("<table id=\"deployments\"").doesNotContain("id=\"history\"");
     }
 
     private static long count(String page, String needle) {
