@@ -66,17 +66,22 @@ public final class TimelineBench {
 
         TestService service = new TestService(db, Files.createTempDirectory("rhone-timeline-bench"),
                 new ScriptedPipeline(), ConfigOverride.config("builds.workerEnabled", "false")).start();
+        List<String> figures = new ArrayList<>();
         try {
             URI base = URI.create(service.url());
-            System.out.printf("== deployment page, time to first byte (%d requests after %d warm-up, one at a time)"
-                    + " ==%n", requests, warmup);
-            measure(base, "with " + stepCount + " steps", "/apps/web/deployments/" + withSteps.id(), session, warmup,
-                    requests);
-            measure(base, "without steps", "/apps/web/deployments/" + without.id(), session, warmup, requests);
+            figures.add(String.format("== deployment page, time to first byte (%d requests after %d warm-up, one at "
+                    + "a time) ==", requests, warmup));
+            figures.add(measure(base, "with " + stepCount + " steps", "/apps/web/deployments/" + withSteps.id(),
+                    session, warmup, requests));
+            figures.add(measure(base, "without steps", "/apps/web/deployments/" + without.id(), session, warmup,
+                    requests));
         } finally {
             service.stop();
         }
-        System.exit(0);
+        // After the service stopped: the figures come after its request log, not lost in it.
+        figures.forEach(System.out::println);
+        System.out.flush();
+        System.exit(0); // the database stops in its shutdown hook
     }
 
     private static Deployment finished(Jdbi jdbi, Fixtures fx, App app, LogStore logs) {
@@ -121,7 +126,7 @@ public final class TimelineBench {
         }
     }
 
-    private static void measure(URI base, String label, String path, String session, int warmup, int requests)
+    private static String measure(URI base, String label, String path, String session, int warmup, int requests)
             throws Exception {
         List<Long> micros = new ArrayList<>();
         long bytes = 0;
@@ -133,7 +138,7 @@ public final class TimelineBench {
             bytes = r[1];
         }
         Collections.sort(micros);
-        System.out.printf("%-16s %,9d bytes  p50 %6.1f ms  p90 %6.1f ms  max %6.1f ms%n", label, bytes,
+        return String.format("%-16s %,9d bytes  p50 %6.1f ms  p90 %6.1f ms  max %6.1f ms", label, bytes,
                 pct(micros, 50) / 1000.0, pct(micros, 90) / 1000.0, micros.get(micros.size() - 1) / 1000.0);
     }
 
