@@ -191,6 +191,7 @@
     setDuration(li, s.duration_ms, s.cached);
     if (s.status === "error") showFailure(s);
     if (li.classList.contains("selected")) show(li);
+    section.hidden = false;
     later();
   }
 
@@ -220,7 +221,8 @@
         }
         t.phases.forEach(phase);
         t.steps.forEach(step);
-        section.hidden = false;
+        // Shown once there is something to show: an empty box would only push the log down.
+        if (t.phases.length || t.steps.length) section.hidden = false;
         later();
       })
       .catch(function () { /* the stream goes on; the next change reads again */ });
