@@ -7,6 +7,14 @@
   var log = document.getElementById("log");
   var viewer = document.getElementById("log-viewer");
   var first = Number(log.dataset.first), end = Number(log.dataset.end);
+  // The stream's cursor has two parts: lines sent, and the last build step change sent.
+  var timeline = document.getElementById("timeline");
+  var change = timeline ? Number(timeline.dataset.change) || 0 : 0;
+  function cursor(id) {
+    var parts = String(id).split(".");
+    end = Number(parts[0]) || end;
+    if (parts.length > 1) change = Math.max(change, Number(parts[1]) || 0);
+  }
   var MAX_LINES = 5000;
   var MAX_MATCHES = 10000;
 
@@ -340,14 +348,18 @@
   }
   if (viewer.hidden) return; // a finished deployment without a log: nothing more will come
 
-  var stop = R.liveStream(function () { return log.dataset.stream + "?after=" + end; }, function (source) {
+  var T = window.RhoneTimeline;
+  var lastStatus = badge.dataset.status;
+  var stop = R.liveStream(function () {
+    return log.dataset.stream + "?after=" + end + (change ? "." + change : "");
+  }, function (source) {
     source.addEventListener("log", function (e) {
       var follow = atBottom();
       var frag = document.createDocumentFragment();
       var from = end;
       e.data.split("\n").forEach(function (line, i) { frag.appendChild(render(line, from + i + 1)); });
       log.appendChild(frag);
-      end = Number(e.lastEventId);
+      cursor(e.lastEventId);
       showNoiseCount();
       // Only while following the end: a reader scrolled up (or reading earlier lines) keeps them.
       if (follow) {
@@ -357,12 +369,23 @@
       if (wanted && wanted <= end) goToLine(wanted);
       if (input.value) search(true);
     });
-    source.addEventListener("status", function (e) { showStatus(JSON.parse(e.data)); });
+    source.addEventListener("step", function (e) {
+      cursor(e.lastEventId);
+      if (T) T.step(JSON.parse(e.data));
+    });
+    source.addEventListener("status", function (e) {
+      var s = JSON.parse(e.data);
+      showStatus(s);
+      // A new status starts or ends a phase: the timeline reads them again.
+      if (T && s.status !== lastStatus) T.refresh();
+      lastStatus = s.status;
+    });
     source.addEventListener("complete", function (e) {
       var s = JSON.parse(e.data);
       showStatus(s);
       showEmptyLog(s);
       stop();
+      if (T) T.finish();
     });
   });
 })();

@@ -78,6 +78,7 @@ import com.vangoframework.rhone.web.SignInResource;
 import com.vangoframework.rhone.web.StreamSlots;
 import com.vangoframework.rhone.web.Viewer;
 import com.vangoframework.rhone.web.api.DeploymentResource;
+import com.vangoframework.rhone.web.api.StepsResource;
 import io.dropwizard.assets.AssetsBundle;
 import io.dropwizard.auth.PolymorphicAuthDynamicFeature;
 import io.dropwizard.auth.PolymorphicAuthValueFactoryProvider;
@@ -296,6 +297,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
                 Duration.ofHours(1)));
         environment.jersey().register(new DeploymentResource(access, c.deployments(), c.deploymentDao(), c.logs(),
                 environment.getObjectMapper(), new DeployRateLimiter<>(deploysPerMinute)));
+        environment.jersey().register(new StepsResource(access, c.jdbi().onDemand(StepDao.class)));
         return new Callers(sessions, access);
     }
 
@@ -344,7 +346,8 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
         environment.servlets().addFilter("database-unavailable", new DatabaseUnavailableFilter(
                 environment.getObjectMapper())).addMappingForUrlPatterns(java.util.EnumSet.of(
                         jakarta.servlet.DispatcherType.REQUEST), false, "/*");
-        LiveLogs live = new LiveLogs(c.database().target(), c.chunkDao(), c.deploymentDao());
+        StepDao stepDao = c.jdbi().onDemand(StepDao.class);
+        LiveLogs live = new LiveLogs(c.database().target(), c.chunkDao(), c.deploymentDao(), stepDao);
         environment.lifecycle().manage(live);
         if (dash.getLogRetentionDays() > 0) {
             environment.lifecycle().manage(new LogRetention(c.chunkDao(), c.jdbi().onDemand(StepDao.class),
@@ -367,7 +370,7 @@ public class RhoneApplication extends Application<RhoneConfiguration> {
                 environment.getObjectMapper()), dash, config.getGithub().getPublicUrl()));
         environment.jersey().register(new DashboardResource(callers.access(), dashboardDao, c.chunkDao(),
                 c.deploymentDao(), c.deployments(), new DeployRateLimiter<>(dash.getDeploysPerMinute()), commitLinks,
-                c.clock()));
+                c.clock(), stepDao));
         // What Jetty refuses before any endpoint runs is answered in the API's error shape too.
         environment.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(
                 new com.vangoframework.rhone.web.JsonErrorHandler(environment.getObjectMapper())));

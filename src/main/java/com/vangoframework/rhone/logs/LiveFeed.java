@@ -4,7 +4,10 @@ import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.deployments.DeploymentDao;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -14,9 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One deployment watched on this node, shared by all its viewers: the recent chunks of its log and
- * its status as last read, and a version that moves when either changes. {@link LiveLogs} asks it
- * to read again when a notification arrives; the reads run on the live logs' readers.
+ * One deployment watched on this node, shared by all its viewers: the recent chunks of its log, its
+ * build steps (each as last changed) and its status as last read, and a version that moves when
+ * any of them changes. {@link LiveLogs} asks it to read again when a notification arrives; the
+ * reads run on the live logs' readers.
  */
 final class LiveFeed {
 
@@ -24,12 +28,21 @@ final class LiveFeed {
     static final int RECENT_CHUNKS = 32;
     /** A failed read is tried again after a pause (a database blip must not freeze a page). */
     static final long RETRY_MILLIS = 1000;
+    /** What a refresh reads: any of these, or'ed. */
+    static final int LINES = 1;
+    static final int STATUS = 2;
+    static final int STEPS = 4;
+    static final int ALL = LINES | STATUS | STEPS;
+    /** Step changes read per query; a feed holds the last state of at most {@link #MAX_STEPS} steps. */
+    static final int STEP_BATCH = 200;
+    static final int MAX_STEPS = 2000;
     private static final Logger LOG = LoggerFactory.getLogger(LiveFeed.class);
 
     final long deploymentId;
     int viewers; // guarded by the live logs' feeds map's compute
     private final LogChunkDao chunks;
     private final DeploymentDao deployments;
+    private final StepDao stepDao;
     private final Executor readers;
     private final ScheduledExecutorService retries;
     private final ArrayDeque<LogChunkDao.Stored> recent = new ArrayDeque<>();
@@ -38,13 +51,24 @@ final class LiveFeed {
     private boolean draining;
     private boolean linesDirty;
     private boolean statusDirty;
+    private boolean stepsDirty;
+    /**
+     * Each step (attempt, vertex) as last changed, for the steps whose last change is after
+     * {@code stepBase}; {@code stepSeen}: the last change read. Before the first read
+     * ({@code stepsRead} false) viewers ask the database.
+     */
+    private final Map<Long, StepDao.StoredStep> steps = new HashMap<>();
+    private long stepBase;
+    private long stepSeen;
+    private boolean stepsRead;
 
-    LiveFeed(Deployment current, LogChunkDao chunks, DeploymentDao deployments, Executor readers,
+    LiveFeed(Deployment current, LogChunkDao chunks, DeploymentDao deployments, StepDao stepDao, Executor readers,
              ScheduledExecutorService retries) {
         this.deploymentId = current.id();
         this.current = current;
         this.chunks = chunks;
         this.deployments = deployments;
+        this.stepDao = stepDao;
         this.readers = readers;
         this.retries = retries;
     }
@@ -70,6 +94,25 @@ final class LiveFeed {
         return Optional.of(out);
     }
 
+    /**
+     * The steps whose last change is after {@code afterSeq}, in the order of those changes, if this
+     * feed holds all of them (it does once read, unless the viewer is further behind than the
+     * {@link #MAX_STEPS} it keeps).
+     */
+    synchronized Optional<List<StepDao.StoredStep>> stepsAfter(long afterSeq) {
+        if (!stepsRead || afterSeq < stepBase) {
+            return Optional.empty();
+        }
+        List<StepDao.StoredStep> out = new ArrayList<>();
+        for (StepDao.StoredStep s : steps.values()) {
+            if (s.changeSeq() > afterSeq) {
+                out.add(s);
+            }
+        }
+        out.sort(Comparator.comparingLong(StepDao.StoredStep::changeSeq));
+        return Optional.of(out);
+    }
+
     synchronized void await(long seen, long millis) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         while (version == seen) {
@@ -86,10 +129,11 @@ final class LiveFeed {
      * reads of one feed at once, so an older status can never overwrite a newer one), and it
      * goes on while something asked for another read meanwhile.
      */
-    void requestRefresh(boolean status) {
+    void requestRefresh(int what) {
         synchronized (this) {
-            statusDirty |= status;
-            linesDirty = true;
+            statusDirty |= (what & STATUS) != 0;
+            linesDirty |= (what & LINES) != 0;
+            stepsDirty |= (what & STEPS) != 0;
             if (draining) {
                 return;
             }
@@ -107,48 +151,66 @@ final class LiveFeed {
     private void drain() {
         while (true) {
             boolean readStatus;
+            boolean readLines;
+            boolean readSteps;
             long from;
+            long stepsFrom;
             synchronized (this) {
-                if (!linesDirty && !statusDirty) {
+                if (!linesDirty && !statusDirty && !stepsDirty) {
                     draining = false;
                     return;
                 }
                 readStatus = statusDirty;
+                readLines = linesDirty;
+                readSteps = stepsDirty;
                 statusDirty = false;
                 linesDirty = false;
+                stepsDirty = false;
                 from = recent.isEmpty() ? -1 : recent.peekLast().end();
+                stepsFrom = stepSeen;
             }
             try {
                 // Status first: a viewer that sees a finished status and then no new lines ends
                 // its stream, so the lines read after the status must include the last ones.
+                // Steps are read after the status for the same reason.
                 Deployment latest = readStatus ? deployments.findById(deploymentId).orElse(null) : null;
-                List<LogChunkDao.Stored> fresh = from < 0
+                List<LogChunkDao.Stored> fresh = !readLines ? List.of() : from < 0
                         ? chunks.tailChunks(deploymentId, 1)
                         : chunks.chunksAfter(deploymentId, from, RECENT_CHUNKS);
-                keep(fresh, latest, readStatus);
+                List<StepDao.StoredStep> changed = readSteps
+                        ? stepDao.stepsChangedAfter(deploymentId, stepsFrom, STEP_BATCH) : List.of();
+                keep(fresh, latest, readStatus, changed, readSteps);
             } catch (RuntimeException e) {
                 LOG.warn("Could not read the live log of deployment {}; trying again in {} ms", deploymentId,
                         RETRY_MILLIS, e);
                 synchronized (this) {
                     statusDirty |= readStatus;
-                    linesDirty = true;
+                    linesDirty |= readLines;
+                    stepsDirty |= readSteps;
                     draining = false;
                 }
-                retries.schedule(() -> requestRefresh(false), RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                retries.schedule(() -> requestRefresh(0), RETRY_MILLIS, TimeUnit.MILLISECONDS);
                 return;
             }
         }
     }
 
     /** Takes in what one read found and wakes the viewers. */
-    private synchronized void keep(List<LogChunkDao.Stored> fresh, Deployment latest, boolean readStatus) {
-        if (fresh.size() == RECENT_CHUNKS) {
-            // Not caught up with the stored lines yet: the status waits until we are, or a
-            // viewer could see "finished" with lines still unread.
-            linesDirty = true;
+    private synchronized void keep(List<LogChunkDao.Stored> fresh, Deployment latest, boolean readStatus,
+                                   List<StepDao.StoredStep> changed, boolean readSteps) {
+        boolean moreLines = fresh.size() == RECENT_CHUNKS;
+        boolean moreSteps = changed.size() == STEP_BATCH;
+        if (moreLines || moreSteps) {
+            // Not caught up with the stored lines or steps yet: the status waits until we are, or
+            // a viewer could see "finished" with lines or steps still unread.
+            linesDirty |= moreLines;
+            stepsDirty |= moreSteps;
             statusDirty |= readStatus;
         } else if (latest != null) {
             current = latest;
+        }
+        if (readSteps) {
+            keepSteps(changed);
         }
         long end = recent.isEmpty() ? -1 : recent.peekLast().end();
         for (LogChunkDao.Stored c : fresh) {
@@ -162,5 +224,24 @@ final class LiveFeed {
         }
         version++;
         notifyAll();
+    }
+
+    private void keepSteps(List<StepDao.StoredStep> changed) {
+        for (StepDao.StoredStep s : changed) {
+            if (s.changeSeq() > stepSeen) {
+                steps.put(((long) s.attempt() << 32) | (s.vertex() & 0xffffffffL), s);
+                stepSeen = s.changeSeq();
+            }
+        }
+        stepsRead = true;
+        if (steps.size() > MAX_STEPS) {
+            // A viewer further behind than what is kept reads the database instead.
+            List<StepDao.StoredStep> byChange = new ArrayList<>(steps.values());
+            byChange.sort(Comparator.comparingLong(StepDao.StoredStep::changeSeq));
+            for (StepDao.StoredStep old : byChange.subList(0, steps.size() - MAX_STEPS)) {
+                steps.remove(((long) old.attempt() << 32) | (old.vertex() & 0xffffffffL));
+                stepBase = Math.max(stepBase, old.changeSeq());
+            }
+        }
     }
 }

@@ -18,11 +18,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Live fan-out of build logs and status changes to the viewers on this instance, whichever
- * instance runs the build: the database tells every instance ({@code rhone_log} when a chunk is
- * stored, {@code rhone_deployment} when a status changes, see migration V5), and this instance
- * reads each new chunk once per watched deployment and keeps the recent ones in memory, so a
- * hundred viewers of one build cost one query per chunk, not a hundred. The same notifications
+ * Live fan-out of build logs, build steps and status changes to the viewers on this instance,
+ * whichever instance runs the build: the database tells every instance ({@code rhone_log} when a
+ * chunk is stored, payload {@code <id>:<lines>}, or a build step changed, payload
+ * {@code <id>:s<change_seq>}, see migrations V5 and V14; {@code rhone_deployment} when a status
+ * changes), and this instance reads each new chunk and each step change once per watched
+ * deployment and keeps the recent ones in memory, so a hundred viewers of one build cost one
+ * query per change, not a hundred. The same notifications
  * reach the {@link DeploymentWatcher}s (the live app pages), so one listening connection serves
  * every live page. What one watched deployment holds is its {@link LiveFeed}.
  *
@@ -39,10 +41,13 @@ public final class LiveLogs implements Managed {
      * chunks of 64 KiB each held over 100 MiB).
      */
     static final int CATCH_UP_CHUNKS = 4;
+    /** Step changes one viewer reads from the database at a time while catching up. */
+    static final int CATCH_UP_STEPS = 100;
     private static final Logger LOG = LoggerFactory.getLogger(LiveLogs.class);
 
     private final LogChunkDao chunks;
     private final DeploymentDao deployments;
+    private final StepDao steps;
     private final PgListener listener;
     private final Map<Long, LiveFeed> feeds = new ConcurrentHashMap<>();
     /** Read new chunks and statuses off the listener thread; from start() to stop(). */
@@ -60,9 +65,10 @@ public final class LiveLogs implements Managed {
         void missedSome();
     }
 
-    public LiveLogs(DatabaseTarget target, LogChunkDao chunks, DeploymentDao deployments) {
+    public LiveLogs(DatabaseTarget target, LogChunkDao chunks, DeploymentDao deployments, StepDao steps) {
         this.chunks = chunks;
         this.deployments = deployments;
+        this.steps = steps;
         this.listener = new PgListener(target, "rhone-live-logs", Map.of(
                 LOG_CHANNEL, this::logNotified,
                 STATUS_CHANNEL, this::statusNotified), this::refreshAll);
@@ -106,12 +112,12 @@ public final class LiveLogs implements Managed {
         }
         LiveFeed feed = feeds.compute(deployment.id(), (id, existing) -> {
             LiveFeed f = existing != null ? existing
-                    : new LiveFeed(deployment, chunks, deployments, readers, retries);
+                    : new LiveFeed(deployment, chunks, deployments, steps, readers, retries);
             f.viewers++;
             return f;
         });
         // Whatever happened before the feed existed is read once now.
-        feed.requestRefresh(true);
+        feed.requestRefresh(LiveFeed.ALL);
         return new Subscription(feed);
     }
 
@@ -126,7 +132,8 @@ public final class LiveLogs implements Managed {
         }
         LiveFeed feed = feeds.get(id);
         if (feed != null) {
-            feed.requestRefresh(false);
+            boolean step = colon >= 0 && colon + 1 < payload.length() && payload.charAt(colon + 1) == 's';
+            feed.requestRefresh(step ? LiveFeed.STEPS : LiveFeed.LINES);
         }
     }
 
@@ -140,14 +147,14 @@ public final class LiveLogs implements Managed {
         }
         LiveFeed feed = feeds.get(id);
         if (feed != null) {
-            feed.requestRefresh(true);
+            feed.requestRefresh(LiveFeed.LINES | LiveFeed.STATUS);
         }
         watchers.forEach(w -> w.changed(id));
     }
 
     /** After a reconnect nothing is known about what was missed: read every watched feed again. */
     private void refreshAll() {
-        feeds.values().forEach(f -> f.requestRefresh(true));
+        feeds.values().forEach(f -> f.requestRefresh(LiveFeed.ALL));
         watchers.forEach(DeploymentWatcher::missedSome);
     }
 
@@ -165,7 +172,7 @@ public final class LiveLogs implements Managed {
             return feed.current();
         }
 
-        /** A counter that moves whenever lines or the status change; pass it to {@link #await}. */
+        /** A counter that moves whenever lines, steps or the status change; pass it to {@link #await}. */
         public long version() {
             return feed.version();
         }
@@ -180,6 +187,16 @@ public final class LiveLogs implements Managed {
         }
 
         /**
+         * The steps whose last change is after {@code afterSeq} ({@code change_seq}), each as last
+         * changed, in the order of those changes: from memory when the feed holds them, else a few
+         * from the database (a viewer catching up from far behind).
+         */
+        public List<StepDao.StoredStep> stepsAfter(long afterSeq) {
+            return feed.stepsAfter(afterSeq)
+                    .orElseGet(() -> steps.stepsChangedAfter(feed.deploymentId, afterSeq, CATCH_UP_STEPS));
+        }
+
+        /**
          * Waits until something changes after {@code version}, or the time is up. While this node
          * is not listening (its connection is being re-established), a wait that times out reads
          * the database itself: nothing announces changes then.
@@ -187,7 +204,7 @@ public final class LiveLogs implements Managed {
         public void await(long version, long millis) throws InterruptedException {
             feed.await(version, millis);
             if (feed.version() == version && !listener.isConnected()) {
-                feed.requestRefresh(true);
+                feed.requestRefresh(LiveFeed.ALL);
             }
         }
 

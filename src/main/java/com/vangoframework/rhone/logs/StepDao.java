@@ -92,6 +92,48 @@ public interface StepDao {
     List<StoredPhase> phases(@Bind("id") long deploymentId, @Bind("attempt") int attempt);
 
     /**
+     * One recent deployment of an app for the app page's history: its latest attempt's phase
+     * durations (0 for a phase that did not run or has not ended) and how many of its steps, not
+     * counting BuildKit's internal ones, there were and came from the cache.
+     */
+    record BuildHistory(long deploymentId, String status, int attempt, long queuedMs, long cloneMs, long analysisMs,
+                        long buildMs, long pushMs, long steps, long cachedSteps) {
+    }
+
+    /** The app's last {@code limit} deployments, newest first, in one query (the app page's picture). */
+    @SqlQuery("""
+            WITH recent AS (
+                SELECT d.id, d.status,
+                       greatest((SELECT coalesce(max(s.attempt), 0) FROM build_steps s WHERE s.deployment_id = d.id),
+                                (SELECT coalesce(max(p.attempt), 0) FROM deployment_phases p
+                                  WHERE p.deployment_id = d.id)) AS attempt
+                  FROM deployments d WHERE d.app_id = :app ORDER BY d.id DESC LIMIT :limit)
+            SELECT r.id AS deployment_id, r.status, r.attempt,
+                   coalesce(ph.queued_ms, 0) AS queued_ms, coalesce(ph.clone_ms, 0) AS clone_ms,
+                   coalesce(ph.analysis_ms, 0) AS analysis_ms, coalesce(ph.build_ms, 0) AS build_ms,
+                   coalesce(ph.push_ms, 0) AS push_ms,
+                   coalesce(st.steps, 0) AS steps, coalesce(st.cached_steps, 0) AS cached_steps
+              FROM recent r
+              LEFT JOIN LATERAL (
+                   SELECT max(ms) FILTER (WHERE phase = 'queued') AS queued_ms,
+                          max(ms) FILTER (WHERE phase = 'clone') AS clone_ms,
+                          max(ms) FILTER (WHERE phase = 'analysis') AS analysis_ms,
+                          max(ms) FILTER (WHERE phase = 'build') AS build_ms,
+                          max(ms) FILTER (WHERE phase = 'push') AS push_ms
+                     FROM (SELECT p.phase,
+                                  greatest(0, (extract(epoch FROM p.ended_at - p.started_at) * 1000)::bigint) AS ms
+                             FROM deployment_phases p
+                            WHERE p.deployment_id = r.id AND p.attempt = r.attempt AND p.ended_at IS NOT NULL) x
+                   ) ph ON true
+              LEFT JOIN LATERAL (
+                   SELECT count(*) FILTER (WHERE NOT s.internal) AS steps,
+                          count(*) FILTER (WHERE NOT s.internal AND s.status = 'cached') AS cached_steps
+                     FROM build_steps s WHERE s.deployment_id = r.id AND s.attempt = r.attempt) st ON true
+             ORDER BY r.id DESC""")
+    @RegisterConstructorMapper(BuildHistory.class)
+    List<BuildHistory> history(@Bind("app") long appId, @Bind("limit") int limit);
+
+    /**
      * Deletes the steps and phases of deployments whose build finished before {@code cutoff} (with
      * their logs), {@code deployments} at a time; returns the rows deleted, steps and phases.
      */

@@ -7,6 +7,7 @@ import com.vangoframework.rhone.deployments.DeploymentService;
 import com.vangoframework.rhone.deployments.NewDeployment;
 import com.vangoframework.rhone.logs.LogChunkDao;
 import com.vangoframework.rhone.logs.LogLines;
+import com.vangoframework.rhone.logs.StepDao;
 import io.dropwizard.auth.Auth;
 import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
@@ -54,9 +55,12 @@ public final class DashboardResource {
     private final DeployRateLimiter<Long> limiter;
     private final CommitLinks links;
     private final Clock clock;
+    private final StepDao steps;
 
     public DashboardResource(AppAccess access, DashboardDao dashboard, LogChunkDao chunks, DeploymentDao deploymentDao,
-                             DeploymentService deployments, DeployRateLimiter<Long> limiter, CommitLinks links, Clock clock) {
+                             DeploymentService deployments, DeployRateLimiter<Long> limiter, CommitLinks links, Clock clock,
+                             StepDao steps) {
+        this.steps = steps;
         this.access = access;
         this.dashboard = dashboard;
         this.chunks = chunks;
@@ -104,6 +108,7 @@ public final class DashboardResource {
                         .orElse(null))
                 .with("deployments", page.stream().map(d -> DeploymentView.of(d, app, links, now)).toList())
                 .with("firstPage", before == null)
+                .with("history", before == null ? HistoryView.of(steps.history(app.id(), HistoryView.LIMIT)) : null)
                 .with("renderedAt", now.toEpochMilli())
                 .with("nextBefore", page.size() == PAGE_SIZE ? page.get(page.size() - 1).id() : null);
     }
@@ -144,7 +149,11 @@ public final class DashboardResource {
             lines = LogLines.between(tail, first, end);
         }
         DeploymentView view = DeploymentView.of(d, app, links, clock.instant());
+        // A finished build's steps that never recorded an end ran until the build ended, not until now.
+        TimelineView timeline = TimelineView.of(Timeline.read(steps, d.id()),
+                d.status().isBuildFinished() && d.buildFinishedAt() != null ? d.buildFinishedAt() : clock.instant());
         return new Page("deployment", app.slug() + " #" + d.id(), viewer)
+                .with("timeline", timeline)
                 .with("app", app)
                 .with("d", view)
                 .with("lines", lines)
@@ -169,6 +178,17 @@ public final class DashboardResource {
         body.put("first", from);
         body.put("lines", LogLines.between(chunks.chunksBetween(d.id(), from, to), from, to));
         return body;
+    }
+
+    /**
+     * The timeline as JSON, the API's {@code /steps} body for the page's script: it reads it again
+     * when the status changes (the phases move then) and when the build ends.
+     */
+    @GET
+    @Path("apps/{slug}/deployments/{id}/steps")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Timeline timeline(@Auth Viewer viewer, @PathParam("slug") String slug, @PathParam("id") String id) {
+        return Timeline.read(steps, deployment(viewer, app(viewer, slug), id).id());
     }
 
     /** The whole stored log as a file, for the viewer's teams only (tokens use the API's route). */

@@ -8,6 +8,7 @@ import com.vangoframework.rhone.logs.EmptyLog;
 import com.vangoframework.rhone.logs.LiveLogs;
 import com.vangoframework.rhone.logs.LogChunkDao;
 import com.vangoframework.rhone.logs.LogLines;
+import com.vangoframework.rhone.logs.StepDao;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -30,10 +31,14 @@ import java.util.regex.Pattern;
  * {@code GET /apps/{slug}/deployments/{id}/logs}: the build log and status as Server-Sent Events.
  *
  * <ul>
- *   <li>{@code log} events carry stored lines, one {@code data:} field per line; their {@code id}
- *       is the number of lines sent so far, so a reconnect with {@code Last-Event-ID: N} (or a page
- *       that rendered N lines and opens the stream with {@code ?after=N}) resumes at line N + 1:
- *       nothing lost, nothing repeated.</li>
+ *   <li>{@code log} events carry stored lines, one {@code data:} field per line;</li>
+ *   <li>{@code step} events (JSON, {@link Timeline.Step}) carry a build step each time it changes
+ *       (migration V14), in the order of the changes;</li>
+ *   <li>every event's {@code id} is a {@link LogCursor}: the number of lines sent so far, and after
+ *       a step was sent also its change ({@code <lines>.<change>}), so a reconnect with
+ *       {@code Last-Event-ID} (or a page that rendered N lines and the steps up to change C and
+ *       opens the stream with {@code ?after=N.C}) resumes at line N + 1 and the first step change
+ *       after C: nothing lost, nothing repeated;</li>
  *   <li>{@code status} events (JSON) on connect, on every status change and when the clone
  *       records the commit;</li>
  *   <li>{@code complete} once the build has finished and every line was sent; the stream ends.</li>
@@ -113,8 +118,8 @@ public final class LogStreamFilter implements Filter {
     private void stream(HttpServletRequest request, HttpServletResponse response, Deployment deployment)
             throws IOException {
         // The browser's own Last-Event-ID wins over the page's starting point.
-        long start = Math.max(EventStreams.cursor(request.getHeader("Last-Event-ID"))
-                .orElse(EventStreams.cursor(request.getParameter("after")).orElse(0L)), 0L);
+        LogCursor start = LogCursor.parse(request.getHeader("Last-Event-ID"))
+                .or(() -> LogCursor.parse(request.getParameter("after"))).orElse(LogCursor.START);
         try (LiveLogs.Subscription sub = live.subscribe(deployment)) {
             send(EventStreams.open(response), sub, start, response);
         } catch (InterruptedException e) {
@@ -125,9 +130,9 @@ public final class LogStreamFilter implements Filter {
     }
 
 
-    private void send(Writer w, LiveLogs.Subscription sub, long start, HttpServletResponse response)
+    private void send(Writer w, LiveLogs.Subscription sub, LogCursor start, HttpServletResponse response)
             throws IOException, InterruptedException {
-        long cursor = start;
+        LogCursor cursor = start;
         Map<String, Object> sent = null;
         long waitingSince = -1; // when this stream first saw the deployment wait to start
         w.write("retry: 2000\n\n");
@@ -141,11 +146,16 @@ public final class LogStreamFilter implements Filter {
                 sent = status;
                 event(w, "status", cursor, List.of(json.writeValueAsString(status)));
             }
-            List<LogChunkDao.Stored> chunks = sub.after(cursor);
-            if (!chunks.isEmpty()) {
-                for (LogChunkDao.Stored chunk : chunks) {
-                    cursor = lines(w, chunk, cursor);
-                }
+            List<LogChunkDao.Stored> chunks = sub.after(cursor.lines());
+            for (LogChunkDao.Stored chunk : chunks) {
+                cursor = lines(w, chunk, cursor);
+            }
+            List<StepDao.StoredStep> steps = sub.stepsAfter(cursor.change());
+            for (StepDao.StoredStep step : steps) {
+                cursor = cursor.withChange(step.changeSeq());
+                event(w, "step", cursor, List.of(json.writeValueAsString(Timeline.Step.of(step))));
+            }
+            if (!chunks.isEmpty() || !steps.isEmpty()) {
                 EventStreams.flush(w, response);
                 continue;
             }
@@ -175,23 +185,24 @@ public final class LogStreamFilter implements Filter {
 
 
     /** Sends the chunk's lines past {@code cursor} as one event; returns the new cursor. */
-    private static long lines(Writer w, LogChunkDao.Stored chunk, long cursor) throws IOException {
-        if (chunk.end() <= cursor) {
+    private static LogCursor lines(Writer w, LogChunkDao.Stored chunk, LogCursor cursor) throws IOException {
+        if (chunk.end() <= cursor.lines()) {
             return cursor;
         }
-        w.write("id: " + chunk.end() + "\nevent: log\n");
+        LogCursor next = cursor.withLines(chunk.end());
+        w.write("id: " + next.id() + "\nevent: log\n");
         // Written straight out of the chunk's text, line by line, without splitting it into copies.
-        LogLines.forEach(chunk, cursor, chunk.end(), (text, start, end) -> {
+        LogLines.forEach(chunk, cursor.lines(), chunk.end(), (text, start, end) -> {
             w.write("data: ");
             w.write(text, start, end - start);
             w.write('\n');
         });
         w.write('\n');
-        return chunk.end();
+        return next;
     }
 
-    private static void event(Writer w, String name, long id, List<String> data) throws IOException {
-        w.write("id: " + id + "\nevent: " + name + "\n");
+    private static void event(Writer w, String name, LogCursor id, List<String> data) throws IOException {
+        w.write("id: " + id.id() + "\nevent: " + name + "\n");
         for (String line : data) {
             w.write("data: ");
             w.write(line);

@@ -14,7 +14,9 @@ public final class Page extends View {
     private final Map<String, Object> model = new HashMap<>();
 
     public Page(String template, String title, Viewer viewer) {
-        super("/templates/" + template + ".ftlh");
+        // Read and written as UTF-8 whatever the host's locale: without it, under a POSIX locale, a
+        // "·" from Java code reached the browser as a lone 0xB7 byte.
+        super("/templates/" + template + ".ftlh", java.nio.charset.StandardCharsets.UTF_8);
         model.put("title", title);
         if (viewer != null) {
             model.put("viewer", viewer);
