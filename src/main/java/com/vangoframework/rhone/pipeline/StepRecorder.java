@@ -70,6 +70,11 @@ public final class StepRecorder {
     private static final int BATCH = 200;
     /** How many of a step's last output lines are stored. */
     static final int LAST_LINES = 10;
+    /**
+     * The most of a step's last lines stored, in characters: the end is kept (ten lines of a
+     * thousand characters each would make every row, live event and page 10 KB a step).
+     */
+    static final int LAST_LINES_CHARS = 4 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(StepRecorder.class);
 
     /** The phases, in the order a build passes them. */
@@ -126,9 +131,11 @@ public final class StepRecorder {
         Instant now = clock.instant();
         Instant claimed = d.buildStartedAt() != null && !d.buildStartedAt().isAfter(now) ? d.buildStartedAt() : now;
         Recording r = new Recording(d.id(), d.attempt());
-        if (d.attempt() <= 1 && d.createdAt() != null && !d.createdAt().isAfter(claimed)) {
-            r.phases.put("queued", new StoredPhase(d.id(), d.attempt(), "queued", d.createdAt(), claimed));
-            phaseSeconds.labelValues("queued").observe(seconds(Duration.between(d.createdAt(), claimed)));
+        // A fork's pull request waits for a person first: its queue starts when it is approved.
+        Instant queued = d.approvedAt() != null ? d.approvedAt() : d.createdAt();
+        if (d.attempt() <= 1 && queued != null && !queued.isAfter(claimed)) {
+            r.phases.put("queued", new StoredPhase(d.id(), d.attempt(), "queued", queued, claimed));
+            phaseSeconds.labelValues("queued").observe(seconds(Duration.between(queued, claimed)));
         }
         r.startPhase("clone", claimed);
         r.schedule();
@@ -424,9 +431,26 @@ public final class StepRecorder {
                 durationMs = Duration.between(s.start(), end).toMillis();
                 error = "the build ended before BuildKit reported this step's end";
             }
-            String lastLines = s.lastLines().stream().map(BuildStep.Line::text).collect(Collectors.joining("\n"));
+            // A running step is stored without its lines: every output line would rewrite its row (and
+            // send it to every live viewer) each round; the page reads a running step's lines in the log.
+            boolean running = "running".equals(status);
+            String lastLines = running ? "" : tail(s.lastLines().stream().map(BuildStep.Line::text)
+                    .collect(Collectors.joining("\n")));
             return new StoredStep(deploymentId, attempt, s.vertex(), s.name(), s.stage(), s.internal(), status,
-                    s.start(), end, durationMs, s.exitCode(), error, lastLines, s.lineCount(), 0);
+                    s.start(), end, durationMs, s.exitCode(), error, lastLines, running ? 0 : s.lineCount(), 0);
+        }
+
+        /** The end of a step's last lines, at most {@link #LAST_LINES_CHARS}, cut at a line where it can be. */
+        private static String tail(String lines) {
+            if (lines.length() <= LAST_LINES_CHARS) {
+                return lines;
+            }
+            int from = lines.length() - LAST_LINES_CHARS;
+            if (Character.isLowSurrogate(lines.charAt(from))) {
+                from++;
+            }
+            int line = lines.indexOf('\n', from);
+            return line >= 0 && line < lines.length() - 1 ? lines.substring(line + 1) : lines.substring(from);
         }
     }
 }

@@ -173,6 +173,29 @@ class StepRecorderTest {
     }
 
     @Test
+    void aRunningStepIsStoredWithoutItsLines_andAFinishedOnesLinesKeepTheirEnd_withinTheCap() {
+        StepRecorder.Recording recording = recorder(jdbi).start(claimed);
+        recording.phase("build");
+        String wide = "x".repeat(990); // within the parser's 1,000 characters a line
+        feed(recording.steps(), List.of("#6 [2/2] RUN make", "#6 0.100 " + wide, "#6 0.200 " + wide));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !stored().isEmpty());
+        assertThat(stored().get(0).lastLines()).as("running: no lines on the row").isEmpty();
+
+        List<String> lines = new java.util.ArrayList<>();
+        for (int i = 3; i <= 10; i++) {
+            lines.add("#6 0." + i + "00 " + i + wide);
+        }
+        lines.add("#6 DONE 1.0s");
+        feed(recording.steps(), lines);
+        recording.end();
+
+        String kept = stored().get(0).lastLines();
+        assertThat(kept.length()).isLessThanOrEqualTo(StepRecorder.LAST_LINES_CHARS);
+        assertThat(kept).endsWith("10" + wide).startsWith("7" + wide); // whole lines, the newest
+        assertThat(stored().get(0).lineCount()).isEqualTo(10);
+    }
+
+    @Test
     void aStepBuildKitLeftRunning_isStoredCanceledAtTheEnd() {
         StepRecorder.Recording recording = recorder(jdbi).start(claimed);
         recording.phase("build");
