@@ -40,7 +40,8 @@ import java.util.regex.Pattern;
  *       reads {@code /steps} again and drops the rows it no longer has; the stream goes on after
  *       R (every change after the delete is numbered higher), so a reconnect does not reset again;</li>
  *   <li>{@code phases} events ({@code {"attempt": n, "phases": [...]}}, the latest attempt's
- *       phases in full, as the steps API has them) on connect once read, and whenever they change;
+ *       phases in full, as the steps API has them) on connect once read (unless there are none),
+ *       and whenever they change;
  *       each node reads them once per change for all its viewers;</li>
  *   <li>every event's {@code id} is a {@link LogCursor}: the number of lines sent so far, and after
  *       a step was sent also its change ({@code <lines>.<change>}), so a reconnect with
@@ -142,7 +143,8 @@ public final class LogStreamFilter implements Filter {
             throws IOException, InterruptedException {
         LogCursor cursor = start;
         Map<String, Object> sent = null;
-        List<StepDao.StoredPhase> sentPhases = null;
+        // None recorded is what a page without phases shows already: no event for it.
+        List<StepDao.StoredPhase> sentPhases = List.of();
         long waitingSince = -1; // when this stream first saw the deployment wait to start
         w.write("retry: 2000\n\n");
         while (true) {
