@@ -193,6 +193,20 @@ class TimelineBrowserTest {
         browser.navigate().refresh();
         checkTimeline("rendered by the server");
         assertThat(text("#timeline-summary")).isEqualTo("2 of 4 steps cached \u00b7 build 8.0 s \u00b7 queued 1.0 s");
+
+        // An older state of a step (a /steps answer read before the stream's last change) is dropped.
+        js().executeScript("var s3 = document.querySelector(\"#tl-steps li[data-key='step-3']\");"
+                + "window.RhoneTimeline.step({attempt: " + d.attempt() + ", vertex: 3, name: 'stale', stage: '',"
+                + " internal: false, status: 'running', cached: false, started_at: null, ended_at: null,"
+                + " last_lines: [], line_count: 0, change_seq: Number(s3.dataset.seq) - 1});");
+        assertThat(browser.findElement(By.cssSelector("#tl-steps li[data-key='step-3']")).getAttribute("data-status"))
+                .isEqualTo("done");
+        // A later claim's answer without steps yet: the earlier claim's steps and failure go.
+        js().executeScript("window.fetch = function () { return Promise.resolve({ ok: true, json: function () {"
+                + " return { attempt: " + (d.attempt() + 1) + ", phases: [], steps: [] }; } }); };"
+                + "window.RhoneTimeline.refresh();");
+        await().atMost(Duration.ofSeconds(10)).until(() -> stepRows() == 0);
+        assertThat(browser.findElement(By.id("error-step")).isDisplayed()).isFalse();
         List<String> console = browser.manage().logs().get(org.openqa.selenium.logging.LogType.BROWSER).getAll()
                 .stream().map(org.openqa.selenium.logging.LogEntry::getMessage).toList();
         console.forEach(m -> System.out.println("browser console: " + m));
