@@ -53,3 +53,48 @@ END $$;
 CREATE TRIGGER build_steps_notify
     AFTER INSERT OR UPDATE ON build_steps
     FOR EACH ROW EXECUTE FUNCTION build_steps_notify();
+
+-- Step rows are deleted too: when a claim reuses an attempt number (the node before it stopped
+-- gracefully and handed the build back) and when the build runs BuildKit a second time (its
+-- vertices are numbered from #1 again). A page that shows them must learn they are gone, also one
+-- that reconnects later: each such delete records a reset point, a change_seq taken from the same
+-- sequence (every step change after it is numbered higher), and notifies '<id>:r<change_seq>'. A
+-- stream whose cursor is before a deployment's reset point tells its page to read the steps again.
+-- Not for a deployment being deleted (its rows go by cascade, and so does the deployment).
+CREATE TABLE build_step_resets (
+    deployment_id bigint PRIMARY KEY REFERENCES deployments (id) ON DELETE CASCADE,
+    change_seq    bigint NOT NULL
+);
+
+CREATE FUNCTION build_steps_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    d bigint;
+    seq bigint;
+BEGIN
+    FOR d IN SELECT DISTINCT g.deployment_id FROM gone g
+              WHERE EXISTS (SELECT 1 FROM deployments x WHERE x.id = g.deployment_id) LOOP
+        seq := nextval('build_step_changes');
+        INSERT INTO build_step_resets (deployment_id, change_seq) VALUES (d, seq)
+            ON CONFLICT (deployment_id) DO UPDATE SET change_seq = excluded.change_seq;
+        PERFORM pg_notify('rhone_log', d || ':r' || seq);
+    END LOOP;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER build_steps_deleted
+    AFTER DELETE ON build_steps REFERENCING OLD TABLE AS gone
+    FOR EACH STATEMENT EXECUTE FUNCTION build_steps_deleted();
+
+-- Phase changes (start, end, or deleted with their attempt) notify '<id>:p', so each node reads
+-- the deployment's phases once per change for all its viewers. PostgreSQL sends one notification
+-- per transaction for identical payloads, so a batch of phases is one read.
+CREATE FUNCTION deployment_phases_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('rhone_log',
+        (CASE WHEN TG_OP = 'DELETE' THEN OLD.deployment_id ELSE NEW.deployment_id END) || ':p');
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER deployment_phases_notify
+    AFTER INSERT OR UPDATE OR DELETE ON deployment_phases
+    FOR EACH ROW EXECUTE FUNCTION deployment_phases_notify();

@@ -349,7 +349,6 @@
   if (viewer.hidden) return; // a finished deployment without a log: nothing more will come
 
   var T = window.RhoneTimeline;
-  var lastStatus = badge.dataset.status;
   var stop = R.liveStream(function () {
     return log.dataset.stream + "?after=" + end + (change ? "." + change : "");
   }, function (source) {
@@ -373,12 +372,18 @@
       cursor(e.lastEventId);
       if (T) T.step(JSON.parse(e.data));
     });
+    // The phases come in full whenever they change (read once per node, not per viewer).
+    source.addEventListener("phases", function (e) {
+      if (T) T.phases(JSON.parse(e.data));
+    });
+    // Steps this page shows were deleted (the build was claimed again, or BuildKit ran again):
+    // the timeline reads them all again; the stream goes on after the reset point.
+    source.addEventListener("reset", function (e) {
+      cursor(e.lastEventId);
+      if (T) T.reset(JSON.parse(e.data));
+    });
     source.addEventListener("status", function (e) {
-      var s = JSON.parse(e.data);
-      showStatus(s);
-      // A new status starts or ends a phase: the timeline reads them again.
-      if (T && s.status !== lastStatus) T.refresh();
-      lastStatus = s.status;
+      showStatus(JSON.parse(e.data));
     });
     source.addEventListener("complete", function (e) {
       var s = JSON.parse(e.data);

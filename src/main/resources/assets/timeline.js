@@ -1,7 +1,8 @@
 // The deployment page's timeline: bars for Rhone's phases and BuildKit's steps on one time axis.
-// The server renders it; this script moves the bars as `step` events arrive on the log stream
-// (deployment.js hands them over), reads the phases again when the status changes, and shows a
-// step's lines when it is clicked. Text only ever goes in through textContent; positions are SVG
+// The server renders it; this script moves the bars as `step` and `phases` events arrive on the log
+// stream (deployment.js hands them over), reads the whole timeline again when the build ends or
+// its steps were reset (deleted), and shows a step's lines when it is clicked. The axis starts at
+// the claim: the wait in the queue is a figure in the summary, not a bar. Text only ever goes in through textContent; positions are SVG
 // attributes (the pages' policy allows no style attributes).
 (function () {
   "use strict";
@@ -16,6 +17,9 @@
   var detail = document.getElementById("step-detail");
   var attempt = Number(section.dataset.attempt) || 0;
   var scheduled = false;
+  // The wait in the queue (ms), shown in the summary; the latest reset point the stream announced.
+  var queued = section.dataset.queued ? Number(section.dataset.queued) : null;
+  var resetPoint = 0, resetting = false;
   // Once the build ended, bars without an end stop growing: they ran until then.
   var endedAt = section.dataset.finished === "true" ? Number(section.dataset.axisEnd) || R.now() : 0;
 
@@ -28,6 +32,10 @@
     if (ms < 1000) return ms + " ms";
     var s = Math.floor(ms / 1000);
     if (s < 60) return s + " s";
+    if (s >= 3600) {
+      var min = Math.floor(s / 60) % 60;
+      return Math.floor(s / 3600) + " h" + (min ? " " + min + " min" : "");
+    }
     return s % 60 === 0 ? Math.floor(s / 60) + " min" : Math.floor(s / 60) + " min " + (s % 60) + " s";
   }
   var TICKS = [100, 200, 500, 1000, 2000, 5000, 10000, 15000, 30000, 60000, 120000, 300000, 600000, 900000,
@@ -70,7 +78,16 @@
       var row = phases.querySelector("li[data-key='phase-" + name + "']");
       if (row && row.dataset.duration) parts.push(name + " " + R.duration(Number(row.dataset.duration)));
     });
+    if (queued != null) parts.push("queued " + waited(queued));
     document.getElementById("timeline-summary").textContent = parts.join(" \u00b7 ");
+  }
+
+  // A wait, as TimelineView.waited writes it: "3 min 12 s", "5 h 20 min", "2 d 3 h".
+  function waited(ms) {
+    var minutes = Math.floor(ms / 60000);
+    if (minutes < 60) return R.duration(ms);
+    var hours = Math.floor(minutes / 60);
+    return hours < 24 ? hours + " h " + (minutes % 60) + " min" : Math.floor(hours / 24) + " d " + (hours % 24) + " h";
   }
 
   // Every bar again on the axis that now spans them all (a running bar reaches to now).
@@ -156,16 +173,34 @@
     document.getElementById("error-step").hidden = false;
   }
 
+  // The failed step's lines under the error sentence, or nothing when no step shown failed.
+  function syncFailure() {
+    var failed = steps.querySelector("li.tl-row[data-status='error']");
+    if (failed) {
+      showFailure({ name: failed.querySelector(".tl-name").textContent,
+        last_lines: failed.dataset.lastLines ? failed.dataset.lastLines.split("\n") : [] });
+    } else {
+      document.getElementById("error-step").hidden = true;
+    }
+  }
+
+  function clearSteps() {
+    rows(steps).forEach(function (r) { steps.removeChild(r); });
+    document.getElementById("error-step").hidden = true;
+    detail.hidden = true;
+  }
+
   // One step as the stream or the /steps answer carries it (Timeline.Step's JSON).
   function step(s) {
     if (s.attempt < attempt) return; // an earlier claim's step, arriving late
     if (s.attempt > attempt) { // the build was claimed again: its steps start over
       attempt = s.attempt;
-      rows(steps).forEach(function (r) { steps.removeChild(r); });
-      document.getElementById("error-step").hidden = true;
+      clearSteps();
     }
     var key = "step-" + s.vertex;
     var li = steps.querySelector("li[data-key='" + key + "']");
+    // An older state of the step (a /steps answer read before the stream's last change) is dropped.
+    if (li && Number(li.dataset.seq) > (s.change_seq || 0)) return;
     if (!li) {
       li = newRow(key, true);
       place(li, s.vertex);
@@ -184,18 +219,24 @@
     li.dataset.error = s.error || "";
     li.dataset.lastLines = (s.last_lines || []).join("\n");
     li.dataset.lineCount = String(s.line_count || 0);
+    li.dataset.seq = String(s.change_seq || 0);
     if (s.exit_code != null) li.dataset.exitCode = String(s.exit_code); else delete li.dataset.exitCode;
     var name = li.querySelector(".tl-name");
     name.textContent = s.name;
     name.title = s.name;
     setDuration(li, s.duration_ms, s.cached);
-    if (s.status === "error") showFailure(s);
+    if (s.status === "error") showFailure(s); else if (li.dataset.wasError) syncFailure();
+    if (s.status === "error") li.dataset.wasError = "1"; else delete li.dataset.wasError;
     if (li.classList.contains("selected")) show(li);
     section.hidden = false;
     later();
   }
 
   function phase(p) {
+    if (p.phase === "queued") { // a figure in the summary, not a bar (the axis starts at the claim)
+      queued = p.duration_ms != null ? p.duration_ms : null;
+      return;
+    }
     var key = "phase-" + p.phase;
     var li = phases.querySelector("li[data-key='" + key + "']");
     if (!li) {
@@ -209,18 +250,63 @@
     setDuration(li, p.duration_ms, false);
   }
 
-  // The whole timeline as the server has it now: phases move with the status, and a step change
-  // stored after the stream ended still shows.
+  // The phases, in full: rows the list does not have go (their attempt was deleted).
+  function setPhases(list) {
+    var keep = {};
+    queued = null;
+    list.forEach(function (p) { keep["phase-" + p.phase] = true; phase(p); });
+    rows(phases).forEach(function (r) { if (!keep[r.dataset.key]) phases.removeChild(r); });
+    if (list.length) section.hidden = false;
+    later();
+  }
+
+  // A `phases` event: the latest attempt's phases as the server read them.
+  function phasesEvent(d) {
+    if (d.phases.length && d.attempt < attempt && !resetting) return; // an earlier claim's, late
+    if (d.attempt > attempt) {
+      attempt = d.attempt;
+      clearSteps();
+    }
+    setPhases(d.phases);
+  }
+
+  // A `reset` event: steps this page shows may have been deleted. Read them all again; whatever
+  // the answer does not have (and the stream did not send after the reset) goes.
+  function reset(d) {
+    resetPoint = Math.max(resetPoint, Number(d && d.change) || 0);
+    resetting = true;
+    return refresh();
+  }
+
+  // The whole timeline as the server has it now, reconciled with the page: rows missing from the
+  // answer go, unless the stream sent them after the answer was read (a newer change than any in
+  // it and than the last reset point).
   function refresh() {
     return fetch(section.dataset.steps, { credentials: "same-origin" })
       .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
       .then(function (t) {
-        if (t.attempt < attempt) return;
-        if (t.attempt > attempt) {
-          rows(phases).forEach(function (r) { phases.removeChild(r); });
+        var wasReset = resetting;
+        resetting = false;
+        if (t.attempt < attempt && !wasReset) return;
+        if (t.attempt !== attempt) { // claimed again (or, after a reset, that claim's rows are gone)
+          attempt = t.attempt;
+          clearSteps();
         }
-        t.phases.forEach(phase);
-        t.steps.forEach(step);
+        setPhases(t.phases);
+        var keep = {}, newest = 0;
+        t.steps.forEach(function (s) {
+          keep["step-" + s.vertex] = true;
+          newest = Math.max(newest, s.change_seq || 0);
+          step(s);
+        });
+        var bound = Math.max(newest, resetPoint);
+        rows(steps).forEach(function (r) {
+          if (!keep[r.dataset.key] && (Number(r.dataset.seq) <= bound || !t.steps.length)) {
+            if (r.classList.contains("selected")) detail.hidden = true;
+            steps.removeChild(r);
+          }
+        });
+        syncFailure();
         // Shown once there is something to show: an empty box would only push the log down.
         if (t.phases.length || t.steps.length) section.hidden = false;
         later();
@@ -271,5 +357,5 @@
   }, 1000);
   later();
 
-  window.RhoneTimeline = { step: step, refresh: refresh, finish: finish };
+  window.RhoneTimeline = { step: step, phases: phasesEvent, reset: reset, refresh: refresh, finish: finish };
 })();

@@ -4,10 +4,9 @@ import com.vangoframework.rhone.deployments.Deployment;
 import com.vangoframework.rhone.deployments.DeploymentDao;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -18,8 +17,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One deployment watched on this node, shared by all its viewers: the recent chunks of its log, its
- * build steps (each as last changed) and its status as last read, and a version that moves when
- * any of them changes. {@link LiveLogs} asks it to read again when a notification arrives; the
+ * build steps (each as last changed, within a count and a byte budget), its latest attempt's
+ * phases, its steps' reset point and its status as last read, and a version that moves when any of
+ * them changes. {@link LiveLogs} asks it to read again when a notification arrives; the
  * reads run on the live logs' readers.
  */
 final class LiveFeed {
@@ -32,10 +32,16 @@ final class LiveFeed {
     static final int LINES = 1;
     static final int STATUS = 2;
     static final int STEPS = 4;
-    static final int ALL = LINES | STATUS | STEPS;
-    /** Step changes read per query; a feed holds the last state of at most {@link #MAX_STEPS} steps. */
+    static final int PHASES = 8;
+    static final int ALL = LINES | STATUS | STEPS | PHASES;
+    /**
+     * Step changes read per query; a feed holds the last state of at most {@link #MAX_STEPS} steps
+     * and about {@link #MAX_STEP_BYTES} of them (a step's last lines can be long): a viewer
+     * further behind reads the database.
+     */
     static final int STEP_BATCH = 200;
-    static final int MAX_STEPS = 2000;
+    static final int MAX_STEPS = 1000;
+    static final long MAX_STEP_BYTES = 2L << 20;
     private static final Logger LOG = LoggerFactory.getLogger(LiveFeed.class);
 
     final long deploymentId;
@@ -52,15 +58,22 @@ final class LiveFeed {
     private boolean linesDirty;
     private boolean statusDirty;
     private boolean stepsDirty;
+    private boolean phasesDirty;
     /**
-     * Each step (attempt, vertex) as last changed, for the steps whose last change is after
-     * {@code stepBase}; {@code stepSeen}: the last change read. Before the first read
-     * ({@code stepsRead} false) viewers ask the database.
+     * Each step (attempt, vertex) as last changed, in the order of those changes, for the steps
+     * whose last change is after {@code stepBase}; {@code stepBytes}: about what they hold;
+     * {@code stepSeen}: the last change read; {@code resetPoint}: where the steps were last
+     * deleted (see {@link StepDao#resetPoint}). Before the first read ({@code stepsRead} false)
+     * viewers ask the database.
      */
-    private final Map<Long, StepDao.StoredStep> steps = new HashMap<>();
+    private final LinkedHashMap<Long, StepDao.StoredStep> steps = new LinkedHashMap<>();
+    private long stepBytes;
     private long stepBase;
     private long stepSeen;
+    private long resetPoint;
     private boolean stepsRead;
+    /** The latest attempt's phases as last read; null before the first read. */
+    private List<StepDao.StoredPhase> phases;
 
     LiveFeed(Deployment current, LogChunkDao chunks, DeploymentDao deployments, StepDao stepDao, Executor readers,
              ScheduledExecutorService retries) {
@@ -104,13 +117,27 @@ final class LiveFeed {
             return Optional.empty();
         }
         List<StepDao.StoredStep> out = new ArrayList<>();
-        for (StepDao.StoredStep s : steps.values()) {
+        for (StepDao.StoredStep s : steps.values()) { // in the order of their last change
             if (s.changeSeq() > afterSeq) {
                 out.add(s);
             }
         }
-        out.sort(Comparator.comparingLong(StepDao.StoredStep::changeSeq));
         return Optional.of(out);
+    }
+
+    /** The steps' reset point as last read, if read yet. */
+    synchronized Optional<Long> resetPoint() {
+        return stepsRead ? Optional.of(resetPoint) : Optional.empty();
+    }
+
+    /** The latest attempt's phases as last read; null before the first read. */
+    synchronized List<StepDao.StoredPhase> phases() {
+        return phases;
+    }
+
+    /** About how many bytes of step state this feed holds. */
+    synchronized long stepBytes() {
+        return stepBytes;
     }
 
     synchronized void await(long seen, long millis) throws InterruptedException {
@@ -134,6 +161,7 @@ final class LiveFeed {
             statusDirty |= (what & STATUS) != 0;
             linesDirty |= (what & LINES) != 0;
             stepsDirty |= (what & STEPS) != 0;
+            phasesDirty |= (what & PHASES) != 0;
             if (draining) {
                 return;
             }
@@ -153,21 +181,26 @@ final class LiveFeed {
             boolean readStatus;
             boolean readLines;
             boolean readSteps;
+            boolean readPhases;
             long from;
             long stepsFrom;
+            long knownReset;
             synchronized (this) {
-                if (!linesDirty && !statusDirty && !stepsDirty) {
+                if (!linesDirty && !statusDirty && !stepsDirty && !phasesDirty) {
                     draining = false;
                     return;
                 }
                 readStatus = statusDirty;
                 readLines = linesDirty;
                 readSteps = stepsDirty;
+                readPhases = phasesDirty;
                 statusDirty = false;
                 linesDirty = false;
                 stepsDirty = false;
+                phasesDirty = false;
                 from = recent.isEmpty() ? -1 : recent.peekLast().end();
                 stepsFrom = stepSeen;
+                knownReset = stepsRead ? resetPoint : -1;
             }
             try {
                 // Status first: a viewer that sees a finished status and then no new lines ends
@@ -179,7 +212,16 @@ final class LiveFeed {
                         : chunks.chunksAfter(deploymentId, from, RECENT_CHUNKS);
                 List<StepDao.StoredStep> changed = readSteps
                         ? stepDao.stepsChangedAfter(deploymentId, stepsFrom, STEP_BATCH) : List.of();
-                keep(fresh, latest, readStatus, changed, readSteps);
+                // The reset point after the steps: a step numbered after a delete was written after
+                // it, so a read that found such a step also finds that delete's reset point.
+                long reset = readSteps ? stepDao.resetPoint(deploymentId) : 0;
+                boolean wasReset = readSteps && reset != knownReset;
+                if (wasReset && stepsFrom > 0) {
+                    // Steps were deleted: what this feed holds may include them; read all again.
+                    changed = stepDao.stepsChangedAfter(deploymentId, 0, STEP_BATCH);
+                }
+                List<StepDao.StoredPhase> phaseList = readPhases ? stepDao.latestPhases(deploymentId) : null;
+                keep(fresh, latest, readStatus, changed, readSteps, wasReset, reset, phaseList);
             } catch (RuntimeException e) {
                 LOG.warn("Could not read the live log of deployment {}; trying again in {} ms", deploymentId,
                         RETRY_MILLIS, e);
@@ -187,6 +229,7 @@ final class LiveFeed {
                     statusDirty |= readStatus;
                     linesDirty |= readLines;
                     stepsDirty |= readSteps;
+                    phasesDirty |= readPhases;
                     draining = false;
                 }
                 retries.schedule(() -> requestRefresh(0), RETRY_MILLIS, TimeUnit.MILLISECONDS);
@@ -197,7 +240,8 @@ final class LiveFeed {
 
     /** Takes in what one read found and wakes the viewers. */
     private synchronized void keep(List<LogChunkDao.Stored> fresh, Deployment latest, boolean readStatus,
-                                   List<StepDao.StoredStep> changed, boolean readSteps) {
+                                   List<StepDao.StoredStep> changed, boolean readSteps, boolean wasReset,
+                                   long reset, List<StepDao.StoredPhase> phaseList) {
         boolean moreLines = fresh.size() == RECENT_CHUNKS;
         boolean moreSteps = changed.size() == STEP_BATCH;
         if (moreLines || moreSteps) {
@@ -209,8 +253,20 @@ final class LiveFeed {
         } else if (latest != null) {
             current = latest;
         }
+        if (wasReset) {
+            // Forget every step: the feed (and every viewer, fresh ones too) must not be served
+            // a deleted row from memory.
+            steps.clear();
+            stepBytes = 0;
+            stepBase = 0;
+            stepSeen = 0;
+            resetPoint = reset;
+        }
         if (readSteps) {
             keepSteps(changed);
+        }
+        if (phaseList != null) {
+            phases = List.copyOf(phaseList);
         }
         long end = recent.isEmpty() ? -1 : recent.peekLast().end();
         for (LogChunkDao.Stored c : fresh) {
@@ -229,19 +285,33 @@ final class LiveFeed {
     private void keepSteps(List<StepDao.StoredStep> changed) {
         for (StepDao.StoredStep s : changed) {
             if (s.changeSeq() > stepSeen) {
-                steps.put(((long) s.attempt() << 32) | (s.vertex() & 0xffffffffL), s);
+                long key = ((long) s.attempt() << 32) | (s.vertex() & 0xffffffffL);
+                StepDao.StoredStep old = steps.remove(key); // re-put: the map stays in change order
+                if (old != null) {
+                    stepBytes -= bytes(old);
+                }
+                steps.put(key, s);
+                stepBytes += bytes(s);
                 stepSeen = s.changeSeq();
             }
         }
         stepsRead = true;
-        if (steps.size() > MAX_STEPS) {
-            // A viewer further behind than what is kept reads the database instead.
-            List<StepDao.StoredStep> byChange = new ArrayList<>(steps.values());
-            byChange.sort(Comparator.comparingLong(StepDao.StoredStep::changeSeq));
-            for (StepDao.StoredStep old : byChange.subList(0, steps.size() - MAX_STEPS)) {
-                steps.remove(((long) old.attempt() << 32) | (old.vertex() & 0xffffffffL));
-                stepBase = Math.max(stepBase, old.changeSeq());
-            }
+        // A viewer further behind than what is kept reads the database instead.
+        Iterator<StepDao.StoredStep> oldest = steps.values().iterator();
+        while (steps.size() > MAX_STEPS || stepBytes > MAX_STEP_BYTES && steps.size() > 1) {
+            StepDao.StoredStep old = oldest.next();
+            oldest.remove();
+            stepBytes -= bytes(old);
+            stepBase = Math.max(stepBase, old.changeSeq());
         }
+    }
+
+    /** About what a step holds in memory: its texts (two bytes a character) and the rest. */
+    static long bytes(StepDao.StoredStep s) {
+        return 160 + 2L * (s.name().length() + length(s.stage()) + length(s.error()) + length(s.lastLines()));
+    }
+
+    private static int length(String s) {
+        return s == null ? 0 : s.length();
     }
 }

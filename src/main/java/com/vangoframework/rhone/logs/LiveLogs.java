@@ -20,10 +20,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Live fan-out of build logs, build steps and status changes to the viewers on this instance,
  * whichever instance runs the build: the database tells every instance ({@code rhone_log} when a
- * chunk is stored, payload {@code <id>:<lines>}, or a build step changed, payload
- * {@code <id>:s<change_seq>}, see migrations V5 and V14; {@code rhone_deployment} when a status
- * changes), and this instance reads each new chunk and each step change once per watched
- * deployment and keeps the recent ones in memory, so a hundred viewers of one build cost one
+ * chunk is stored, payload {@code <id>:<lines>}; a build step changed, {@code <id>:s<change_seq>};
+ * step rows were deleted, {@code <id>:r<change_seq>}; a phase changed, {@code <id>:p}; see
+ * migrations V5 and V14; {@code rhone_deployment} when a status changes), and this instance reads
+ * each new chunk, each step change and the phases once per watched deployment and keeps the recent
+ * ones in memory, so a hundred viewers of one build cost one
  * query per change, not a hundred. The same notifications
  * reach the {@link DeploymentWatcher}s (the live app pages), so one listening connection serves
  * every live page. What one watched deployment holds is its {@link LiveFeed}.
@@ -132,8 +133,10 @@ public final class LiveLogs implements Managed {
         }
         LiveFeed feed = feeds.get(id);
         if (feed != null) {
-            boolean step = colon >= 0 && colon + 1 < payload.length() && payload.charAt(colon + 1) == 's';
-            feed.requestRefresh(step ? LiveFeed.STEPS : LiveFeed.LINES);
+            char kind = colon >= 0 && colon + 1 < payload.length() ? payload.charAt(colon + 1) : '0';
+            // A delete ('r') is read with the steps: their read also reads the reset point.
+            feed.requestRefresh(kind == 's' || kind == 'r' ? LiveFeed.STEPS
+                    : kind == 'p' ? LiveFeed.PHASES : LiveFeed.LINES);
         }
     }
 
@@ -194,6 +197,24 @@ public final class LiveLogs implements Managed {
         public List<StepDao.StoredStep> stepsAfter(long afterSeq) {
             return feed.stepsAfter(afterSeq)
                     .orElseGet(() -> steps.stepsChangedAfter(feed.deploymentId, afterSeq, CATCH_UP_STEPS));
+        }
+
+        /**
+         * The change where the deployment's steps were last deleted (0: never): a viewer that got
+         * steps up to an earlier change must read them again. From memory once the feed read it.
+         */
+        public long resetPoint() {
+            return feed.resetPoint().orElseGet(() -> steps.resetPoint(feed.deploymentId));
+        }
+
+        /** The latest attempt's phases as last read by this node; null until read. */
+        public List<StepDao.StoredPhase> phases() {
+            return feed.phases();
+        }
+
+        /** About how many bytes of step state the feed holds (for tests). */
+        long stepBytes() {
+            return feed.stepBytes();
         }
 
         /**

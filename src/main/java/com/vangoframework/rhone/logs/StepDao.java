@@ -92,6 +92,25 @@ public interface StepDao {
     List<StoredPhase> phases(@Bind("id") long deploymentId, @Bind("attempt") int attempt);
 
     /**
+     * The deployment's reset point (0 when none): the {@code change_seq} taken when its step rows
+     * were last deleted (migration V14's trigger). A viewer that got steps up to a change before
+     * it may show steps that are gone.
+     */
+    @SqlQuery("SELECT coalesce((SELECT change_seq FROM build_step_resets WHERE deployment_id = :id), 0)")
+    long resetPoint(@Bind("id") long deploymentId);
+
+    /** The latest attempt's phases (see {@link #latestAttempt}) in the order they started, in one query. */
+    @SqlQuery("""
+            SELECT deployment_id, attempt, phase, started_at, ended_at FROM deployment_phases
+             WHERE deployment_id = :id
+               AND attempt = greatest(
+                       (SELECT coalesce(max(attempt), 0) FROM build_steps WHERE deployment_id = :id),
+                       (SELECT coalesce(max(attempt), 0) FROM deployment_phases WHERE deployment_id = :id))
+             ORDER BY started_at, phase""")
+    @RegisterConstructorMapper(StoredPhase.class)
+    List<StoredPhase> latestPhases(@Bind("id") long deploymentId);
+
+    /**
      * One recent deployment of an app for the app page's history: its latest attempt's phase
      * durations (0 for a phase that did not run or has not ended) and how many of its steps, not
      * counting BuildKit's internal ones, there were and came from the cache.

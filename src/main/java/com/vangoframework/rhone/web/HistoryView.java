@@ -6,8 +6,10 @@ import java.util.List;
 
 /**
  * The app page's picture of its recent builds: one bar per deployment, oldest on the left, stacked
- * by phase (queued, clone, analysis, build, push) with heights proportional to the total time, and
- * under each the share of its steps that came from the cache. SVG coordinates in the picture's
+ * by phase (clone, analysis, build, push) with heights proportional to the time from the claim to
+ * the image, and under each the share of its steps that came from the cache. The wait in the queue
+ * is left out of the bars (one pull request approved days later would flatten the other 29) and is
+ * text in the bar's tooltip ({@code queued 2 d 3 h}). SVG coordinates in the picture's
  * own units ({@link #WIDTH} by {@link #HEIGHT}), so the template only prints numbers.
  */
 public record HistoryView(List<Bar> bars, String longest, int width, int height, boolean recorded) {
@@ -19,7 +21,7 @@ public record HistoryView(List<Bar> bars, String longest, int width, int height,
     private static final double CHART = 100;
     private static final double CACHE_TOP = 112;
     private static final double CACHE = 24;
-    private static final String[] PHASES = {"queued", "clone", "analysis", "build", "push"};
+    private static final String[] PHASES = {"clone", "analysis", "build", "push"};
 
     /** One part of a bar: a phase's rectangle and its tooltip. */
     public record Segment(String phase, String y, String height, String title) {
@@ -40,12 +42,12 @@ public record HistoryView(List<Bar> bars, String longest, int width, int height,
         boolean recorded = false;
         for (StepDao.BuildHistory h : newestFirst) {
             max = Math.max(max, total(h));
-            recorded |= total(h) > 0 || h.steps() > 0;
+            recorded |= total(h) > 0 || h.queuedMs() > 0 || h.steps() > 0;
         }
         List<Bar> bars = new ArrayList<>(newestFirst.size());
         for (int i = newestFirst.size() - 1, slot = 0; i >= 0; i--, slot++) {
             StepDao.BuildHistory h = newestFirst.get(i);
-            long[] ms = {h.queuedMs(), h.cloneMs(), h.analysisMs(), h.buildMs(), h.pushMs()};
+            long[] ms = {h.cloneMs(), h.analysisMs(), h.buildMs(), h.pushMs()};
             List<Segment> segments = new ArrayList<>(PHASES.length);
             double bottom = CHART;
             StringBuilder title = new StringBuilder("Deployment ").append(h.deploymentId()).append(" (")
@@ -59,6 +61,9 @@ public record HistoryView(List<Bar> bars, String longest, int width, int height,
                 segments.add(new Segment(PHASES[p], num(bottom), num(height),
                         PHASES[p] + " " + Formats.duration(ms[p])));
                 title.append(" · ").append(PHASES[p]).append(' ').append(Formats.duration(ms[p]));
+            }
+            if (h.queuedMs() > 0) {
+                title.append(" · queued ").append(TimelineView.waited(h.queuedMs()));
             }
             String share = "";
             double cacheHeight = 0;
@@ -74,7 +79,7 @@ public record HistoryView(List<Bar> bars, String longest, int width, int height,
     }
 
     private static long total(StepDao.BuildHistory h) {
-        return h.queuedMs() + h.cloneMs() + h.analysisMs() + h.buildMs() + h.pushMs();
+        return h.cloneMs() + h.analysisMs() + h.buildMs() + h.pushMs();
     }
 
     /** One decimal, without String.format. */

@@ -34,6 +34,15 @@ import java.util.regex.Pattern;
  *   <li>{@code log} events carry stored lines, one {@code data:} field per line;</li>
  *   <li>{@code step} events (JSON, {@link Timeline.Step}) carry a build step each time it changes
  *       (migration V14), in the order of the changes;</li>
+ *   <li>a {@code reset} event ({@code {"change": R}}) when steps the viewer may have got were
+ *       deleted since (a claim reused the attempt number, or BuildKit ran again and numbers its
+ *       steps from #1): the stream's cursor was before the deployment's reset point R. The page
+ *       reads {@code /steps} again and drops the rows it no longer has; the stream goes on after
+ *       R (every change after the delete is numbered higher), so a reconnect does not reset again;</li>
+ *   <li>{@code phases} events ({@code {"attempt": n, "phases": [...]}}, the latest attempt's
+ *       phases in full, as the steps API has them) on connect once read (unless there are none),
+ *       and whenever they change;
+ *       each node reads them once per change for all its viewers;</li>
  *   <li>every event's {@code id} is a {@link LogCursor}: the number of lines sent so far, and after
  *       a step was sent also its change ({@code <lines>.<change>}), so a reconnect with
  *       {@code Last-Event-ID} (or a page that rendered N lines and the steps up to change C and
@@ -134,6 +143,8 @@ public final class LogStreamFilter implements Filter {
             throws IOException, InterruptedException {
         LogCursor cursor = start;
         Map<String, Object> sent = null;
+        // None recorded is what a page without phases shows already: no event for it.
+        List<StepDao.StoredPhase> sentPhases = List.of();
         long waitingSince = -1; // when this stream first saw the deployment wait to start
         w.write("retry: 2000\n\n");
         while (true) {
@@ -149,6 +160,16 @@ public final class LogStreamFilter implements Filter {
             List<LogChunkDao.Stored> chunks = sub.after(cursor.lines());
             for (LogChunkDao.Stored chunk : chunks) {
                 cursor = lines(w, chunk, cursor);
+            }
+            List<StepDao.StoredPhase> phases = sub.phases();
+            if (phases != null && !phases.equals(sentPhases)) {
+                sentPhases = phases;
+                event(w, "phases", cursor, List.of(json.writeValueAsString(phasesOf(phases))));
+            }
+            long reset = sub.resetPoint();
+            if (cursor.change() > 0 && cursor.change() < reset) {
+                cursor = cursor.withChange(reset);
+                event(w, "reset", cursor, List.of("{\"change\":" + reset + "}"));
             }
             List<StepDao.StoredStep> steps = sub.stepsAfter(cursor.change());
             for (StepDao.StoredStep step : steps) {
@@ -209,6 +230,14 @@ public final class LogStreamFilter implements Filter {
             w.write('\n');
         }
         w.write('\n');
+    }
+
+    /** A {@code phases} event's JSON: the attempt (0 when none recorded) and its phases. */
+    private static Map<String, Object> phasesOf(List<StepDao.StoredPhase> stored) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("attempt", stored.isEmpty() ? 0 : stored.get(0).attempt());
+        out.put("phases", stored.stream().map(Timeline.Phase::of).toList());
+        return out;
     }
 
     /** What the page shows about a deployment, as the {@code status} and {@code complete} events carry it. */

@@ -27,18 +27,21 @@ public record Timeline(long deploymentId, int attempt, List<Phase> phases, List<
         }
     }
 
-    /** One BuildKit step (vertex) as stored; {@code lastLines} its last output lines, masked. */
+    /**
+     * One BuildKit step (vertex) as stored; {@code lastLines} its last output lines, masked;
+     * {@code changeSeq} the order of its last change (a page keeps the newer of two states of a step).
+     */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Step(int attempt, int vertex, String name, String stage, boolean internal, String status,
                        boolean cached, Instant startedAt, Instant endedAt, Long durationMs, Integer exitCode,
-                       String error, List<String> lastLines, long lineCount) {
+                       String error, List<String> lastLines, long lineCount, long changeSeq) {
 
         public static Step of(StepDao.StoredStep s) {
             List<String> lines = s.lastLines() == null || s.lastLines().isEmpty() ? List.of()
                     : List.of(s.lastLines().split("\n", -1));
             return new Step(s.attempt(), s.vertex(), s.name(), s.stage() == null ? "" : s.stage(), s.internal(),
                     s.status(), "cached".equals(s.status()), s.startedAt(), s.endedAt(), s.durationMs(),
-                    s.exitCode(), s.error(), lines, s.lineCount());
+                    s.exitCode(), s.error(), lines, s.lineCount(), s.changeSeq());
         }
 
         @JsonIgnore

@@ -7,13 +7,17 @@ import java.util.List;
 /**
  * The deployment page's timeline, ready to print: one row per phase and per step on a shared time
  * axis, as percentages of it (SVG attributes: the pages' policy allows no {@code style="…"}), the
- * ticks of the axis, the summary line, the three slowest steps marked. Linear in the number of
+ * ticks of the axis, the summary line, the three slowest steps marked. The axis starts at the
+ * claim (the clone's start), not at the request: a long wait in the queue (a fork's pull request
+ * approved two days later) would squeeze every step to nothing, so the wait is a figure in the
+ * summary ({@code queued 2 d 3 h}) instead of a bar. Linear in the number of
  * steps (one sort of indexes for the slowest), so 500 steps cost next to nothing. The page's
  * script ({@code assets/deployment.js}) redoes the same arithmetic as steps arrive live.
  */
 public record TimelineView(int attempt, long lastChange, long axisStart, long axisEnd, List<Row> phases,
-                           List<Row> steps, List<Tick> ticks, String summary, Row failed) {
+                           List<Row> steps, List<Tick> ticks, String summary, Row failed, Long queuedMs) {
 
+    private static final String QUEUED = "queued";
     /** How many of the slowest steps are emphasised. */
     static final int SLOWEST = 3;
     private static final long MIN_SPAN_MS = 1000;
@@ -27,7 +31,8 @@ public record TimelineView(int attempt, long lastChange, long axisStart, long ax
      */
     public record Row(String key, int vertex, String name, String stage, String status, String classes, long start,
                       long end, String x, String width, String duration, Long durationMs, boolean cached,
-                      boolean internal, Integer exitCode, String error, String lastLines, long lineCount) {
+                      boolean internal, Integer exitCode, String error, String lastLines, long lineCount,
+                      long changeSeq) {
     }
 
     /** A mark on the axis: where (percent) and what it says ("10 s"). */
@@ -42,7 +47,12 @@ public record TimelineView(int attempt, long lastChange, long axisStart, long ax
         long nowMs = now.toEpochMilli();
         long start = Long.MAX_VALUE;
         long end = Long.MIN_VALUE;
+        Long queuedMs = null;
         for (Timeline.Phase p : t.phases()) {
+            if (QUEUED.equals(p.phase())) {
+                queuedMs = p.durationMs();
+                continue;
+            }
             start = Math.min(start, p.startedAt().toEpochMilli());
             end = Math.max(end, p.endedAt() == null ? nowMs : p.endedAt().toEpochMilli());
         }
@@ -51,16 +61,20 @@ public record TimelineView(int attempt, long lastChange, long axisStart, long ax
             end = Math.max(end, s.endedAt() == null ? nowMs : s.endedAt().toEpochMilli());
         }
         if (start == Long.MAX_VALUE) {
-            return new TimelineView(t.attempt(), t.lastChange(), 0, 0, List.of(), List.of(), List.of(), "", null);
+            return new TimelineView(t.attempt(), t.lastChange(), 0, 0, List.of(), List.of(), List.of(),
+                    summary(t.summary(), queuedMs), null, queuedMs);
         }
         end = Math.max(end, start + MIN_SPAN_MS);
         Axis axis = new Axis(start, end);
 
         List<Row> phases = new ArrayList<>(t.phases().size());
         for (Timeline.Phase p : t.phases()) {
+            if (QUEUED.equals(p.phase())) {
+                continue;
+            }
             String status = p.endedAt() == null ? "running" : "done";
             phases.add(axis.row("phase-" + p.phase(), 0, p.phase(), "", status, "phase " + status, p.startedAt(),
-                    p.endedAt(), p.durationMs(), false, false, null, null, "", 0));
+                    p.endedAt(), p.durationMs(), false, false, null, null, "", 0, 0));
         }
         boolean[] slow = slowest(t.steps());
         List<Row> steps = new ArrayList<>(t.steps().size());
@@ -76,18 +90,18 @@ public record TimelineView(int attempt, long lastChange, long axisStart, long ax
             }
             Row row = axis.row("step-" + s.vertex(), s.vertex(), s.name(), s.stage(), s.status(), classes.toString(),
                     s.startedAt(), s.endedAt(), s.durationMs(), s.cached(), s.internal(), s.exitCode(), s.error(),
-                    String.join("\n", s.lastLines()), s.lineCount());
+                    String.join("\n", s.lastLines()), s.lineCount(), s.changeSeq());
             steps.add(row);
             if (failed == null && "error".equals(s.status())) {
                 failed = row;
             }
         }
         return new TimelineView(t.attempt(), t.lastChange(), start, end, phases, steps, axis.ticks(),
-                summary(t.summary()), failed);
+                summary(t.summary(), queuedMs), failed, queuedMs);
     }
 
-    /** "12 of 15 steps cached · build 41.2 s · push 3.1 s" (the parts that are known). */
-    static String summary(Timeline.Summary s) {
+    /** "12 of 15 steps cached · build 41.2 s · push 3.1 s · queued 2 d 3 h" (the parts that are known). */
+    static String summary(Timeline.Summary s, Long queuedMs) {
         List<String> parts = new ArrayList<>(3);
         if (s.steps() > 0) {
             parts.add(s.cachedSteps() + " of " + s.steps() + (s.steps() == 1 ? " step" : " steps") + " cached");
@@ -98,7 +112,20 @@ public record TimelineView(int attempt, long lastChange, long axisStart, long ax
         if (s.pushDurationMs() != null) {
             parts.add("push " + Formats.duration(s.pushDurationMs()));
         }
+        if (queuedMs != null) {
+            parts.add("queued " + waited(queuedMs));
+        }
         return String.join(" · ", parts);
+    }
+
+    /** A wait: "0.4 s", "3 min 12 s", "5 h 20 min", "2 d 3 h". */
+    static String waited(long ms) {
+        long minutes = ms / 60_000;
+        if (minutes < 60) {
+            return Formats.duration(ms);
+        }
+        long hours = minutes / 60;
+        return hours < 24 ? hours + " h " + minutes % 60 + " min" : hours / 24 + " d " + hours % 24 + " h";
     }
 
     /** The {@link #SLOWEST} longest finished steps that ran (not cached, not BuildKit's own). */
@@ -133,7 +160,7 @@ public record TimelineView(int attempt, long lastChange, long axisStart, long ax
 
         Row row(String key, int vertex, String name, String stage, String status, String classes, Instant from,
                 Instant to, Long durationMs, boolean cached, boolean internal, Integer exitCode, String error,
-                String lastLines, long lineCount) {
+                String lastLines, long lineCount, long changeSeq) {
             long a = from.toEpochMilli();
             long b = to == null ? end : Math.max(a, to.toEpochMilli());
             double span = end - start;
@@ -143,7 +170,7 @@ public record TimelineView(int attempt, long lastChange, long axisStart, long ax
             String duration = durationMs != null && !cached ? Formats.duration(durationMs) : "";
             return new Row(key, vertex, name, stage, status, classes, a, to == null ? 0 : b, percent(x),
                     percent(Math.min(w, 100 - x)), duration, durationMs, cached, internal, exitCode, error,
-                    lastLines, lineCount);
+                    lastLines, lineCount, changeSeq);
         }
 
         List<Tick> ticks() {
@@ -170,6 +197,10 @@ public record TimelineView(int attempt, long lastChange, long axisStart, long ax
                 return ms + " ms";
             }
             long s = ms / 1000;
+            if (s >= 3600) { // a long build's ticks in hours
+                long min = s / 60 % 60;
+                return min == 0 ? s / 3600 + " h" : s / 3600 + " h " + min + " min";
+            }
             return s < 60 ? s + " s" : s % 60 == 0 ? s / 60 + " min" : s / 60 + " min " + s % 60 + " s";
         }
     }

@@ -35,6 +35,9 @@ class LiveStepsTest {
     /** Reads of step changes made on the live logs' own reader threads, and on any other thread. */
     private final AtomicInteger feedReads = new AtomicInteger();
     private final AtomicInteger viewerReads = new AtomicInteger();
+    /** Reads of the phases, on the readers and on any other thread. */
+    private final AtomicInteger feedPhaseReads = new AtomicInteger();
+    private final AtomicInteger viewerPhaseReads = new AtomicInteger();
 
     @BeforeEach
     void setUp() {
@@ -45,9 +48,11 @@ class LiveStepsTest {
         steps = jdbi.onDemand(StepDao.class);
         StepDao counted = (StepDao) Proxy.newProxyInstance(StepDao.class.getClassLoader(),
                 new Class<?>[] {StepDao.class}, (proxy, method, args) -> {
+                    boolean reader = Thread.currentThread().getName().startsWith("rhone-live-logs-");
                     if (method.getName().equals("stepsChangedAfter")) {
-                        boolean reader = Thread.currentThread().getName().startsWith("rhone-live-logs-");
                         (reader ? feedReads : viewerReads).incrementAndGet();
+                    } else if (method.getName().equals("latestPhases") || method.getName().equals("phases")) {
+                        (reader ? feedPhaseReads : viewerPhaseReads).incrementAndGet();
                     }
                     try {
                         return method.invoke(steps, args);
@@ -66,11 +71,16 @@ class LiveStepsTest {
     }
 
     private StepDao.StoredStep step(int vertex, String status) {
-        Instant t0 = Instant.parse("2026-12-02T10:00:00Z");
-        return new StepDao.StoredStep(deployment.id(), 1, vertex, "[" + vertex + "/5] RUN step " + vertex, "", false,
-                status, t0, "running".equals(status) ? null : t0.plusSeconds(1),
-                "running".equals(status) ? null : 1000L, null, null, "", 0, 0);
+        return step(vertex, status, "");
     }
+
+    private StepDao.StoredStep step(int vertex, String status, String lastLines) {
+        return new StepDao.StoredStep(deployment.id(), 1, vertex, "[" + vertex + "/5] RUN step " + vertex, "", false,
+                status, T0, "running".equals(status) ? null : T0.plusSeconds(1),
+                "running".equals(status) ? null : 1000L, null, null, lastLines, 0, 0);
+    }
+
+    private static final Instant T0 = Instant.parse("2026-12-02T10:00:00Z");
 
     @Test
     void fiftyViewersOfOneBuild_costOneReadPerStepChange_andEachSeesEveryStepAsLastChanged() {
@@ -102,5 +112,87 @@ class LiveStepsTest {
                 .isLessThanOrEqualTo(1 + changes);
         assertThat(viewerReads.get()).as("viewers read the feed's memory, not the database").isZero();
         subs.forEach(LiveLogs.Subscription::close);
+    }
+
+    @Test
+    void deletedSteps_areForgottenByTheFeed_soNoViewerFreshOrOldIsServedThem_andTheResetPointSaysWhere() {
+        LiveLogs.Subscription old = live.subscribe(deployment);
+        await().atMost(Duration.ofSeconds(10)).until(() -> old.version() > 0);
+        assertThat(old.resetPoint()).as("never deleted").isZero();
+        steps.upsertSteps(List.of(step(1, "done"), step(2, "done"), step(3, "error")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> old.stepsAfter(0).size() == 3);
+        long before = old.stepsAfter(0).get(2).changeSeq();
+
+        // BuildKit runs again: its steps are numbered from #1 again, the first run's rows go.
+        steps.deleteSteps(deployment.id(), 1);
+        steps.upsertSteps(List.of(step(1, "running")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> old.resetPoint() > before
+                && old.stepsAfter(0).stream().anyMatch(s -> "running".equals(s.status())));
+
+        long reset = old.resetPoint();
+        assertThat(reset).isEqualTo(steps.resetPoint(deployment.id()));
+        assertThat(old.stepsAfter(0)).as("only the row that is there now")
+                .extracting(StepDao.StoredStep::vertex, StepDao.StoredStep::status)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1, "running"));
+        assertThat(old.stepsAfter(0).get(0).changeSeq()).as("numbered after the reset point").isGreaterThan(reset);
+        try (LiveLogs.Subscription fresh = live.subscribe(deployment)) {
+            assertThat(fresh.stepsAfter(0)).extracting(StepDao.StoredStep::vertex).containsExactly(1);
+            assertThat(fresh.resetPoint()).isEqualTo(reset);
+        }
+        assertThat(viewerReads.get()).as("from the feed's memory").isZero();
+        old.close();
+    }
+
+    @Test
+    void phasesWrittenAfterTheStatusMoved_reachEveryViewer_readOncePerChangeForAllOfThem() {
+        List<LiveLogs.Subscription> subs = new ArrayList<>();
+        for (int i = 0; i < VIEWERS; i++) {
+            subs.add(live.subscribe(deployment));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> subs.get(0).phases() != null);
+        assertThat(subs.get(0).phases()).isEmpty();
+        // The status moved long ago; the phases are written by the recorder's next round.
+        jdbi.useHandle(h -> h.execute("UPDATE deployments SET status = 'building' WHERE id = ?", deployment.id()));
+        steps.upsertPhases(List.of(new StepDao.StoredPhase(deployment.id(), 1, "queued", T0, T0.plusSeconds(1)),
+                new StepDao.StoredPhase(deployment.id(), 1, "clone", T0.plusSeconds(1), null)));
+        steps.upsertPhases(List.of(new StepDao.StoredPhase(deployment.id(), 1, "clone", T0.plusSeconds(1),
+                T0.plusSeconds(2))));
+        await().atMost(Duration.ofSeconds(10)).until(() -> subs.stream().allMatch(s -> s.phases() != null
+                && s.phases().stream().anyMatch(p -> "clone".equals(p.phase()) && p.endedAt() != null)));
+
+        assertThat(subs.get(VIEWERS - 1).phases()).extracting(StepDao.StoredPhase::phase)
+                .containsExactly("queued", "clone");
+        assertThat(viewerPhaseReads.get()).as("no viewer reads the phases itself").isZero();
+        assertThat(feedPhaseReads.get()).as("one read per change at most, for all %d viewers", VIEWERS)
+                .isLessThanOrEqualTo(3);
+        subs.forEach(LiveLogs.Subscription::close);
+    }
+
+    @Test
+    void theFeedsStepMemory_staysWithinItsByteBudget_andAViewerFarBehindReadsTheRestFromTheDatabase() {
+        LiveLogs.Subscription sub = live.subscribe(deployment);
+        await().atMost(Duration.ofSeconds(10)).until(() -> sub.version() > 0);
+        String lines = "x".repeat(32 * 1024); // 64 KiB held per step: 40 of them would be 2.5 MiB
+        for (int v = 1; v <= 40; v += 10) {
+            List<StepDao.StoredStep> batch = new ArrayList<>();
+            for (int k = v; k < v + 10; k++) {
+                batch.add(step(k, "done", lines));
+            }
+            steps.upsertSteps(batch);
+        }
+        long last = steps.steps(deployment.id(), 1).stream().mapToLong(StepDao.StoredStep::changeSeq).max()
+                .orElseThrow();
+        await().atMost(Duration.ofSeconds(10)).until(() -> sub.stepsAfter(last - 1).stream()
+                .anyMatch(s -> s.vertex() == 40));
+        int readsBefore = viewerReads.get();
+
+        assertThat(sub.stepBytes()).isPositive().isLessThanOrEqualTo(LiveFeed.MAX_STEP_BYTES);
+        assertThat(sub.stepsAfter(last - 1)).as("the newest from memory").extracting(StepDao.StoredStep::vertex)
+                .containsExactly(40);
+        assertThat(viewerReads.get()).isEqualTo(readsBefore);
+        assertThat(sub.stepsAfter(0)).as("the oldest, forgotten, from the database")
+                .extracting(StepDao.StoredStep::vertex).startsWith(1, 2, 3).hasSize(40);
+        assertThat(viewerReads.get()).isEqualTo(readsBefore + 1);
+        sub.close();
     }
 }

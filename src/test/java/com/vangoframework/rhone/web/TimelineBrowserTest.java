@@ -146,6 +146,18 @@ class TimelineBrowserTest {
         steps.upsertPhases(List.of(new StepDao.StoredPhase(d.id(), d.attempt(), "queued", t0, t0.plusSeconds(1)),
                 new StepDao.StoredPhase(d.id(), d.attempt(), "clone", t0.plusSeconds(1), t0.plusSeconds(2)),
                 new StepDao.StoredPhase(d.id(), d.attempt(), "build", t0.plusSeconds(2), null)));
+        // A first BuildKit run that failed on the registry: its rows are deleted when BuildKit runs
+        // again, and the page drops them, its failed step's lines with them.
+        steps.upsertSteps(List.of(step(d, 1, "[1/4] FROM local/busybox:1", "cached", t0.plusSeconds(2),
+                        t0.plusSeconds(2), ""),
+                step(d, 7, "[old run] RUN fetch", "error", t0.plusSeconds(2), t0.plusSeconds(3), "stale failure")));
+        await().atMost(Duration.ofSeconds(20)).until(() -> stepRows() == 2
+                && browser.findElement(By.id("error-step")).isDisplayed());
+        assertThat(text("#error-step-lines")).isEqualTo("stale failure");
+        steps.deleteSteps(d.id(), d.attempt());
+        await().atMost(Duration.ofSeconds(20)).until(() -> stepRows() == 0);
+        assertThat(browser.findElement(By.id("error-step")).isDisplayed()).as("nothing failed now").isFalse();
+
         steps.upsertSteps(List.of(step(d, 1, "[1/4] FROM local/busybox:1", "running", t0.plusSeconds(2), null, "")));
         await().atMost(Duration.ofSeconds(20)).until(() -> stepRows() == 1);
 
@@ -180,7 +192,21 @@ class TimelineBrowserTest {
 
         browser.navigate().refresh();
         checkTimeline("rendered by the server");
-        assertThat(text("#timeline-summary")).isEqualTo("2 of 4 steps cached \u00b7 build 8.0 s");
+        assertThat(text("#timeline-summary")).isEqualTo("2 of 4 steps cached \u00b7 build 8.0 s \u00b7 queued 1.0 s");
+
+        // An older state of a step (a /steps answer read before the stream's last change) is dropped.
+        js().executeScript("var s3 = document.querySelector(\"#tl-steps li[data-key='step-3']\");"
+                + "window.RhoneTimeline.step({attempt: " + d.attempt() + ", vertex: 3, name: 'stale', stage: '',"
+                + " internal: false, status: 'running', cached: false, started_at: null, ended_at: null,"
+                + " last_lines: [], line_count: 0, change_seq: Number(s3.dataset.seq) - 1});");
+        assertThat(browser.findElement(By.cssSelector("#tl-steps li[data-key='step-3']")).getAttribute("data-status"))
+                .isEqualTo("done");
+        // A later claim's answer without steps yet: the earlier claim's steps and failure go.
+        js().executeScript("window.fetch = function () { return Promise.resolve({ ok: true, json: function () {"
+                + " return { attempt: " + (d.attempt() + 1) + ", phases: [], steps: [] }; } }); };"
+                + "window.RhoneTimeline.refresh();");
+        await().atMost(Duration.ofSeconds(10)).until(() -> stepRows() == 0);
+        assertThat(browser.findElement(By.id("error-step")).isDisplayed()).isFalse();
         List<String> console = browser.manage().logs().get(org.openqa.selenium.logging.LogType.BROWSER).getAll()
                 .stream().map(org.openqa.selenium.logging.LogEntry::getMessage).toList();
         console.forEach(m -> System.out.println("browser console: " + m));
@@ -188,10 +214,15 @@ class TimelineBrowserTest {
                 .noneMatch(m -> m.contains("Content Security Policy") || m.contains("Uncaught"));
     }
 
-    /** Four bars and three phases; the cached and failed ones marked; a click shows a step's lines. */
+    /**
+     * Four bars and two phases (the queue is a figure in the summary, not a bar); the cached and
+     * failed ones marked; a click shows a step's lines.
+     */
     private void checkTimeline(String when) {
         assertThat(stepRows()).as(when).isEqualTo(4);
-        assertThat(browser.findElements(By.cssSelector("#tl-phases li.tl-row"))).as(when).hasSize(3);
+        assertThat(browser.findElements(By.cssSelector("#tl-phases li.tl-row"))).as(when)
+                .extracting(e -> e.getAttribute("data-key")).containsExactly("phase-clone", "phase-build");
+        assertThat(text("#timeline-summary")).as(when).endsWith("queued 1.0 s");
         List<WebElement> cached = browser.findElements(By.cssSelector("#tl-steps li.cached"));
         assertThat(cached).as(when).extracting(e -> e.getAttribute("data-key")).containsExactly("step-1", "step-2");
         assertThat(cached).allSatisfy(e -> assertThat(e.findElement(By.cssSelector(".tl-tag")).getText())

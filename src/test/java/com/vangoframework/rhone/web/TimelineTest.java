@@ -26,6 +26,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -146,7 +147,9 @@ class TimelineTest {
         List<String> fields = new ArrayList<>();
         failed.fieldNames().forEachRemaining(fields::add);
         assertThat(fields).contains("vertex", "name", "stage", "internal", "status", "cached", "started_at",
-                "ended_at", "duration_ms", "exit_code", "error", "last_lines", "line_count");
+                "ended_at", "duration_ms", "exit_code", "error", "last_lines", "line_count", "change_seq");
+        assertThat(failed.get("change_seq").asLong()).as("the order of its last change, to keep the newer state")
+                .isEqualTo(steps.steps(d.id(), 2).get(3).changeSeq());
         assertThat(failed.get("name").asText()).isEqualTo("[3/3] RUN make");
         assertThat(failed.get("status").asText()).isEqualTo("error");
         assertThat(failed.get("cached").asBoolean()).isFalse();
@@ -224,6 +227,9 @@ class TimelineTest {
         final List<String> lines = new ArrayList<>();
         final List<JsonNode> steps = new ArrayList<>();
         final List<String> stepIds = new ArrayList<>();
+        final List<JsonNode> phases = new ArrayList<>();
+        final List<String> resetIds = new ArrayList<>();
+        final List<String> events = new ArrayList<>();
         String lastId;
         boolean complete;
 
@@ -236,7 +242,10 @@ class TimelineTest {
                     continue;
                 }
                 lastId = e.id();
+                events.add(e.name());
                 switch (e.name()) {
+                    case "phases" -> phases.add(JSON.readTree(e.data().get(0)));
+                    case "reset" -> resetIds.add(e.id());
                     case "log" -> lines.addAll(e.data().stream().map(l -> l.substring(l.indexOf(' ') + 1)).toList());
                     case "step" -> {
                         steps.add(JSON.readTree(e.data().get(0)));
@@ -347,16 +356,21 @@ class TimelineTest {
         Deployment d = failedBuild("<img src=x onerror=alert(1)></script>");
         String page = dashboard.get("/apps/web/deployments/" + d.id(), dashboard.session(acme, "octocat")).body();
 
-        assertThat(count(page, "<li class=\"tl-row phase done\"")).isEqualTo(5);
+        assertThat(count(page, "<li class=\"tl-row phase done\"")).as("no bar for the queue").isEqualTo(4);
         assertThat(count(page, "<li class=\"tl-row step ")).as("the latest attempt's steps").isEqualTo(4);
         assertThat(page).doesNotContain("an earlier attempt&#39;s step");
         assertThat(count(page, "<li class=\"tl-row step cached")).isEqualTo(2);
         assertThat(count(page, "<span class=\"tl-tag\">cached</span>")).isEqualTo(2);
         assertThat(page).contains("<li class=\"tl-row step error slow\" data-key=\"step-4\"")
                 .contains("<li class=\"tl-row step done internal\" data-key=\"step-1\"");
-        assertThat(page).contains("2 of 3 steps cached · build 4.0 s · push 1.0 s");
-        // The bar's place and length on the axis (queued at 0 s to push's end at 7 s): SVG attributes.
-        assertThat(page).contains("<rect x=\"31.43%\" y=\"1\" width=\"52.86%\" height=\"12\"></rect>");
+        assertThat(page).contains("2 of 3 steps cached · build 4.0 s · push 1.0 s · queued 0.5 s");
+        // The bar's place and length on the axis (from the claim, clone's start at 0.5 s, to push's
+        // end at 7 s): SVG attributes.
+        assertThat(page).contains("<rect x=\"26.15%\" y=\"1\" width=\"56.92%\" height=\"12\"></rect>");
+        assertThat(page).contains("data-queued=\"500\"");
+        long makeSeq = steps.steps(d.id(), 2).stream().filter(s -> s.vertex() == 4).findFirst().orElseThrow()
+                .changeSeq();
+        assertThat(page).contains("data-seq=\"" + makeSeq + "\"");
         // The failed step's last lines right under the error sentence.
         assertThat(page).containsPattern(Pattern.compile(
                 "<div id=\"error-step\" class=\"error-step\" >\\s*<p class=\"muted\">Last lines of <span "
@@ -386,11 +400,14 @@ class TimelineTest {
 
         String page = dashboard.get("/apps/web", dashboard.session(acme, "octocat")).body();
         assertThat(count(page, "class=\"history-bar\"")).isEqualTo(3);
-        // Oldest on the left; the longest (7 s) is 100 units tall, its phases stacked from the bottom
-        // (build: 4 s of 7 under the push's 1 s); the quick one's 0.9 s build is a little slice.
-        assertThat(page).contains("<rect class=\"build\" x=\"3\" y=\"14.3\" width=\"14\" height=\"57.1\">")
-                .contains("<rect class=\"push\" x=\"3\" y=\"0\" width=\"14\" height=\"14.3\">")
-                .contains("<rect class=\"build\" x=\"23\" y=\"85.7\" width=\"14\" height=\"12.9\">")
+        // Oldest on the left; the longest (6.5 s from the claim; its 0.5 s in the queue is left out)
+        // is 100 units tall, its phases stacked from the bottom (build: 4 s of 6.5 under the push's
+        // 1 s); the quick one's 0.9 s build is a little slice.
+        assertThat(page).contains("<rect class=\"build\" x=\"3\" y=\"15.4\" width=\"14\" height=\"61.5\">")
+                .contains("<rect class=\"push\" x=\"3\" y=\"0\" width=\"14\" height=\"15.4\">")
+                .contains("<rect class=\"build\" x=\"23\" y=\"86.2\" width=\"14\" height=\"13.8\">")
+                .doesNotContain("<rect class=\"queued\"")
+                .contains("queued 0.5 s")
                 .contains("data-id=\"" + failed.id() + "\" data-cache=\"67%\"")
                 .contains("data-id=\"" + quick.id() + "\" data-cache=\"100%\"")
                 .contains("data-id=\"" + none.id() + "\" data-cache=\"\"");
@@ -403,5 +420,102 @@ class TimelineTest {
 
     private static long count(String page, String needle) {
         return Pattern.compile(Pattern.quote(needle)).matcher(page).results().count();
+    }
+
+    @Test
+    void deletedStepRows_sendAReset_theStreamGoesOnAfterIt_andAReconnectFromBeforeTheDeleteIsResetToo()
+            throws Exception {
+        Deployment d = fx.pending(web);
+        building(d);
+        String cookie = dashboard.session(acme, "octocat");
+        Received first = new Received();
+        String beforeDelete;
+        try (SseClient sse = SseClient.open(streamUrl(d), cookie, null)) {
+            steps.upsertSteps(List.of(step(d, 1, 1, "[1/2] FROM local/busybox:1", "cached", 0, 0L, false, ""),
+                    step(d, 1, 2, "[2/2] RUN make", "error", 10, 900L, false, "boom")));
+            first.read(sse, r -> r.steps.size() == 2);
+            beforeDelete = first.lastId;
+            // BuildKit runs again after a registry error: the first run's rows go, #1 starts over.
+            steps.deleteSteps(d.id(), 1);
+            steps.upsertSteps(List.of(step(d, 1, 1, "[1/2] FROM local/busybox:1", "running", 1000, null, false,
+                    "")));
+            first.read(sse, r -> !r.resetIds.isEmpty() && r.steps.size() == 3);
+        }
+        long reset = steps.resetPoint(d.id());
+        assertThat(reset).isGreaterThan(changeOf(beforeDelete));
+        assertThat(first.resetIds).containsExactly("0." + reset);
+        assertThat(first.events.indexOf("reset")).as("the reset before the step written after the delete")
+                .isLessThan(first.events.lastIndexOf("step"));
+        JsonNode again = first.steps.get(2);
+        assertThat(again.get("status").asText()).isEqualTo("running");
+        assertThat(again.get("change_seq").asLong()).isEqualTo(changeOf(first.stepIds.get(2))).isGreaterThan(reset);
+
+        // A page that got the deleted rows and comes back later is told to read the steps again,
+        // then gets what changed after the delete; a page that was told already is not.
+        Received back = new Received();
+        try (SseClient sse = SseClient.open(streamUrl(d), cookie, beforeDelete)) {
+            back.read(sse, r -> r.steps.size() == 1);
+        }
+        assertThat(back.resetIds).containsExactly("0." + reset);
+        assertThat(back.vertices()).containsExactly(1);
+        Received current = new Received();
+        try (SseClient sse = SseClient.open(streamUrl(d), cookie, first.lastId)) {
+            steps.upsertSteps(List.of(step(d, 1, 2, "[2/2] RUN make", "running", 1100, null, false, "")));
+            current.read(sse, r -> r.steps.size() == 1);
+        }
+        assertThat(current.resetIds).isEmpty();
+        assertThat(current.vertices()).containsExactly(2);
+    }
+
+    @Test
+    void phasesWrittenAfterTheStatusMoved_reachAnOpenStreamAsPhasesEvents() throws Exception {
+        Deployment d = fx.pending(web);
+        building(d);
+        String cookie = dashboard.session(acme, "octocat");
+        Received r = new Received();
+        try (SseClient sse = SseClient.open(streamUrl(d), cookie, null)) {
+            r.read(sse, x -> !x.events.isEmpty());
+            assertThat(r.phases).as("none recorded yet: no event").isEmpty();
+            steps.upsertPhases(List.of(phase(d, 1, "queued", 0, 100L), phase(d, 1, "clone", 100, null)));
+            r.read(sse, x -> x.phases.size() == 1);
+            // No status change: the clone's end and the next phase's start come on their own.
+            steps.upsertPhases(List.of(phase(d, 1, "clone", 100, 900L), phase(d, 1, "analysis", 900, null)));
+            r.read(sse, x -> x.phases.get(x.phases.size() - 1).get("phases").size() == 3);
+        }
+        JsonNode last = r.phases.get(r.phases.size() - 1);
+        assertThat(last.get("attempt").asInt()).isEqualTo(1);
+        assertThat(last.get("phases")).extracting(p -> p.get("phase").asText())
+                .containsExactly("queued", "clone", "analysis");
+        assertThat(last.get("phases").get(1).get("duration_ms").asLong()).isEqualTo(800);
+        assertThat(last.get("phases").get(2).get("ended_at").isNull()).isTrue();
+    }
+
+    @Test
+    void aLongWaitInTheQueue_isAFigureInTheSummary_andDoesNotSqueezeTheSteps() {
+        long queued = Duration.ofDays(2).plusHours(3).toMillis();
+        Instant claim = t0.plusMillis(queued);
+        Timeline t = Timeline.of(1, 1, List.of(
+                new StepDao.StoredPhase(1, 1, "queued", t0, claim),
+                new StepDao.StoredPhase(1, 1, "clone", claim, claim.plusSeconds(2)),
+                new StepDao.StoredPhase(1, 1, "build", claim.plusSeconds(2), claim.plusSeconds(12))),
+                List.of(new StepDao.StoredStep(1, 1, 1, "[1/1] RUN make", "", false, "done", claim.plusSeconds(2),
+                        claim.plusSeconds(12), 10_000L, null, null, "", 0, 7)));
+        TimelineView v = TimelineView.of(t, claim.plusSeconds(20));
+        assertThat(v.summary()).isEqualTo("0 of 1 step cached · build 10.0 s · queued 2 d 3 h");
+        assertThat(v.axisStart()).as("the claim").isEqualTo(claim.toEpochMilli());
+        assertThat(v.phases()).extracting(TimelineView.Row::name).containsExactly("clone", "build");
+        assertThat(v.steps().get(0).x()).isEqualTo("16.67%");
+        assertThat(v.steps().get(0).width()).isEqualTo("83.33%");
+        assertThat(TimelineView.waited(Duration.ofMinutes(200).toMillis())).isEqualTo("3 h 20 min");
+
+        // The app page's bars leave the wait out of their height, and say it in the tooltip.
+        HistoryView h = HistoryView.of(List.of(
+                new StepDao.BuildHistory(2, "built", 1, queued, 1000, 0, 9000, 0, 1, 0),
+                new StepDao.BuildHistory(1, "built", 1, 100, 1000, 0, 4000, 0, 1, 0)));
+        assertThat(h.longest()).isEqualTo("10.0 s");
+        assertThat(h.bars().get(1).segments()).extracting(HistoryView.Segment::phase).containsExactly("clone", "build");
+        assertThat(h.bars().get(1).segments().get(1).height()).isEqualTo("90");
+        assertThat(h.bars().get(0).segments().get(1).height()).as("not flattened").isEqualTo("40");
+        assertThat(h.bars().get(1).title()).contains("queued 2 d 3 h");
     }
 }
