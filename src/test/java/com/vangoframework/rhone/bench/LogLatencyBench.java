@@ -48,7 +48,8 @@ import org.jdbi.v3.core.Jdbi;
  * clock (CLOCK_BOOTTIME). /proc/uptime shows it in centiseconds, truncated; the arrival side is
  * read to the microsecond ({@link Uptime}), so every figure includes 0 to 10 ms (5 on average) of
  * the printed value's truncation, on both sides alike. Runs alternate, service then CLI,
- * {@code -Druns} times (2) after one unmeasured short build of each.
+ * {@code -Druns} times (2) after one unmeasured short build of each; {@code -Dworst=true} also
+ * prints which lines took longest inside the service.
  */
 public final class LogLatencyBench {
 
@@ -99,6 +100,18 @@ public final class LogLatencyBench {
                 List<Long> s = serviceRun(jdbi, fx, base, token, session, app, repo, samples, handed);
                 List<Long> c = cliRun(cliDir, samples);
                 System.out.printf("run %d: service %s%n       cli     %s%n", i + 1, figures(s), figures(c));
+                if (Boolean.getBoolean("worst")) {
+                    // Which lines took longest inside the service, in printing order: apart or together?
+                    List<Integer> order = new ArrayList<>();
+                    for (int k = 0; k < handed.size(); k++) {
+                        order.add(k);
+                    }
+                    order.sort((a, b) -> Long.compare(handed.get(b), handed.get(a)));
+                    StringBuilder worst = new StringBuilder("       slowest inside the service (line: ms):");
+                    order.stream().limit(6).sorted().forEach(k -> worst.append(String.format(" %d: %.1f", k,
+                            handed.get(k) / 1000.0)));
+                    System.out.println(worst);
+                }
                 viaService.addAll(s);
                 inService.addAll(handed);
                 viaCli.addAll(c);
