@@ -200,10 +200,6 @@ public final class BuildLog implements AutoCloseable {
         return bufferBytes + (inflight == null || inflight.marker() ? 0 : inflight.chunk().bytes());
     }
 
-    private boolean bufferFull() {
-        return buffer.size() >= FLUSH_LINES || bufferBytes >= FLUSH_BYTES;
-    }
-
     /**
      * Makes sure a writer round comes now: the flusher runs it as soon as it has a thread free.
      * Nothing while one is on its way or running (it takes these lines too), nor while the log is
