@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
@@ -18,8 +17,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One build's log writer. Lines are masked as they arrive, cleaned of control characters
- * ({@link StoredText#clean}), stamped with their time, buffered and written in batches (a chunk at
- * 256 lines, 64 KiB, or 100 ms after the first buffered line), never rewriting what is stored.
+ * ({@link StoredText#clean}), stamped with their time, and written in chunks, never rewriting what
+ * is stored. A line that comes while the writer is idle is written at once, alone: a quiet build's
+ * line reaches its viewers without waiting for company. Lines that come while a chunk is being
+ * written wait for it and go together in the next chunk (at most 256 lines or 64 KiB each), so a
+ * chatty build's chunks grow as fast as its lines come, and the database sets the pace.
  * Safe to call from several threads (the process reader and the pipeline).
  *
  * <p>The cap keeps both ends of a long log, because the end is what matters most (a failing
@@ -50,7 +52,6 @@ public final class BuildLog implements AutoCloseable {
 
     static final int FLUSH_LINES = 256;
     static final int FLUSH_BYTES = 64 * 1024;
-    static final long FLUSH_DELAY_MILLIS = 100;
     /** Tries of one chunk while the database fails for now; the pauses between them add up to 6.3 s. */
     static final int MAX_ATTEMPTS = 7;
     static final long FIRST_PAUSE_MILLIS = 100;
@@ -91,19 +92,12 @@ public final class BuildLog implements AutoCloseable {
     /** Lines lost since the last stored marker, and why; the next chunk written is the marker. */
     private int droppedLines;
     private String dropReason;
-    /** A writer round is scheduled or running; at most one at a time, so chunks stay in order. */
-    private boolean draining;
-    /** The 100 ms flush of a part-filled buffer, while it has not started; cancelled to write sooner. */
-    private ScheduledFuture<?> idleFlush;
     /**
-     * The number of the 100 ms flush that is due (0: none). A future that has started running can
-     * still be cancelled (it is cancellable until it ends), so a timer round that finds another
-     * number here was replaced by a sooner round after it started, and leaves the work to it.
+     * A writer round is scheduled or running; at most one at a time, so chunks stay in order. A
+     * round writes until the buffer is empty: lines that come meanwhile join it, they ask for no
+     * round of their own.
      */
-    private long dueTimer;
-    private long timers;
-    /** {@link #flush()} asked for the buffer to be written whole, not only its full chunks. */
-    private boolean flushWanted;
+    private boolean draining;
     /** The lines past the head, until close() stores them; null while the log is within its head. */
     private RollingTail tail;
     private boolean closed;
@@ -223,11 +217,11 @@ public final class BuildLog implements AutoCloseable {
                         + RollingTail.size(capBytes) + ": later lines are stored when the build ends (only the last "
                         + RollingTail.size(tailBytes) + " of them if there are more)]");
                 add(notice, utf8Length(notice));
-                requestDrain(0);
+                requestDrain();
                 return;
             }
             add(stamped, bytes);
-            requestDrain(bufferFull() ? 0 : FLUSH_DELAY_MILLIS);
+            requestDrain();
             // Refused (the service is stopping): the lines wait in the buffer for close().
         }
     }
@@ -241,38 +235,18 @@ public final class BuildLog implements AutoCloseable {
         return bufferBytes + (inflight == null || inflight.marker() ? 0 : inflight.chunk().bytes());
     }
 
-    private boolean bufferFull() {
-        return buffer.size() >= FLUSH_LINES || bufferBytes >= FLUSH_BYTES;
-    }
-
     /**
-     * Makes sure a writer round comes within {@code delayMillis}; false when the flusher refused it
-     * (it is stopping) and nothing is scheduled.
+     * Makes sure a writer round comes now: the flusher runs it as soon as it has a thread free.
+     * Nothing while one is on its way or running (it takes these lines too), nor while the log is
+     * held ({@link #release()} asks again). False when the flusher refused it (it is stopping).
      */
-    private boolean requestDrain(long delayMillis) {
-        if (draining) {
-            if (delayMillis == 0 && idleFlush != null) {
-                // The timer's round has not taken the lock yet: whether or not it has started, it
-                // will find itself replaced (dueTimer) and leave the lines to the round made now.
-                idleFlush.cancel(false);
-                idleFlush = null;
-                dueTimer = 0;
-                return schedule(0, false);
-            }
-            return true; // a round is on its way and takes these lines too
+    private boolean requestDrain() {
+        if (draining || held) {
+            return true;
         }
         draining = true;
-        return schedule(delayMillis, delayMillis > 0);
-    }
-
-    private boolean schedule(long delayMillis, boolean timer) {
-        long number = timer ? ++timers : 0;
         try {
-            ScheduledFuture<?> round = flusher.schedule(() -> drain(number), delayMillis, TimeUnit.MILLISECONDS);
-            if (timer) {
-                idleFlush = round;
-                dueTimer = number;
-            }
+            flusher.execute(this::drain);
             return true;
         } catch (RejectedExecutionException stopping) {
             draining = false;
@@ -281,36 +255,26 @@ public final class BuildLog implements AutoCloseable {
     }
 
     /**
-     * One writer round: chunk after chunk while the buffer holds a full one (or whatever it holds,
-     * once the log is closed or the 100 ms are up). Runs on the flusher, or on the closing thread
-     * when the flusher is gone; never two at once. {@code timer}: the number of the 100 ms flush
-     * this round is, or 0 for a round that was asked for at once.
+     * One writer round: chunk after chunk until the buffer is empty, each holding whatever came
+     * while the one before was written (up to a full chunk). Runs on the flusher, or on the closing
+     * thread when the flusher is gone; never two at once.
      */
-    private void drain(long timer) {
-        synchronized (this) {
-            if (timer != 0 && timer != dueTimer) {
-                return; // replaced by a sooner round after this one started
-            }
-            dueTimer = 0;
-        }
-        boolean partialAllowed = timer != 0;
+    private void drain() {
         int written = 0;
         while (true) {
             Batch batch;
             synchronized (this) {
-                idleFlush = null;
                 if (held) {
                     draining = false; // release() starts a round again
                     notifyAll();
                     return;
                 }
-                batch = nextBatch(partialAllowed);
+                batch = nextBatch();
                 if (batch == null) {
                     endRound();
                     return;
                 }
             }
-            partialAllowed = false;
             long pause = write(batch);
             if (pause == GIVE_UP) {
                 synchronized (this) {
@@ -328,7 +292,7 @@ public final class BuildLog implements AutoCloseable {
     }
 
     /** The chunk to write next: a retry, the marker of lost lines, or lines from the buffer. */
-    private Batch nextBatch(boolean partialAllowed) {
+    private Batch nextBatch() {
         if (discarded) {
             return null;
         }
@@ -341,7 +305,7 @@ public final class BuildLog implements AutoCloseable {
             inflight = new Batch(new LogChunkDao.Chunk(deploymentId, 1, utf8Length(marker), marker), true);
             return inflight;
         }
-        if (buffer.isEmpty() || !(partialAllowed || closed || flushWanted || bufferFull())) {
+        if (buffer.isEmpty()) {
             return null;
         }
         int lines = 0;
@@ -357,12 +321,15 @@ public final class BuildLog implements AutoCloseable {
         return inflight;
     }
 
-    /** Ends a round; lines that did not fill a chunk get the 100 ms flush. */
+    /**
+     * Ends a round. Lines can be left only after the writer gave up on the database (they came
+     * while it dropped the rest): the next round, with the marker of the lost lines first, is
+     * asked for now, unless the log is closed.
+     */
     private void endRound() {
         draining = false;
-        flushWanted = false;
         if (!buffer.isEmpty() && !closed) {
-            requestDrain(FLUSH_DELAY_MILLIS);
+            requestDrain();
         }
         notifyAll();
     }
@@ -457,7 +424,7 @@ public final class BuildLog implements AutoCloseable {
      */
     private boolean continueLater(long pauseMillis) {
         try {
-            flusher.schedule(() -> drain(0), pauseMillis, TimeUnit.MILLISECONDS);
+            flusher.schedule(this::drain, pauseMillis, TimeUnit.MILLISECONDS);
             return true;
         } catch (RejectedExecutionException stopping) {
             synchronized (this) {
@@ -518,8 +485,7 @@ public final class BuildLog implements AutoCloseable {
             }
             held = false;
             if (inflight != null || droppedLines > 0 || !buffer.isEmpty()) {
-                flushWanted = true;
-                requestDrain(0);
+                requestDrain();
             }
         }
     }
@@ -578,14 +544,13 @@ public final class BuildLog implements AutoCloseable {
             if (close) {
                 storeTail();
             }
-            flushWanted = true;
-            if (!requestDrain(0)) {
+            if (!requestDrain()) {
                 draining = true;
                 ownRound = true;
             }
         }
         if (ownRound) {
-            drain(0); // the flusher is gone: write on this thread
+            drain(); // the flusher is gone: write on this thread
         }
         awaitWritten();
     }

@@ -10,7 +10,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.UnaryOperator;
 
 /**
- * Opens build logs for writing and reads them back. Idle buffers are flushed on {@code flusher},
+ * Opens build logs for writing and reads them back. Their chunks are written on {@code flusher},
  * which the caller owns (the service's lifecycle stops it after the build queue).
  *
  * <p>As the queue's {@link BuildOutput} it knows the logs of this node that still hold lines (a

@@ -94,8 +94,8 @@ public final class LiveLogBench {
             List<Long> lat = new ArrayList<>(one.latenciesMicros);
             Collections.sort(lat);
             System.out.printf("latency, line handed to the log -> arrival at an SSE client (%d lines, ~2,000/s): "
-                            + "p50 %.1f ms  p99 %.1f ms  max %.1f ms%n", lat.size(), pct(lat, 50) / 1000.0,
-                    pct(lat, 99) / 1000.0, lat.get(lat.size() - 1) / 1000.0);
+                            + "p50 %.1f ms  p99 %.1f ms  max %.1f ms; stored in %,d chunks%n", lat.size(),
+                    pct(lat, 50) / 1000.0, pct(lat, 99) / 1000.0, lat.get(lat.size() - 1) / 1000.0, chunks(jdbi, first));
 
             // 2. Fan-out: many viewers of one big build.
             long baseline = liveHeap(service);
@@ -141,12 +141,15 @@ public final class LiveLogBench {
                     / 1000.0;
             long complete = all.stream().filter(v -> v.complete && v.lines.get() == lines && v.inOrder).count();
             System.out.printf("fan-out: %d viewers x %,d lines in %.1f s; %d of %d received every line once, in order,"
-                            + " and the complete event%n", viewers, lines, seconds, complete, viewers);
+                            + " and the complete event; stored in %,d chunks%n", viewers, lines, seconds, complete, viewers,
+                    chunks(jdbi, big));
             System.out.printf("  service heap: live %,d MiB before, %,d MiB with the viewers attached mid-build "
                             + "(added %,d MiB); peak sampled (garbage included) %,d MiB%n", baseline >> 20, midLive >> 20,
                     (midLive - baseline) >> 20, peak.get() >> 20);
-            System.out.printf("  service CPU: %.1f s over %.1f s (%.2f cores); build status %s%n", cpu, seconds,
-                    cpu / seconds, fx.reload(big).status().dbValue());
+            System.out.printf("  service CPU: %.1f s over %.1f s (%.2f cores); build status %s, the build itself %,d ms%n",
+                    cpu, seconds, cpu / seconds, fx.reload(big).status().dbValue(), jdbi.withHandle(h -> h.createQuery(
+                            "SELECT (extract(epoch FROM build_finished_at - build_started_at) * 1000)::bigint "
+                                    + "FROM deployments WHERE id = :id").bind("id", big.id()).mapTo(Long.class).one()));
 
             // 3. The page of a deployment with a 200,000-line log.
             // Written here, as a finished deployment (never queued), so no build adds to it.
@@ -180,6 +183,11 @@ public final class LiveLogBench {
             service.waitFor();
         }
         System.exit(0);
+    }
+
+    private static long chunks(Jdbi jdbi, Deployment d) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM deployment_log_chunks WHERE deployment_id = :id")
+                .bind("id", d.id()).mapTo(Long.class).one());
     }
 
     /** Heap in use now (G1's "used"), from jcmd GC.heap_info. */

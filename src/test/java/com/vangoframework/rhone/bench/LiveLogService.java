@@ -3,6 +3,7 @@ package com.vangoframework.rhone.bench;
 import com.vangoframework.rhone.db.DatabaseTarget;
 import com.vangoframework.rhone.testing.LoggingPipeline;
 import com.vangoframework.rhone.testing.TestService;
+import io.dropwizard.testing.ConfigOverride;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,7 +30,12 @@ public final class LiveLogService {
             p.pauseMillis = shape[2];
             p.text = i -> "step 4/7 RUN ./build.sh: compiled module " + i + " of the project in 0.0" + (i % 10) + " s";
             return p.build(ctx);
-        }).start();
+        },
+                // 200 viewers share one session and team, and a 100,000-line log passes the default
+                // cap's head: without these, all but 8 streams are refused and no viewer sees every line.
+                ConfigOverride.config("dashboard.maxStreamsPerSession", "512"),
+                ConfigOverride.config("dashboard.maxStreamsPerTeam", "512"),
+                ConfigOverride.config("builder.logCapBytes", String.valueOf(64L << 20))).start();
         Files.writeString(Path.of(args[4]), service.url() + " " + service.adminUrl());
         Thread.currentThread().join();
     }

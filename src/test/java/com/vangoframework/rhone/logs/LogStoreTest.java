@@ -214,25 +214,80 @@ class LogStoreTest {
     }
 
     /**
-     * The 100 ms flush fires and, before its round takes the log's lock, the buffer fills: the line
-     * that fills it asks for a round at once. Cancelling the timer's round then "succeeds" although
-     * it is already running (a future that has started is cancellable until it ends), and two rounds
-     * used to write the same chunk: on a live page, lines came twice and out of order. Made
-     * deterministic by holding the log's lock while the timer's round waits for it.
+     * A quiet build's line goes out at once, in a chunk of its own: no timer is involved (this
+     * flusher refuses any task with a delay, as the 100 ms flush of a part-filled buffer was).
      */
     @Test
-    void aFullBufferJustAsTheIdleFlushStarts_storesEveryLineOnce() throws Exception {
+    void aLineWhileTheWriterIsIdle_isWrittenAtOnce_alone_withoutATimer() {
+        ScheduledExecutorService noTimers = new java.util.concurrent.ScheduledThreadPoolExecutor(1) {
+            @Override
+            public java.util.concurrent.ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
+                if (delay > 0) {
+                    throw new AssertionError("a writer round was put off by " + unit.toMillis(delay) + " ms");
+                }
+                return super.schedule(task, delay, unit);
+            }
+        };
+        try {
+            LogStore store = new LogStore(jdbi.onDemand(LogChunkDao.class), LogStore.DEFAULT_CAP_BYTES,
+                    Clock.systemUTC(), noTimers);
+            try (BuildLog log = store.open(deployment.id(), UnaryOperator.identity())) {
+                log.line("compiling");
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> chunks() == 1);
+                log.line("linking");
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> chunks() == 2);
+            }
+            assertThat(texts(store.read(deployment.id()))).containsExactly("compiling", "linking");
+            assertThat(lineCounts()).containsExactly(1, 1);
+        } finally {
+            com.vangoframework.rhone.threads.NamedThreads.stopNow(noTimers, java.time.Duration.ofSeconds(5));
+        }
+    }
+
+    /** Under load the writer batches: what comes while an insert is under way goes together in the next chunk. */
+    @Test
+    void linesThatComeWhileAChunkIsBeingWritten_goTogetherInTheNextChunk() throws Exception {
+        LogStore store = store(LogStore.DEFAULT_CAP_BYTES);
+        BuildLog log = store.open(deployment.id(), UnaryOperator.identity());
+        try (Connection locker = lockChunks()) {
+            log.line("first");
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> insertsWaitingForALock() == 1);
+            for (int i = 0; i < 10; i++) {
+                log.line("while " + i);
+            }
+            locker.rollback();
+        }
+        log.close();
+        assertThat(lineCounts()).containsExactly(1, 10);
+        assertThat(texts(store.read(deployment.id()))).hasSize(11).startsWith("first", "while 0").endsWith("while 9");
+    }
+
+    private List<Integer> lineCounts() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT line_count FROM deployment_log_chunks WHERE deployment_id = ?"
+                + " ORDER BY seq").bind(0, deployment.id()).mapTo(Integer.class).list());
+    }
+
+    /**
+     * A round starts and, before it takes the log's lock, the buffer fills. With the 100 ms flush
+     * (until the writer wrote an idle line at once), the line that filled it asked for a second
+     * round, and two rounds once wrote the same chunk: on a live page, lines came twice and out of
+     * order. Now the round on its way takes them all; this keeps it so. Made deterministic by
+     * holding the log's lock while the round waits for it.
+     */
+    @Test
+    void aFullBufferJustAsARoundStarts_storesEveryLineOnce() throws Exception {
         ScheduledExecutorService flusher = threads.scheduled("rhone-log-flusher", 2);
         LogStore store = new LogStore(jdbi.onDemand(LogChunkDao.class), LogStore.DEFAULT_CAP_BYTES, Clock.systemUTC(),
                 flusher);
         List<String> expected = new ArrayList<>();
         try (BuildLog log = store.open(deployment.id(), UnaryOperator.identity())) {
             synchronized (log) {
-                log.line("line 0"); // schedules the 100 ms flush
+                log.line("line 0"); // asks for a round at once
                 expected.add("line 0");
-                awaitFlusherThreadsBlocked(1); // the timer's round has started and waits for the lock
+                awaitFlusherThreadsBlocked(1); // the round has started and waits for the lock
                 for (int i = 1; i < BuildLog.FLUSH_LINES; i++) {
-                    log.line("line " + i); // the last one fills the buffer: a round now
+                    log.line("line " + i); // the last one fills the buffer
                     expected.add("line " + i);
                 }
                 Thread.sleep(200); // a second round, if one was scheduled, starts and waits for the lock too
