@@ -60,7 +60,8 @@ CREATE TRIGGER build_steps_notify
 -- that reconnects later: each such delete records a reset point, a change_seq taken from the same
 -- sequence (every step change after it is numbered higher), and notifies '<id>:r<change_seq>'. A
 -- stream whose cursor is before a deployment's reset point tells its page to read the steps again.
--- Not for a deployment being deleted (its rows go by cascade, and so does the deployment).
+-- Not for a deployment being deleted (its rows go by cascade, and so does the deployment), nor
+-- for one whose build has finished (log retention deleting its steps: nobody needs a reset then).
 CREATE TABLE build_step_resets (
     deployment_id bigint PRIMARY KEY REFERENCES deployments (id) ON DELETE CASCADE,
     change_seq    bigint NOT NULL
@@ -72,10 +73,12 @@ DECLARE
     seq bigint;
 BEGIN
     FOR d IN SELECT DISTINCT g.deployment_id FROM gone g
-              WHERE EXISTS (SELECT 1 FROM deployments x WHERE x.id = g.deployment_id) LOOP
+              WHERE EXISTS (SELECT 1 FROM deployments x
+                             WHERE x.id = g.deployment_id AND x.build_finished_at IS NULL) LOOP
         seq := nextval('build_step_changes');
         INSERT INTO build_step_resets (deployment_id, change_seq) VALUES (d, seq)
-            ON CONFLICT (deployment_id) DO UPDATE SET change_seq = excluded.change_seq;
+            ON CONFLICT (deployment_id)
+            DO UPDATE SET change_seq = greatest(build_step_resets.change_seq, excluded.change_seq);
         PERFORM pg_notify('rhone_log', d || ':r' || seq);
     END LOOP;
     RETURN NULL;
@@ -90,6 +93,10 @@ CREATE TRIGGER build_steps_deleted
 -- per transaction for identical payloads, so a batch of phases is one read.
 CREATE FUNCTION deployment_phases_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM deployments x
+                                     WHERE x.id = OLD.deployment_id AND x.build_finished_at IS NOT NULL) THEN
+        RETURN NULL; -- log retention: no page is following this deployment's phases
+    END IF;
     PERFORM pg_notify('rhone_log',
         (CASE WHEN TG_OP = 'DELETE' THEN OLD.deployment_id ELSE NEW.deployment_id END) || ':p');
     RETURN NULL;

@@ -21,7 +21,10 @@ import org.slf4j.LoggerFactory;
  * is stored. A line that comes while the writer is idle is written at once, alone: a quiet build's
  * line reaches its viewers without waiting for company. Lines that come while a chunk is being
  * written wait for it and go together in the next chunk (at most 256 lines or 64 KiB each), so a
- * chatty build's chunks grow as fast as its lines come, and the database sets the pace.
+ * chatty build's chunks grow as fast as its lines come, and the database sets the pace. A round
+ * starts no sooner than 25 ms after the last one began: a build printing steadily is stored in at
+ * most 40 chunks a second, not a chunk per line (each is an insert, a NOTIFY and a read on every
+ * node that has viewers).
  * Safe to call from several threads (the process reader and the pipeline).
  *
  * <p>The cap keeps both ends of a long log, because the end is what matters most (a failing
@@ -52,6 +55,8 @@ public final class BuildLog implements AutoCloseable {
 
     static final int FLUSH_LINES = 256;
     static final int FLUSH_BYTES = 64 * 1024;
+    /** The least time between the starts of two writer rounds of one log: at most 40 chunks a second. */
+    static final long MIN_ROUND_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
     /** Tries of one chunk while the database fails for now; the pauses between them add up to 6.3 s. */
     static final int MAX_ATTEMPTS = 7;
     static final long FIRST_PAUSE_MILLIS = 100;
@@ -98,6 +103,8 @@ public final class BuildLog implements AutoCloseable {
      * round of their own.
      */
     private boolean draining;
+    /** When the last writer round began ({@link System#nanoTime()}); long ago at first. */
+    private long lastRoundStart = System.nanoTime() - MIN_ROUND_GAP_NANOS;
     /** The lines past the head, until close() stores them; null while the log is within its head. */
     private RollingTail tail;
     private boolean closed;
@@ -245,8 +252,16 @@ public final class BuildLog implements AutoCloseable {
             return true;
         }
         draining = true;
+        // A build that prints steadily would otherwise store a chunk per line (an insert, a NOTIFY
+        // and a read on every node each): a round starts no sooner than MIN_ROUND_GAP after the
+        // last one began, so such a build batches; a quiet build's line finds the gap long past.
+        long wait = MIN_ROUND_GAP_NANOS - (System.nanoTime() - lastRoundStart);
         try {
-            flusher.execute(this::drain);
+            if (wait > 0) {
+                flusher.schedule(this::drain, wait, TimeUnit.NANOSECONDS);
+            } else {
+                flusher.execute(this::drain);
+            }
             return true;
         } catch (RejectedExecutionException stopping) {
             draining = false;
@@ -261,6 +276,9 @@ public final class BuildLog implements AutoCloseable {
      */
     private void drain() {
         int written = 0;
+        synchronized (this) {
+            lastRoundStart = System.nanoTime();
+        }
         while (true) {
             Batch batch;
             synchronized (this) {

@@ -71,7 +71,7 @@ public final class StepRecorder {
     /** How many of a step's last output lines are stored. */
     static final int LAST_LINES = 10;
     /**
-     * The most of a step's last lines stored, in characters: the end is kept (ten lines of a
+     * The most of a step's last lines stored, in characters (4,096: up to 12 KiB of UTF-8): the end is kept (ten lines of a
      * thousand characters each would make every row, live event and page 10 KB a step).
      */
     static final int LAST_LINES_CHARS = 4 * 1024;
@@ -173,6 +173,8 @@ public final class StepRecorder {
         private int writtenRun;
         /** end() stopped waiting before the final write went through. */
         private volatile boolean outcomeFirst;
+        /** The final write is tried once, with no retries in the background. */
+        private volatile boolean oneTry;
         private final CompletableFuture<Boolean> firstFinalRound = new CompletableFuture<>();
 
         private Recording(long deploymentId, int attempt) {
@@ -259,12 +261,15 @@ public final class StepRecorder {
             if (rounds != null) {
                 rounds.cancel(false);
             }
+            // A claim handed back (shutdown) or lost gets one try: the next claim may reuse its
+            // attempt number, and a late retry of this one must not write into that claim's rows.
+            oneTry = aborted == BuildContext.AbortReason.SHUTDOWN || aborted == BuildContext.AbortReason.LEASE_LOST;
+            boolean interrupted = Thread.interrupted(); // a try on this thread needs a connection
             try {
                 executor.execute(this::finalRound);
             } catch (RejectedExecutionException stopping) {
                 finalRound(); // the executor is gone: one try on this thread
             }
-            boolean interrupted = Thread.interrupted();
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FINAL_WAIT_MILLIS);
             try {
                 while (true) {
@@ -314,7 +319,7 @@ public final class StepRecorder {
             if (written && finalTries > 0 && outcomeFirst && !givenUp) {
                 events.changed(deploymentId); // the Check Run was written without these: again, with them
             }
-            if (written || givenUp) {
+            if (written || givenUp || oneTry) {
                 return;
             }
             long pause = Math.min(MAX_PAUSE_MILLIS, ROUND_MILLIS << Math.min(++finalTries, 5));

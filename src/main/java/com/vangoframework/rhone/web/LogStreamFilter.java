@@ -166,12 +166,16 @@ public final class LogStreamFilter implements Filter {
                 sentPhases = phases;
                 event(w, "phases", cursor, List.of(json.writeValueAsString(phasesOf(phases))));
             }
+            // Steps first, then the reset point: a reset point read second is as new as the steps or
+            // newer, so a delete that happened before any step read here is never passed over.
+            List<StepDao.StoredStep> steps = sub.stepsAfter(cursor.change());
             long reset = sub.resetPoint();
             if (cursor.change() > 0 && cursor.change() < reset) {
                 cursor = cursor.withChange(reset);
                 event(w, "reset", cursor, List.of("{\"change\":" + reset + "}"));
+                long after = reset; // what changed before the reset the page reads again
+                steps = steps.stream().filter(step -> step.changeSeq() > after).toList();
             }
-            List<StepDao.StoredStep> steps = sub.stepsAfter(cursor.change());
             for (StepDao.StoredStep step : steps) {
                 cursor = cursor.withChange(step.changeSeq());
                 event(w, "step", cursor, List.of(json.writeValueAsString(Timeline.Step.of(step))));

@@ -228,9 +228,11 @@ class StepRecorderTest {
             assertThat(stored()).as("nothing past the outage yet").noneMatch(s -> s.name().contains("exporting"));
 
             proxy.restore();
-            await().atMost(Duration.ofSeconds(20)).until(() -> phaseNames().contains("push")
-                    && dao.phases(claimed.id(), claimed.attempt()).stream().allMatch(p -> p.endedAt() != null));
             List<BuildStep> parsed = recording.steps().snapshot();
+            // A round writes the phases, then the steps: wait for both.
+            await().atMost(Duration.ofSeconds(20)).until(() -> phaseNames().contains("push")
+                    && dao.phases(claimed.id(), claimed.attempt()).stream().allMatch(p -> p.endedAt() != null)
+                    && stored().size() == parsed.size());
             assertThat(stored()).hasSameSizeAs(parsed);
             for (int i = 0; i < parsed.size(); i++) {
                 BuildStep want = parsed.get(i);
