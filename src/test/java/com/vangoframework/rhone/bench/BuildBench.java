@@ -298,7 +298,7 @@ public final class BuildBench {
         return -1;
     }
 
-    private static void waitForLog(Path log, String text) throws Exception {
+    static void waitForLog(Path log, String text) throws Exception {
         for (int i = 0; i < 600; i++) {
             if (Files.exists(log) && Files.readString(log).contains(text)) {
                 return;

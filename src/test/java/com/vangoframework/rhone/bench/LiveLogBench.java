@@ -216,7 +216,7 @@ public final class LiveLogBench {
     }
 
     /** Microseconds to the first byte of the answer, and the answer's size. */
-    private static long[] firstByte(URI base, String path, String session) throws Exception {
+    static long[] firstByte(URI base, String path, String session) throws Exception {
         try (Socket s = new Socket(base.getHost(), base.getPort())) {
             OutputStream out = s.getOutputStream();
             InputStream in = s.getInputStream();
@@ -231,7 +231,7 @@ public final class LiveLogBench {
         }
     }
 
-    private static double pct(List<Long> sorted, int p) {
+    static double pct(List<Long> sorted, int p) {
         return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
     }
 

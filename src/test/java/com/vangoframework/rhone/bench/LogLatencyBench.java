@@ -1,5 +1,7 @@
 package com.vangoframework.rhone.bench;
 
+import static com.vangoframework.rhone.bench.LiveLogBench.pct;
+
 import com.vangoframework.rhone.apps.App;
 import com.vangoframework.rhone.apps.Team;
 import com.vangoframework.rhone.db.DatabaseTarget;
@@ -87,7 +89,7 @@ public final class LogLatencyBench {
                 "-Xmx512m"), "com.vangoframework.rhone.RhoneApplication", "server",
                 Path.of("config.yml").toAbsolutePath().toString());
         try {
-            waitForLog(dir.resolve("service.log"), "Build queue started");
+            BuildBench.waitForLog(dir.resolve("service.log"), "Build queue started");
             Path cliDir = Files.createDirectories(dir.resolve("cli"));
             // Unmeasured: a running service has its code compiled, and the engine its base image at hand.
             serviceRun(jdbi, fx, base, token, session, app, repo, 10, new ArrayList<>());
@@ -235,20 +237,6 @@ public final class LogLatencyBench {
         Collections.sort(s);
         return String.format("%3d lines: p50 %6.1f  p90 %6.1f  p99 %6.1f  max %6.1f ms", s.size(), pct(s, 50) / 1000.0,
                 pct(s, 90) / 1000.0, pct(s, 99) / 1000.0, s.get(s.size() - 1) / 1000.0);
-    }
-
-    private static double pct(List<Long> sorted, int p) {
-        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
-    }
-
-    private static void waitForLog(Path log, String text) throws Exception {
-        for (int i = 0; i < 600; i++) {
-            if (Files.exists(log) && Files.readString(log).contains(text)) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new IllegalStateException("the service did not start; see " + log);
     }
 
     /**

@@ -16,11 +16,7 @@ import com.vangoframework.rhone.threads.NamedThreads;
 import com.vangoframework.rhone.web.SessionDao;
 import com.vangoframework.rhone.web.Sessions;
 import io.dropwizard.testing.ConfigOverride;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
@@ -131,7 +127,7 @@ public final class TimelineBench {
         List<Long> micros = new ArrayList<>();
         long bytes = 0;
         for (int i = 0; i < warmup + requests; i++) {
-            long[] r = firstByte(base, path, session);
+            long[] r = LiveLogBench.firstByte(base, path, session);
             if (i >= warmup) {
                 micros.add(r[0]);
             }
@@ -139,26 +135,7 @@ public final class TimelineBench {
         }
         Collections.sort(micros);
         return String.format("%-16s %,9d bytes  p50 %6.1f ms  p90 %6.1f ms  max %6.1f ms", label, bytes,
-                pct(micros, 50) / 1000.0, pct(micros, 90) / 1000.0, micros.get(micros.size() - 1) / 1000.0);
-    }
-
-    /** Microseconds to the first byte of the answer, and the answer's size (as LiveLogBench measures it). */
-    private static long[] firstByte(URI base, String path, String session) throws Exception {
-        try (Socket s = new Socket(base.getHost(), base.getPort())) {
-            OutputStream out = s.getOutputStream();
-            InputStream in = s.getInputStream();
-            long t0 = System.nanoTime();
-            out.write(("GET " + path + " HTTP/1.1\r\nHost: " + base.getHost() + "\r\nCookie: rhone_session=" + session
-                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            int b = in.read();
-            long first = (System.nanoTime() - t0) / 1000;
-            long total = b < 0 ? 0 : 1 + in.readAllBytes().length;
-            return new long[] {first, total};
-        }
-    }
-
-    private static double pct(List<Long> sorted, int p) {
-        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
+                LiveLogBench.pct(micros, 50) / 1000.0, LiveLogBench.pct(micros, 90) / 1000.0,
+                micros.get(micros.size() - 1) / 1000.0);
     }
 }
