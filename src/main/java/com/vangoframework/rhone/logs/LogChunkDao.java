@@ -65,9 +65,18 @@ public interface LogChunkDao {
     @SqlQuery("SELECT content FROM deployment_log_chunks WHERE deployment_id = :id ORDER BY seq")
     List<String> contents(@Bind("id") long deploymentId);
 
-    /** The last chunks, newest first: enough for a log tail without reading a 10 MiB log. */
-    @SqlQuery("SELECT content FROM deployment_log_chunks WHERE deployment_id = :id ORDER BY seq DESC LIMIT :chunks")
-    List<String> lastChunks(@Bind("id") long deploymentId, @Bind("chunks") int chunks);
+    /**
+     * The newest chunks that hold at least the last {@code bytes} bytes of the log (or all of it),
+     * newest first: a log tail without reading a 10 MiB log. Counted in bytes, not chunks: a quiet
+     * build's chunks hold a line each. At most the newest 1,024 chunks are looked at.
+     */
+    @SqlQuery("""
+            SELECT content FROM (
+                SELECT seq, content, sum(bytes) OVER (ORDER BY seq DESC) - bytes AS newer_bytes
+                  FROM (SELECT seq, content, bytes FROM deployment_log_chunks WHERE deployment_id = :id
+                         ORDER BY seq DESC LIMIT 1024) newest) c
+             WHERE newer_bytes < :bytes ORDER BY seq DESC""")
+    List<String> lastChunks(@Bind("id") long deploymentId, @Bind("bytes") long bytes);
 
     /** Bytes already stored, so a retried claim's writer respects the same cap. */
     @SqlQuery("SELECT coalesce(sum(bytes), 0) FROM deployment_log_chunks WHERE deployment_id = :id")

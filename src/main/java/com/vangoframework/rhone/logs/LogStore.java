@@ -115,6 +115,7 @@ public final class LogStore implements BuildOutput {
 
     /** About the last {@code maxChars} characters of the log, cut at a line start. */
     public String tail(long deploymentId, int maxChars) {
-        return LogLines.tail(dao.lastChunks(deploymentId, 8), maxChars);
+        // A character is at most 4 bytes: chunks holding 4 × maxChars bytes hold maxChars characters.
+        return LogLines.tail(dao.lastChunks(deploymentId, 4L * maxChars), maxChars);
     }
 }

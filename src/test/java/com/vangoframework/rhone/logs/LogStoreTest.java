@@ -317,6 +317,22 @@ class LogStoreTest {
                 "bell\u2407 tab\t \u001b[31mred\u001b[0m \u241f", "the next line");
     }
 
+    /** A quiet build's chunks hold a line each: the tail (the Check Run's text) is counted in bytes, not chunks. */
+    @Test
+    void theTailOfALogOfOneLineChunks_reachesBackAsFarAsItsSizeAllows() {
+        LogStore store = store(LogStore.DEFAULT_CAP_BYTES);
+        try (BuildLog log = store.open(deployment.id(), UnaryOperator.identity())) {
+            for (int i = 0; i < 20; i++) {
+                log.line("step " + i);
+                log.flush();
+            }
+        }
+        assertThat(chunks()).isEqualTo(20);
+        assertThat(texts(store.tail(deployment.id(), 10_000))).hasSize(20).startsWith("step 0").endsWith("step 19");
+        assertThat(texts(store.tail(deployment.id(), 80))).as("about 80 characters: the last lines")
+                .isNotEmpty().hasSizeLessThan(20).endsWith("step 19");
+    }
+
     @Test
     void aChunkTheDatabaseRefuses_isDroppedWithAVisibleLine_andLaterLinesAreStored() {
         // A real refusal (SQLSTATE 23514) now that a NUL no longer causes one.
