@@ -316,8 +316,10 @@ public final class StepRecorder {
         private void finalRound() {
             boolean written = round();
             firstFinalRound.complete(written);
-            if (written && finalTries > 0 && outcomeFirst && !givenUp) {
-                events.changed(deploymentId); // the Check Run was written without these: again, with them
+            if (written && outcomeFirst && !givenUp) {
+                // The outcome went first (this write failed, or took longer than the wait): the
+                // Check Run was written without these steps, so again, with them.
+                events.changed(deploymentId);
             }
             if (written || givenUp || oneTry) {
                 return;

@@ -12,6 +12,7 @@ import com.vangoframework.rhone.logs.LogStore;
 import com.vangoframework.rhone.logs.StepDao;
 import com.vangoframework.rhone.logs.StepDao.StoredPhase;
 import com.vangoframework.rhone.logs.StepDao.StoredStep;
+import com.vangoframework.rhone.deployments.DeploymentEvents;
 import com.vangoframework.rhone.testing.DatabaseProxy;
 import com.vangoframework.rhone.testing.Fixtures;
 import com.vangoframework.rhone.testing.TestPostgres;
@@ -243,6 +244,34 @@ class StepRecorderTest {
                 assertThat(got.lineCount()).isEqualTo(want.lineCount());
             }
             assertThat(phaseNames()).containsExactly("queued", "clone", "analysis", "build", "push");
+        }
+    }
+
+    @Test
+    void aFinalWriteThatLandsAfterTheOutcome_onItsFirstTry_tellsTheCheckRunAgain() throws Exception {
+        DeploymentEvents events = new DeploymentEvents();
+        List<Long> changed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        events.subscribe(changed::add);
+        try (DatabaseProxy proxy = new DatabaseProxy(target)) {
+            StepRecorder recorder = new StepRecorder(TestPostgres.jdbi(proxy.target()).onDemand(StepDao.class),
+                    threads.scheduled("rhone-step-recorder"), Clock.systemUTC(), events);
+            StepRecorder.Recording recording = recorder.start(claimed);
+            List<String> lines = fixture("multistage.txt");
+            feed(recording.steps(), lines.subList(0, 10));
+            await().atMost(Duration.ofSeconds(10)).until(() -> !stored().isEmpty());
+
+            proxy.pause(); // the database stalls: the final write hangs on its first try, it is not refused
+            feed(recording.steps(), lines.subList(10, lines.size()));
+            long started = System.nanoTime();
+            recording.end();
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("the outcome waits at most about 2 s")
+                    .isLessThan(Duration.ofSeconds(5));
+            assertThat(changed).as("nothing written yet").isEmpty();
+
+            proxy.resume();
+            List<BuildStep> parsed = recording.steps().snapshot();
+            await().atMost(Duration.ofSeconds(20)).until(() -> stored().size() == parsed.size());
+            await().atMost(Duration.ofSeconds(5)).until(() -> changed.contains(claimed.id()));
         }
     }
 
